@@ -1,0 +1,430 @@
+// Package baseline reads the baseline file (YAML or JSON) that declares who
+// may reach each EKS cluster, validates it against its published JSON Schema,
+// and gives the drift domain its Baseline. Every error names the file, the
+// line and the field.
+package baseline
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// Schema is the baseline's JSON Schema, published with the docs.
+//
+//go:embed baseline.schema.json
+var Schema []byte
+
+var (
+	compileOnce sync.Once
+	compiled    *jsonschema.Schema
+	compileErr  error
+)
+
+func schema() (*jsonschema.Schema, error) {
+	compileOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
+		if err != nil {
+			compileErr = fmt.Errorf("baseline schema: %w", err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		if err := c.AddResource("baseline.schema.json", doc); err != nil {
+			compileErr = fmt.Errorf("baseline schema: %w", err)
+			return
+		}
+		compiled, compileErr = c.Compile("baseline.schema.json")
+	})
+	return compiled, compileErr
+}
+
+// Errors is every problem found in one baseline, in file order.
+type Errors []*drift.InvalidBaselineError
+
+func (e Errors) Error() string {
+	lines := make([]string, len(e))
+	for i, x := range e {
+		lines[i] = x.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap lets errors.As find each problem.
+func (e Errors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, x := range e {
+		out[i] = x
+	}
+	return out
+}
+
+// LoadFile reads and validates a baseline file.
+func LoadFile(path string) (*drift.Baseline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: cannot read %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates a baseline and converts it. source names it in errors and
+// findings (a path or an s3:// URI). The baseline's VersionID is a hash of
+// its content; callers that know better (an S3 version id) may replace it.
+func Parse(source string, data []byte) (*drift.Baseline, error) {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, Errors{yamlError(source, err)}
+	}
+	var generic any
+	if err := yaml.UnmarshalWithOptions(data, &generic); err != nil {
+		return nil, Errors{yamlError(source, err)}
+	}
+	if generic == nil {
+		return nil, Errors{{Source: source, Line: 1, Problem: "the file is empty"}}
+	}
+	// Validate the JSON form, so YAML and JSON baselines meet the same schema.
+	js, err := json.Marshal(generic)
+	if err != nil {
+		return nil, Errors{{Source: source, Problem: fmt.Sprintf("cannot be represented as JSON: %v", err)}}
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		return nil, Errors{{Source: source, Problem: err.Error()}}
+	}
+	sch, err := schema()
+	if err != nil {
+		return nil, err
+	}
+	loc := locator{source: source, file: file}
+	if err := sch.Validate(inst); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, err
+		}
+		return nil, loc.schemaErrors(ve)
+	}
+	var f fileFormat
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, Errors{{Source: source, Problem: err.Error()}}
+	}
+	b, errs := f.toDomain(loc)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	sum := sha256.Sum256(data)
+	b.Source = source
+	b.VersionID = "sha256:" + hex.EncodeToString(sum[:8])
+	if _, err := drift.NewIndex(b); err != nil {
+		var ie *drift.InvalidBaselineError
+		if errors.As(err, &ie) {
+			ie.Source = source
+			ie.Line, ie.Column = loc.position(pathOf(ie.Field))
+			return nil, Errors{ie}
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+// Load reads, validates and indexes a baseline, ready for evaluation.
+func Load(path string) (*drift.Index, error) {
+	b, err := LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return drift.NewIndex(b)
+}
+
+func yamlError(source string, err error) *drift.InvalidBaselineError {
+	e := &drift.InvalidBaselineError{Source: source, Problem: err.Error()}
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		e.Problem = ye.GetMessage()
+		if t := ye.GetToken(); t != nil && t.Position != nil {
+			e.Line, e.Column = t.Position.Line, t.Position.Column
+		}
+	}
+	return e
+}
+
+// locator finds where in the file a field is.
+type locator struct {
+	source string
+	file   *ast.File
+}
+
+var printer = message.NewPrinter(language.English)
+
+func (l locator) schemaErrors(ve *jsonschema.ValidationError) Errors {
+	var out Errors
+	var walk func(v *jsonschema.ValidationError)
+	walk = func(v *jsonschema.ValidationError) {
+		if len(v.Causes) > 0 {
+			for _, c := range v.Causes {
+				walk(c)
+			}
+			return
+		}
+		path := v.InstanceLocation
+		if ap, ok := v.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
+			// Point at the unknown key itself, one error each.
+			for _, p := range ap.Properties {
+				out = append(out, l.problem(append(slices.Clone(path), p), "unknown field "+strconv.Quote(p)+" (see docs/baseline.md for the fields)"))
+			}
+			return
+		}
+		out = append(out, l.problem(path, describe(v)))
+	}
+	walk(ve)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Line != out[j].Line {
+			return out[i].Line < out[j].Line
+		}
+		return out[i].Column < out[j].Column
+	})
+	return dedupe(out)
+}
+
+func dedupe(in Errors) Errors {
+	seen := map[string]bool{}
+	var out Errors
+	for _, e := range in {
+		k := e.Error()
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// describe words a schema error for a person editing YAML.
+func describe(v *jsonschema.ValidationError) string {
+	msg := v.ErrorKind.LocalizedString(printer)
+	if n := len(v.InstanceLocation); n > 0 && v.InstanceLocation[n-1] == "account" && strings.Contains(msg, "got number") {
+		msg += " (quote account IDs in YAML: account: \"111122223333\")"
+	}
+	return msg
+}
+
+func (l locator) problem(path []string, msg string) *drift.InvalidBaselineError {
+	e := &drift.InvalidBaselineError{Source: l.source, Field: fieldName(path), Problem: msg}
+	e.Line, e.Column = l.position(path)
+	return e
+}
+
+// position gives the line and column of the deepest node of path that the
+// file has: the key's own line for a mapping key, the item's for a list item.
+func (l locator) position(path []string) (int, int) {
+	if l.file == nil || len(l.file.Docs) == 0 || l.file.Docs[0].Body == nil {
+		return 0, 0
+	}
+	node := l.file.Docs[0].Body
+	tok := node.GetToken()
+walk:
+	for _, seg := range path {
+		node = unwrapNode(node)
+		switch n := node.(type) {
+		case *ast.MappingNode:
+			mv := findKey(n.Values, seg)
+			if mv == nil {
+				break walk
+			}
+			tok, node = mv.Key.GetToken(), mv.Value
+		case *ast.MappingValueNode:
+			mv := findKey([]*ast.MappingValueNode{n}, seg)
+			if mv == nil {
+				break walk
+			}
+			tok, node = mv.Key.GetToken(), mv.Value
+		case *ast.SequenceNode:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(n.Values) {
+				break walk
+			}
+			node = n.Values[i]
+			tok = node.GetToken()
+		default:
+			break walk
+		}
+	}
+	if tok == nil || tok.Position == nil {
+		return 0, 0
+	}
+	return tok.Position.Line, tok.Position.Column
+}
+
+func unwrapNode(n ast.Node) ast.Node {
+	for {
+		switch t := n.(type) {
+		case *ast.AnchorNode:
+			n = t.Value
+		case *ast.TagNode:
+			n = t.Value
+		default:
+			return n
+		}
+	}
+}
+
+func findKey(values []*ast.MappingValueNode, key string) *ast.MappingValueNode {
+	for _, mv := range values {
+		if mv.Key == nil {
+			continue
+		}
+		k := mv.Key.GetToken()
+		if k != nil && k.Value == key {
+			return mv
+		}
+	}
+	return nil
+}
+
+// fieldName writes a path as people read it: clusters[0].accessEntries[2].type.
+func fieldName(path []string) string {
+	var b strings.Builder
+	for _, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(p)
+	}
+	if b.Len() == 0 {
+		return "(top level)"
+	}
+	return b.String()
+}
+
+var fieldRE = regexp.MustCompile(`[^.\[\]]+`)
+
+// pathOf splits a field name back into its path.
+func pathOf(field string) []string { return fieldRE.FindAllString(field, -1) }
+
+// fileFormat is the file as written; toDomain turns it into drift types.
+type fileFormat struct {
+	Version    int    `json:"version"`
+	Mode       string `json:"mode"`
+	BreakGlass []struct {
+		Principal string `json:"principal"`
+		Expires   string `json:"expires"`
+		Reason    string `json:"reason"`
+	} `json:"breakGlass"`
+	Clusters []struct {
+		Name                    string                          `json:"name"`
+		Account                 string                          `json:"account"`
+		Region                  string                          `json:"region"`
+		Mode                    string                          `json:"mode"`
+		AuthenticationMode      string                          `json:"authenticationMode"`
+		RevertNodeEntries       bool                            `json:"revertNodeEntries"`
+		AccessEntries           *[]drift.AccessEntryBaseline    `json:"accessEntries"`
+		PodIdentityAssociations *[]drift.PodIdentityAssociation `json:"podIdentityAssociations"`
+		IdentityProviderConfigs *[]drift.IdentityProviderConfig `json:"identityProviderConfigs"`
+	} `json:"clusters"`
+	IAMRoles []struct {
+		ARN                 string                     `json:"arn"`
+		Mode                string                     `json:"mode"`
+		TrustPolicy         map[string]any             `json:"trustPolicy"`
+		ManagedPolicies     *[]string                  `json:"managedPolicies"`
+		InlinePolicies      *map[string]map[string]any `json:"inlinePolicies"`
+		PermissionsBoundary *string                    `json:"permissionsBoundary"`
+	} `json:"iamRoles"`
+	OIDCProviders *[]string `json:"oidcProviders"`
+}
+
+func (f *fileFormat) toDomain(loc locator) (*drift.Baseline, Errors) {
+	var errs Errors
+	b := &drift.Baseline{Version: f.Version, Mode: drift.Mode(f.Mode)}
+	for i, g := range f.BreakGlass {
+		bg := drift.BreakGlass{Principal: g.Principal, Reason: g.Reason}
+		if g.Expires != "" {
+			t, err := time.Parse(time.RFC3339, g.Expires)
+			if err != nil {
+				errs = append(errs, loc.problem([]string{"breakGlass", strconv.Itoa(i), "expires"}, "want an RFC 3339 time such as 2027-01-01T00:00:00Z"))
+				continue
+			}
+			bg.Expires = t
+		}
+		b.BreakGlass = append(b.BreakGlass, bg)
+	}
+	for _, c := range f.Clusters {
+		cb := drift.ClusterBaseline{
+			Name: c.Name, Account: c.Account, Region: c.Region, Mode: drift.Mode(c.Mode),
+			AuthenticationMode: c.AuthenticationMode, RevertNodeEntries: c.RevertNodeEntries,
+		}
+		if c.AccessEntries != nil {
+			cb.AccessEntries = append([]drift.AccessEntryBaseline{}, (*c.AccessEntries)...)
+			for j := range cb.AccessEntries {
+				if cb.AccessEntries[j].Type == "" {
+					cb.AccessEntries[j].Type = drift.EntryStandard
+				}
+			}
+		}
+		if c.PodIdentityAssociations != nil {
+			cb.PodIdentityAssociations = append([]drift.PodIdentityAssociation{}, (*c.PodIdentityAssociations)...)
+		}
+		if c.IdentityProviderConfigs != nil {
+			cb.IdentityProviderConfigs = append([]drift.IdentityProviderConfig{}, (*c.IdentityProviderConfigs)...)
+		}
+		b.Clusters = append(b.Clusters, cb)
+	}
+	for i, r := range f.IAMRoles {
+		rb := drift.RoleBaseline{ARN: r.ARN, Mode: drift.Mode(r.Mode), PermissionsBoundary: r.PermissionsBoundary}
+		at := func(rest ...string) []string {
+			return append([]string{"iamRoles", strconv.Itoa(i)}, rest...)
+		}
+		if r.TrustPolicy != nil {
+			d, err := drift.NewPolicyDocument(r.TrustPolicy)
+			if err != nil {
+				errs = append(errs, loc.problem(at("trustPolicy"), err.Error()))
+			}
+			rb.TrustPolicy = d
+		}
+		if r.ManagedPolicies != nil {
+			rb.ManagedPolicies = append([]string{}, (*r.ManagedPolicies)...)
+		}
+		if r.InlinePolicies != nil {
+			rb.InlinePolicies = map[string]*drift.PolicyDocument{}
+			for name, doc := range *r.InlinePolicies {
+				d, err := drift.NewPolicyDocument(doc)
+				if err != nil {
+					errs = append(errs, loc.problem(at("inlinePolicies", name), err.Error()))
+				}
+				rb.InlinePolicies[name] = d
+			}
+		}
+		b.IAMRoles = append(b.IAMRoles, rb)
+	}
+	if f.OIDCProviders != nil {
+		b.OIDCProviders = append([]string{}, (*f.OIDCProviders)...)
+	}
+	return b, errs
+}

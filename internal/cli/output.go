@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// findingWriter prints findings one a line as they come.
+type findingWriter interface {
+	write(f *drift.Finding) error
+}
+
+type jsonWriter struct{ enc *json.Encoder }
+
+func (j *jsonWriter) write(f *drift.Finding) error { return j.enc.Encode(f) }
+
+// tableWriter prints fixed-width columns, so a stream of findings lines up
+// without being held back for alignment.
+type tableWriter struct {
+	w      io.Writer
+	header bool
+}
+
+const tableFormat = "%-20s  %-8s  %-11s  %-10s  %-24s  %-8s  %-50s  %-24s  %s\n"
+
+func (t *tableWriter) write(f *drift.Finding) error {
+	if !t.header {
+		t.header = true
+		if _, err := fmt.Fprintf(t.w, tableFormat, "TIME", "SEVERITY", "DECISION", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY"); err != nil {
+			return err
+		}
+	}
+	cluster := f.Cluster
+	if cluster == "" {
+		cluster = "-"
+	}
+	why := f.Reason
+	if f.Drift {
+		why = f.SeverityReason + ": " + f.Reason
+	}
+	_, err := fmt.Fprintf(t.w, tableFormat, f.EventTime.UTC().Format(time.RFC3339), f.Severity, f.Decision,
+		cluster, f.Kind, f.Change, shortResource(f), shortActor(f), why)
+	return err
+}
+
+// shortResource drops what the row already says (the account, the policy
+// ARN prefix) from a resource key.
+func shortResource(f *drift.Finding) string {
+	parts := strings.Split(f.Resource, "|")
+	for i, p := range parts {
+		parts[i] = shortARN(p, f.Account)
+	}
+	return strings.Join(parts, " ")
+}
+
+func shortARN(s, account string) string {
+	a, ok := drift.ParseARN(s)
+	if !ok {
+		return s
+	}
+	switch {
+	case a.Service == "eks" && strings.HasPrefix(a.Resource, "cluster-access-policy/"):
+		return strings.TrimPrefix(a.Resource, "cluster-access-policy/")
+	case a.Service == "iam" && a.Account == "aws":
+		return strings.TrimPrefix(a.Resource, "policy/")
+	case a.Account == account:
+		return a.Resource
+	}
+	return a.Account + ":" + a.Resource
+}
+
+func shortActor(f *drift.Finding) string {
+	s := shortARN(f.Actor, f.Account)
+	if f.ActorSession != "" {
+		name := s[strings.LastIndexByte(s, '/')+1:]
+		return name + " (" + f.ActorSession + ")"
+	}
+	return s
+}
+
+// csvColumns are the public finding fields, in the order CSV files show them.
+var csvColumns = []string{
+	"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource", "principal",
+	"change", "drift", "severity", "severityReason", "decision", "actor", "actorSession", "sourceIp",
+	"reason", "expected", "before", "after", "baselineVersion", "detectedBy",
+}
+
+type csvWriter struct {
+	w      *csv.Writer
+	header bool
+}
+
+func (c *csvWriter) write(f *drift.Finding) error {
+	if !c.header {
+		c.header = true
+		if err := c.w.Write(csvColumns); err != nil {
+			return err
+		}
+	}
+	return c.w.Write([]string{
+		f.EventID, f.EventTime.UTC().Format(time.RFC3339), f.EventName, f.Account, f.Region, f.Cluster,
+		string(f.Kind), f.Resource, f.Principal, string(f.Change), strconv.FormatBool(f.Drift),
+		string(f.Severity), f.SeverityReason, string(f.Decision), f.Actor, f.ActorSession, f.SourceIP,
+		f.Reason, string(f.Expected), string(f.Before), string(f.After), f.BaselineVersion, f.DetectedBy,
+	})
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/replay"
+	"github.com/eksdrift/eksdrift/internal/sqlite"
+)
+
+func newReplayCmd(e *env) *cobra.Command {
+	var (
+		baselinePath string
+		all          bool
+		output       string
+		historyPath  string
+		workers      int
+	)
+	cmd := &cobra.Command{
+		Use:   "replay --baseline FILE [flags] PATH...",
+		Short: "Judge recorded CloudTrail events against a baseline",
+		Long: `Replay reads EventBridge events, bare CloudTrail records and CloudTrail log
+files ({"Records": [...]}, plain or .json.gz) from each PATH (a file, or a
+directory searched for *.json and *.json.gz), judges every access change
+against the baseline, prints one finding per line on stdout and a summary on
+stderr, and records the findings in the history (idempotent by event).
+
+A file that cannot be read is reported with its name and position and
+skipped; the others are still judged, and the exit code is 1.`,
+		Example: `  eksdrift replay --baseline events/baseline.yaml events/
+  eksdrift replay --baseline baseline.yaml --output json --all trail-logs/ > findings.jsonl`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if baselinePath == "" {
+				return usageError{fmt.Errorf("replay: --baseline is required")}
+			}
+			if output != "table" && output != "json" {
+				return usageError{fmt.Errorf("replay: --output must be table or json, got %q", output)}
+			}
+			return e.replay(cmd.Context(), baselinePath, historyPath, output, all, workers, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&baselinePath, "baseline", "", "baseline file (YAML or JSON)")
+	f.BoolVar(&all, "all", false, "also print compliant changes")
+	f.StringVarP(&output, "output", "o", "table", "table or json (one JSON object a line)")
+	f.StringVar(&historyPath, "history", "", "history database (default $XDG_STATE_HOME/eksdrift/history.db)")
+	f.IntVar(&workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
+	return cmd
+}
+
+func (e *env) historyPath(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return sqlite.DefaultPath(e.getenv)
+}
+
+func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output string, all bool, workers int, paths []string) error {
+	ix, err := baseline.Load(baselinePath)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return &exitError{ExitError}
+	}
+	files, err := replay.Files(paths)
+	if err != nil {
+		return err
+	}
+	hp, err := e.historyPath(historyFlag)
+	if err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, hp)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
+	var w findingWriter = &tableWriter{w: out}
+	if output == "json" {
+		w = &jsonWriter{enc: json.NewEncoder(out)}
+	}
+	var sum replay.Summary
+	inserted := 0
+	// Findings are recorded in batches: one transaction per file would cost
+	// more than the judging itself on large trails.
+	var pending []drift.Finding
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		n, err := store.Record(ctx, pending)
+		if err != nil {
+			return err
+		}
+		inserted += n
+		pending = pending[:0]
+		return nil
+	}
+	err = replay.Run(ctx, files, drift.NewEvaluator(ix), workers, func(r replay.Result) error {
+		sum.Add(r)
+		for _, err := range r.Errors {
+			fmt.Fprintln(e.stderr, "eksdrift: skipped:", err)
+		}
+		for i := range r.Findings {
+			f := &r.Findings[i]
+			if f.Drift || all {
+				if err := w.write(f); err != nil {
+					return err
+				}
+			}
+		}
+		pending = append(pending, r.Findings...)
+		if len(pending) >= 500 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	writeSummary(e.stderr, &sum, inserted, hp, ix.Baseline)
+	if sum.Errors > 0 {
+		return &exitError{ExitError}
+	}
+	return nil
+}
+
+func writeSummary(w io.Writer, s *replay.Summary, inserted int, historyPath string, b *drift.Baseline) {
+	fmt.Fprintf(w, "\nbaseline %s (%s)\n", b.Source, b.VersionID)
+	fmt.Fprintf(w, "files %d, events read %d, access changes %d\n", s.Files, s.Records, s.Changes)
+	var ignored []string
+	keys := make([]string, 0, len(s.Ignored))
+	for k := range s.Ignored {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	total := 0
+	for _, k := range keys {
+		ignored = append(ignored, fmt.Sprintf("%d %s", s.Ignored[k], k))
+		total += s.Ignored[k]
+	}
+	if total > 0 {
+		fmt.Fprintf(w, "ignored %d: %s\n", total, strings.Join(ignored, ", "))
+	}
+	fmt.Fprintf(w, "compliant %d\n", s.Compliant)
+	var sev []string
+	for _, v := range drift.Severities {
+		if n := s.Drift[v]; n > 0 {
+			sev = append(sev, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	fmt.Fprintf(w, "drift %d", s.DriftTotal())
+	if len(sev) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(sev, ", "))
+	}
+	fmt.Fprintln(w)
+	var dec []string
+	for _, d := range []drift.Decision{drift.DecisionRevert, drift.DecisionDryRun, drift.DecisionAlert, drift.DecisionBreakGlass} {
+		if n := s.Decisions[d]; n > 0 {
+			dec = append(dec, fmt.Sprintf("%d %s", n, d))
+		}
+	}
+	if len(dec) > 0 {
+		fmt.Fprintf(w, "decisions: %s\n", strings.Join(dec, ", "))
+	}
+	fmt.Fprintf(w, "history %s: %d new findings recorded\n", historyPath, inserted)
+	if s.Errors > 0 {
+		fmt.Fprintf(w, "errors %d (see above)\n", s.Errors)
+	}
+}

@@ -1,0 +1,90 @@
+package drift
+
+import (
+	"time"
+)
+
+// Kind names the piece of access configuration a change touches.
+type Kind string
+
+// The kinds eksdrift watches. Their string values are part of the public
+// finding contract (the `kind` field) and of the history stores' keys.
+const (
+	KindCluster             Kind = "cluster"
+	KindAccessEntry         Kind = "access-entry"
+	KindAccessPolicy        Kind = "access-policy"
+	KindAuthenticationMode  Kind = "authentication-mode"
+	KindPodIdentity         Kind = "pod-identity-association"
+	KindIdentityProvider    Kind = "identity-provider-config"
+	KindRole                Kind = "iam-role"
+	KindTrustPolicy         Kind = "iam-trust-policy"
+	KindManagedPolicy       Kind = "iam-managed-policy"
+	KindInlinePolicy        Kind = "iam-inline-policy"
+	KindPermissionsBoundary Kind = "iam-permissions-boundary"
+	KindOIDCProvider        Kind = "iam-oidc-provider"
+)
+
+// Kinds lists every kind, in the order documentation and summaries show them.
+var Kinds = []Kind{
+	KindCluster, KindAccessEntry, KindAccessPolicy, KindAuthenticationMode,
+	KindPodIdentity, KindIdentityProvider, KindRole, KindTrustPolicy,
+	KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider,
+}
+
+// Op says what a change did to its resource.
+type Op string
+
+// The operations of the public finding contract (the `change` field).
+const (
+	OpAdded    Op = "added"
+	OpRemoved  Op = "removed"
+	OpModified Op = "modified"
+)
+
+// Actor is who made a change, canonicalised: an assumed-role session is
+// reported as the role ARN with its path, and the session name kept apart.
+type Actor struct {
+	ARN         string `json:"arn"`
+	Type        string `json:"type,omitempty"`
+	SessionName string `json:"sessionName,omitempty"`
+	AccountID   string `json:"accountId,omitempty"`
+	InvokedBy   string `json:"invokedBy,omitempty"`
+	SourceIP    string `json:"sourceIp,omitempty"`
+	UserAgent   string `json:"userAgent,omitempty"`
+	Console     bool   `json:"console,omitempty"`
+	MFA         bool   `json:"mfa,omitempty"`
+}
+
+// IsAWSService reports whether an AWS service, not a person or a workload,
+// made the call (EKS creating the access entry of a Fargate profile, say).
+func (a Actor) IsAWSService() bool { return a.Type == "AWSService" }
+
+// Event is what eksdrift keeps of the CloudTrail record behind a change.
+type Event struct {
+	ID      string
+	Time    time.Time
+	Name    string
+	Source  string
+	Account string
+	Region  string
+	Actor   Actor
+}
+
+// Change is one normalised access change. A CloudTrail event yields zero or
+// more changes: CreateCluster, for one, sets the authentication mode and may
+// grant its creator cluster-admin.
+//
+// For OpRemoved, Resource describes what was removed as far as the event
+// tells it (a DeleteAccessEntry names only the principal).
+type Change struct {
+	Event    Event
+	Op       Op
+	Cluster  string // empty for IAM resources, which belong to the account
+	Resource Resource
+	// Note carries what the parser learned that the resource cannot say,
+	// such as "granted by bootstrapClusterCreatorAdminPermissions".
+	Note string
+}
+
+// Kind is the kind of the changed resource.
+func (c Change) Kind() Kind { return c.Resource.Kind() }

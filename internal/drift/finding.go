@@ -1,0 +1,104 @@
+package drift
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Severity ranks a finding.
+type Severity string
+
+// Severities, from the most to the least urgent.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityHigh     Severity = "high"
+	SeverityMedium   Severity = "medium"
+	SeverityLow      Severity = "low"
+	SeverityInfo     Severity = "info"
+)
+
+// Severities lists the severities from the most urgent down.
+var Severities = []Severity{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo}
+
+// Rank orders severities: critical is 4, info 0, anything else -1.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityCritical:
+		return 4
+	case SeverityHigh:
+		return 3
+	case SeverityMedium:
+		return 2
+	case SeverityLow:
+		return 1
+	case SeverityInfo:
+		return 0
+	}
+	return -1
+}
+
+// Decision is what eksdrift does about a finding.
+type Decision string
+
+// Decisions. DecisionNone is for compliant changes.
+const (
+	DecisionNone       Decision = "none"
+	DecisionAlert      Decision = "alert"
+	DecisionDryRun     Decision = "dry-run"
+	DecisionRevert     Decision = "revert"
+	DecisionBreakGlass Decision = "break-glass"
+)
+
+// Detection sources: how a finding was found.
+const (
+	DetectedByEvent = "event"
+	DetectedBySweep = "sweep"
+)
+
+// Finding is the judgement of one change. Its JSON field names are a public
+// contract: `replay --output json`, the SNS message body and the history
+// stores all use them, and SIEMs ingest them.
+type Finding struct {
+	EventID     string    `json:"eventId"`
+	EventTime   time.Time `json:"eventTime"`
+	EventName   string    `json:"eventName"`
+	EventSource string    `json:"eventSource"`
+	Account     string    `json:"account"`
+	Region      string    `json:"region"`
+	Cluster     string    `json:"cluster"`
+	Kind        Kind      `json:"kind"`
+	// Resource identifies the changed thing within its cluster or account:
+	// a principal ARN, "principalArn|policyArn", "namespace/serviceAccount",
+	// a role name, "roleName|policyArn" or "roleName|policyName".
+	Resource       string   `json:"resource"`
+	Principal      string   `json:"principal,omitempty"`
+	Change         Op       `json:"change"`
+	Drift          bool     `json:"drift"`
+	Severity       Severity `json:"severity"`
+	SeverityReason string   `json:"severityReason"`
+	Decision       Decision `json:"decision"`
+	Reason         string   `json:"reason"`
+
+	Actor        string `json:"actor"`
+	ActorType    string `json:"actorType,omitempty"`
+	ActorSession string `json:"actorSession,omitempty"`
+	SourceIP     string `json:"sourceIp,omitempty"`
+	UserAgent    string `json:"userAgent,omitempty"`
+
+	// Expected is what the baseline declares for the resource (null when it
+	// declares nothing); Before is what the event says was there before (for
+	// removals), After what it says is there now (null for removals).
+	Expected json.RawMessage `json:"expected"`
+	Before   json.RawMessage `json:"before"`
+	After    json.RawMessage `json:"after"`
+
+	BaselineSource  string `json:"baselineSource,omitempty"`
+	BaselineVersion string `json:"baselineVersion,omitempty"`
+	DetectedBy      string `json:"detectedBy"`
+}
+
+// ID is the finding's identity in history: one event can change several
+// resources, and a redelivered event must not record twice.
+func (f Finding) ID() string {
+	return f.EventID + "#" + string(f.Kind) + "#" + f.Cluster + "#" + f.Resource
+}

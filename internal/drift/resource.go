@@ -1,0 +1,201 @@
+package drift
+
+import (
+	"slices"
+	"strings"
+)
+
+// Resource is one piece of access configuration. Key identifies it within
+// its cluster (EKS kinds) or its account (IAM kinds); two resources with the
+// same kind and key are the same thing in two states.
+type Resource interface {
+	Kind() Kind
+	Key() string
+	// Principal is the IAM principal whose access the resource shapes, when
+	// there is one: the entry's principal, the role of an association.
+	Principal() string
+}
+
+// Access entry types, as EKS names them.
+const (
+	EntryStandard     = "STANDARD"
+	EntryEC2Linux     = "EC2_LINUX"
+	EntryEC2Windows   = "EC2_WINDOWS"
+	EntryFargateLinux = "FARGATE_LINUX"
+)
+
+// IsNodeEntryType reports whether EKS manages entries of this type for
+// nodes or Fargate pods; they are never reverted without an explicit opt-in.
+func IsNodeEntryType(t string) bool {
+	return t == EntryEC2Linux || t == EntryEC2Windows || t == EntryFargateLinux
+}
+
+// Cluster is the creation of a cluster.
+type Cluster struct {
+	Name string `json:"name"`
+}
+
+func (c *Cluster) Kind() Kind        { return KindCluster }
+func (c *Cluster) Key() string       { return c.Name }
+func (c *Cluster) Principal() string { return "" }
+
+// AccessEntry lets an IAM principal authenticate to a cluster.
+type AccessEntry struct {
+	PrincipalARN     string   `json:"principalArn"`
+	Type             string   `json:"type,omitempty"`
+	KubernetesGroups []string `json:"kubernetesGroups,omitempty"`
+	Username         string   `json:"username,omitempty"`
+}
+
+func (e *AccessEntry) Kind() Kind        { return KindAccessEntry }
+func (e *AccessEntry) Key() string       { return e.PrincipalARN }
+func (e *AccessEntry) Principal() string { return e.PrincipalARN }
+
+// AccessScope limits an access policy to the cluster or to namespaces.
+type AccessScope struct {
+	Type       string   `json:"type"`
+	Namespaces []string `json:"namespaces,omitempty"`
+}
+
+// Scope types, as EKS names them.
+const (
+	ScopeCluster   = "cluster"
+	ScopeNamespace = "namespace"
+)
+
+// Equal compares scopes as EKS does: namespaces are a set.
+func (s AccessScope) Equal(o AccessScope) bool {
+	return strings.EqualFold(s.Type, o.Type) && SameSet(s.Namespaces, o.Namespaces)
+}
+
+// AccessPolicy is an access policy associated with an access entry.
+type AccessPolicy struct {
+	PrincipalARN string      `json:"principalArn"`
+	PolicyARN    string      `json:"policyArn"`
+	Scope        AccessScope `json:"accessScope"`
+}
+
+func (p *AccessPolicy) Kind() Kind        { return KindAccessPolicy }
+func (p *AccessPolicy) Key() string       { return p.PrincipalARN + "|" + p.PolicyARN }
+func (p *AccessPolicy) Principal() string { return p.PrincipalARN }
+
+// AuthenticationMode is a cluster's authentication mode.
+type AuthenticationMode struct {
+	Mode string `json:"authenticationMode"`
+}
+
+// Authentication modes, as EKS names them.
+const (
+	AuthModeAPI             = "API"
+	AuthModeAPIAndConfigMap = "API_AND_CONFIG_MAP"
+	AuthModeConfigMap       = "CONFIG_MAP"
+)
+
+func (m *AuthenticationMode) Kind() Kind        { return KindAuthenticationMode }
+func (m *AuthenticationMode) Key() string       { return "authenticationMode" }
+func (m *AuthenticationMode) Principal() string { return "" }
+
+// PodIdentityAssociation gives a service account the permissions of a role.
+type PodIdentityAssociation struct {
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"serviceAccount"`
+	RoleARN        string `json:"roleArn,omitempty"`
+	AssociationID  string `json:"associationId,omitempty"`
+}
+
+func (p *PodIdentityAssociation) Kind() Kind        { return KindPodIdentity }
+func (p *PodIdentityAssociation) Key() string       { return p.Namespace + "/" + p.ServiceAccount }
+func (p *PodIdentityAssociation) Principal() string { return p.RoleARN }
+
+// IdentityProviderConfig lets an OIDC issuer's users authenticate to a cluster.
+type IdentityProviderConfig struct {
+	Name      string `json:"name"`
+	Type      string `json:"type,omitempty"`
+	IssuerURL string `json:"issuerUrl,omitempty"`
+	ClientID  string `json:"clientId,omitempty"`
+}
+
+func (i *IdentityProviderConfig) Kind() Kind        { return KindIdentityProvider }
+func (i *IdentityProviderConfig) Key() string       { return i.Name }
+func (i *IdentityProviderConfig) Principal() string { return "" }
+
+// Role is an IAM role created or deleted. IAM events name roles without
+// their path, so IAM resources are keyed by role name, which is unique in an
+// account regardless of path and case (the baseline index folds case).
+type Role struct {
+	ARN         string          `json:"arn"`
+	Name        string          `json:"roleName"`
+	TrustPolicy *PolicyDocument `json:"trustPolicy,omitempty"`
+}
+
+func (r *Role) Kind() Kind        { return KindRole }
+func (r *Role) Key() string       { return r.Name }
+func (r *Role) Principal() string { return r.ARN }
+
+// TrustPolicy is a role's assume-role policy.
+type TrustPolicy struct {
+	RoleARN  string          `json:"roleArn"`
+	RoleName string          `json:"roleName"`
+	Document *PolicyDocument `json:"document"`
+}
+
+func (t *TrustPolicy) Kind() Kind        { return KindTrustPolicy }
+func (t *TrustPolicy) Key() string       { return t.RoleName }
+func (t *TrustPolicy) Principal() string { return t.RoleARN }
+
+// ManagedPolicy is a managed policy attached to a role.
+type ManagedPolicy struct {
+	RoleARN   string `json:"roleArn"`
+	RoleName  string `json:"roleName"`
+	PolicyARN string `json:"policyArn"`
+}
+
+func (m *ManagedPolicy) Kind() Kind        { return KindManagedPolicy }
+func (m *ManagedPolicy) Key() string       { return m.RoleName + "|" + m.PolicyARN }
+func (m *ManagedPolicy) Principal() string { return m.RoleARN }
+
+// InlinePolicy is a policy embedded in a role.
+type InlinePolicy struct {
+	RoleARN    string          `json:"roleArn"`
+	RoleName   string          `json:"roleName"`
+	PolicyName string          `json:"policyName"`
+	Document   *PolicyDocument `json:"document,omitempty"`
+}
+
+func (p *InlinePolicy) Kind() Kind        { return KindInlinePolicy }
+func (p *InlinePolicy) Key() string       { return p.RoleName + "|" + p.PolicyName }
+func (p *InlinePolicy) Principal() string { return p.RoleARN }
+
+// PermissionsBoundary is the managed policy that bounds a role.
+type PermissionsBoundary struct {
+	RoleARN   string `json:"roleArn"`
+	RoleName  string `json:"roleName"`
+	PolicyARN string `json:"policyArn,omitempty"`
+}
+
+func (b *PermissionsBoundary) Kind() Kind        { return KindPermissionsBoundary }
+func (b *PermissionsBoundary) Key() string       { return b.RoleName }
+func (b *PermissionsBoundary) Principal() string { return b.RoleARN }
+
+// OIDCProvider is an IAM OpenID Connect identity provider: whoever it
+// vouches for can assume roles that trust it.
+type OIDCProvider struct {
+	ARN string `json:"arn"`
+	URL string `json:"url,omitempty"`
+}
+
+func (o *OIDCProvider) Kind() Kind        { return KindOIDCProvider }
+func (o *OIDCProvider) Key() string       { return o.ARN }
+func (o *OIDCProvider) Principal() string { return "" }
+
+// SameSet reports whether a and b hold the same strings, ignoring order and
+// repetition.
+func SameSet(a, b []string) bool {
+	return slices.Equal(normSet(a), normSet(b))
+}
+
+func normSet(a []string) []string {
+	s := slices.Clone(a)
+	slices.Sort(s)
+	return slices.Compact(s)
+}

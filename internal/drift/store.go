@@ -1,0 +1,74 @@
+package drift
+
+import (
+	"context"
+	"time"
+)
+
+// HistoryStore keeps every finding for auditors. Implementations (SQLite for
+// local replays, DynamoDB for the deployed detector) pass one contract suite.
+type HistoryStore interface {
+	// Record stores findings, skipping any whose ID is already stored, and
+	// reports how many were new. A redelivered event records nothing twice.
+	Record(ctx context.Context, findings []Finding) (inserted int, err error)
+	// Query returns the findings that match q, oldest first.
+	Query(ctx context.Context, q HistoryQuery) ([]Finding, error)
+}
+
+// HistoryQuery selects findings. Zero fields do not filter.
+type HistoryQuery struct {
+	Cluster   string
+	Principal string
+	Actor     string
+	Kind      Kind
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive
+	DriftOnly bool
+	Limit     int // 0 means no limit
+}
+
+// Matches reports whether f passes the query's filters; stores use it to
+// apply what their indexes cannot.
+func (q HistoryQuery) Matches(f Finding) bool {
+	switch {
+	case q.Cluster != "" && f.Cluster != q.Cluster,
+		q.Principal != "" && f.Principal != q.Principal,
+		q.Actor != "" && f.Actor != q.Actor,
+		q.Kind != "" && f.Kind != q.Kind,
+		!q.Since.IsZero() && f.EventTime.Before(q.Since),
+		!q.Until.IsZero() && !f.EventTime.Before(q.Until),
+		q.DriftOnly && !f.Drift:
+		return false
+	}
+	return true
+}
+
+// Observation is the live state of a change's resource, read after the
+// event: the detector decides on it, with the event as trigger and evidence.
+type Observation struct {
+	// Present says whether the resource exists now; Resource is its current
+	// state when it does.
+	Present  bool
+	Resource Resource
+	ReadAt   time.Time
+}
+
+// StateReader reads the live state of what a change touched, through
+// read-only calls (EKS Describe/List, IAM Get/List).
+type StateReader interface {
+	Observe(ctx context.Context, c Change) (Observation, error)
+}
+
+// Reverter undoes a drift finding by moving the live state back to the
+// baseline, and says what it did.
+type Reverter interface {
+	Revert(ctx context.Context, f Finding) (RevertOutcome, error)
+}
+
+// RevertOutcome is what a revert did.
+type RevertOutcome struct {
+	Operations []string      `json:"operations"`
+	Result     string        `json:"result"` // reverted | already-compliant | dry-run | revert-failed | skipped
+	Error      string        `json:"error,omitempty"`
+	Duration   time.Duration `json:"duration"`
+}
