@@ -6,6 +6,9 @@ FUZZTIME ?= 30s
 BUILD := build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+MINISTACK_VERSION := 1.5.33
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+TOOLS := $(CURDIR)/$(BUILD)/tools
 
 .DEFAULT_GOAL := help
 
@@ -21,8 +24,18 @@ demo: ## replay events/ against events/baseline.yaml locally, then query the his
 	@$(GO) run ./cmd/eksdrift history --cluster prod --drift-only --limit 10
 
 .PHONY: test
-test: ## run the whole test suite (fuzz seeds included)
-	$(GO) test $(GOFLAGS_TEST) -count=1 ./...
+test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack on 127.0.0.1 as needed)
+	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
+
+.PHONY: tools
+tools: .venv/bin/ministack $(TOOLS)/aws-lambda-rie ## install the test emulators: MiniStack (PyPI, into .venv) and the Lambda RIE
+
+.venv/bin/ministack:
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check ministack==$(MINISTACK_VERSION)
+
+$(TOOLS)/aws-lambda-rie:
+	GOBIN=$(TOOLS) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 .PHONY: build
 build: ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip

@@ -1,12 +1,14 @@
 package cloudtrail
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -51,26 +53,46 @@ func ReadFile(path string) (*Batch, error) {
 	return Read(f)
 }
 
+// Buffers and gzip readers are reused across files: a trail is thousands of
+// small files, and allocating a fresh megabyte for each costs more in GC
+// than the decoding itself.
+var (
+	bufPool  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	gzipPool sync.Pool
+)
+
 // Read reads one input: an EventBridge event, a bare CloudTrail record, or a
 // CloudTrail log file ({"Records": [...]}), gzip-compressed or not.
 func Read(r io.Reader) (*Batch, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, _ := br.Peek(2)
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		var zr *gzip.Reader
+		if z, ok := gzipPool.Get().(*gzip.Reader); ok {
+			zr = z
+			if err := zr.Reset(br); err != nil {
+				return nil, fmt.Errorf("gzip: %w", err)
+			}
+		} else {
+			z, err := gzip.NewReader(br)
+			if err != nil {
+				return nil, fmt.Errorf("gzip: %w", err)
+			}
+			zr = z
+		}
+		defer gzipPool.Put(zr)
+		if _, err := buf.ReadFrom(zr); err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+	} else if _, err := buf.ReadFrom(br); err != nil {
 		return nil, err
 	}
-	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		var buf bytes.Buffer
-		buf.Grow(len(data) * 10)
-		if _, err := io.Copy(&buf, zr); err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		data = buf.Bytes()
-	}
-	return Decode(data)
+	// Decode copies what it keeps (json.Unmarshal copies strings and raw
+	// messages), so the buffer can go back to the pool.
+	return Decode(buf.Bytes())
 }
 
 // Decode reads one uncompressed input.
@@ -171,12 +193,13 @@ func (b *Batch) records(s *scanner) error {
 	for {
 		s.ws()
 		start := s.pos
-		if s.peek() != '{' || !s.skipValue() {
+		fields, ok := s.scanRecord()
+		if !ok {
 			return s.errorf("a record must be an object")
 		}
 		rec := s.data[start:s.pos]
 		b.Total++
-		if reason := prefilter(rec); reason != "" {
+		if reason := fields.prefilter(); reason != "" {
 			b.Ignored[reason]++
 		} else {
 			var r Record
@@ -196,48 +219,81 @@ func (b *Batch) records(s *scanner) error {
 	}
 }
 
-// prefilter says why a raw record can be passed over unparsed, or "" when
-// it must be parsed. It agrees with Changes on every record it passes over.
-func prefilter(rec []byte) string {
-	name := rawField(rec, `"eventName"`)
-	if _, ok := watched[string(name)]; ok {
+// recordFields are the top-level fields of a raw record that decide whether
+// it must be parsed.
+type recordFields struct {
+	eventName []byte
+	errorCode bool
+	readOnly  bool
+}
+
+// prefilter says why a record can be passed over unparsed, or "" when it
+// must be parsed. It agrees with Changes on every record it passes over.
+func (f recordFields) prefilter() string {
+	if _, ok := watched[string(f.eventName)]; ok {
 		return ""
 	}
-	if rawField(rec, `"errorCode"`) != nil {
+	if f.errorCode {
 		return IgnoredFailed
 	}
-	if ro := rawField(rec, `"readOnly"`); string(ro) == "true" {
+	if f.readOnly {
 		return IgnoredReadOnly
 	}
 	return IgnoredUnwatched
 }
 
-// rawField finds the first `key: value` in rec and gives the value's bytes
-// (a string's without quotes), or nil.
-func rawField(rec []byte, key string) []byte {
-	i := bytes.Index(rec, []byte(key))
-	if i < 0 {
-		return nil
+// prefilter classifies one raw record.
+func prefilter(rec []byte) string {
+	s := scanner{data: rec}
+	f, ok := s.scanRecord()
+	if !ok {
+		return ""
 	}
-	s := scanner{data: rec, pos: i + len(key)}
+	return f.prefilter()
+}
+
+// scanRecord moves past one record, reading only its top-level keys and the
+// values of the few that matter: one pass over the bytes, no allocation.
+func (s *scanner) scanRecord() (f recordFields, ok bool) {
+	if !s.expect('{') {
+		return f, false
+	}
 	s.ws()
-	if !s.expect(':') {
-		return nil
+	if s.expect('}') {
+		return f, true
 	}
-	s.ws()
-	if s.peek() == '"' {
-		v, _ := s.rawStr()
-		return v
-	}
-	start := s.pos
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t' {
-			break
+	for {
+		s.ws()
+		key, ok := s.rawStr()
+		if !ok {
+			return f, false
 		}
-		s.pos++
+		s.ws()
+		if !s.expect(':') {
+			return f, false
+		}
+		s.ws()
+		start := s.pos
+		if !s.skipValue() {
+			return f, false
+		}
+		val := s.data[start:s.pos]
+		switch string(key) {
+		case "eventName":
+			if len(val) >= 2 && val[0] == '"' {
+				f.eventName = val[1 : len(val)-1]
+			}
+		case "errorCode":
+			f.errorCode = string(val) != "null"
+		case "readOnly":
+			f.readOnly = string(val) == "true"
+		}
+		s.ws()
+		if s.expect(',') {
+			continue
+		}
+		return f, s.expect('}')
 	}
-	return s.data[start:s.pos]
 }
 
 // unmarshal decodes part of data that starts at offset, placing syntax
