@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,10 @@ func (e *env) history(ctx context.Context, historyFlag string, q drift.HistoryQu
 	hp, err := e.historyPath(historyFlag)
 	if err != nil {
 		return err
+	}
+	// Querying must not leave an empty database behind a mistyped path.
+	if _, err := os.Stat(hp); err != nil {
+		return fmt.Errorf("history: no history at %s (eksdrift replay records one; --history chooses another): %w", hp, err)
 	}
 	store, err := sqlite.Open(ctx, hp)
 	if err != nil {
