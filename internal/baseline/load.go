@@ -21,11 +21,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -94,16 +92,22 @@ func LoadFile(path string) (*drift.Baseline, error) {
 // findings (a path or an s3:// URI). The baseline's VersionID is a hash of
 // its content; callers that know better (an S3 version id) may replace it.
 func Parse(source string, data []byte) (*drift.Baseline, error) {
-	file, err := parser.ParseBytes(data, 0)
-	if err != nil {
+	if len(data) > MaxBytes {
+		return nil, Errors{{Source: source, Problem: fmt.Sprintf("the file is %d bytes; a baseline may be at most %d", len(data), MaxBytes)}}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, Errors{yamlError(source, err)}
+	}
+	if len(root.Content) == 0 {
+		return nil, Errors{{Source: source, Line: 1, Problem: "the file is empty"}}
+	}
+	if n := expandedNodes(&root, MaxNodes); n > MaxNodes {
+		return nil, Errors{{Source: source, Problem: fmt.Sprintf("the document expands to more than %d nodes through YAML aliases", MaxNodes)}}
 	}
 	var generic any
-	if err := yaml.UnmarshalWithOptions(data, &generic); err != nil {
+	if err := root.Decode(&generic); err != nil {
 		return nil, Errors{yamlError(source, err)}
-	}
-	if generic == nil {
-		return nil, Errors{{Source: source, Line: 1, Problem: "the file is empty"}}
 	}
 	// Validate the JSON form, so YAML and JSON baselines meet the same schema.
 	js, err := json.Marshal(generic)
@@ -118,7 +122,7 @@ func Parse(source string, data []byte) (*drift.Baseline, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc := locator{source: source, file: file}
+	loc := locator{source: source, root: &root}
 	if err := sch.Validate(inst); err != nil {
 		var ve *jsonschema.ValidationError
 		if !errors.As(err, &ve) {
@@ -160,14 +164,20 @@ func Load(path string) (*drift.Index, error) {
 	return drift.NewIndex(b)
 }
 
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
 func yamlError(source string, err error) *drift.InvalidBaselineError {
 	e := &drift.InvalidBaselineError{Source: source, Problem: err.Error()}
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		e.Problem = ye.GetMessage()
-		if t := ye.GetToken(); t != nil && t.Position != nil {
-			e.Line, e.Column = t.Position.Line, t.Position.Column
+	if m := yamlLine.FindStringSubmatch(e.Problem); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Problem = strings.TrimPrefix(e.Problem, m[0])
+		// yaml.v3 numbers the lines of parser (not scanner) errors from 0:
+		// it names the line where the unfinished construct starts.
+		if strings.HasPrefix(e.Problem, "did not find expected") {
+			e.Line++
 		}
+	} else {
+		e.Problem = strings.TrimPrefix(e.Problem, "yaml: ")
 	}
 	return e
 }
@@ -175,7 +185,7 @@ func yamlError(source string, err error) *drift.InvalidBaselineError {
 // locator finds where in the file a field is.
 type locator struct {
 	source string
-	file   *ast.File
+	root   *yaml.Node
 }
 
 var printer = message.NewPrinter(language.English)
@@ -241,68 +251,40 @@ func (l locator) problem(path []string, msg string) *drift.InvalidBaselineError 
 // position gives the line and column of the deepest node of path that the
 // file has: the key's own line for a mapping key, the item's for a list item.
 func (l locator) position(path []string) (int, int) {
-	if l.file == nil || len(l.file.Docs) == 0 || l.file.Docs[0].Body == nil {
+	if l.root == nil || len(l.root.Content) == 0 {
 		return 0, 0
 	}
-	node := l.file.Docs[0].Body
-	tok := node.GetToken()
+	node := l.root.Content[0]
+	line, col := node.Line, node.Column
 walk:
 	for _, seg := range path {
-		node = unwrapNode(node)
-		switch n := node.(type) {
-		case *ast.MappingNode:
-			mv := findKey(n.Values, seg)
-			if mv == nil {
+		for node.Kind == yaml.AliasNode && node.Alias != nil {
+			node = node.Alias
+		}
+		switch node.Kind {
+		case yaml.MappingNode:
+			found := false
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				if k := node.Content[i]; k.Value == seg {
+					line, col, node, found = k.Line, k.Column, node.Content[i+1], true
+					break
+				}
+			}
+			if !found {
 				break walk
 			}
-			tok, node = mv.Key.GetToken(), mv.Value
-		case *ast.MappingValueNode:
-			mv := findKey([]*ast.MappingValueNode{n}, seg)
-			if mv == nil {
-				break walk
-			}
-			tok, node = mv.Key.GetToken(), mv.Value
-		case *ast.SequenceNode:
+		case yaml.SequenceNode:
 			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= len(n.Values) {
+			if err != nil || i < 0 || i >= len(node.Content) {
 				break walk
 			}
-			node = n.Values[i]
-			tok = node.GetToken()
+			node = node.Content[i]
+			line, col = node.Line, node.Column
 		default:
 			break walk
 		}
 	}
-	if tok == nil || tok.Position == nil {
-		return 0, 0
-	}
-	return tok.Position.Line, tok.Position.Column
-}
-
-func unwrapNode(n ast.Node) ast.Node {
-	for {
-		switch t := n.(type) {
-		case *ast.AnchorNode:
-			n = t.Value
-		case *ast.TagNode:
-			n = t.Value
-		default:
-			return n
-		}
-	}
-}
-
-func findKey(values []*ast.MappingValueNode, key string) *ast.MappingValueNode {
-	for _, mv := range values {
-		if mv.Key == nil {
-			continue
-		}
-		k := mv.Key.GetToken()
-		if k != nil && k.Value == key {
-			return mv
-		}
-	}
-	return nil
+	return line, col
 }
 
 // fieldName writes a path as people read it: clusters[0].accessEntries[2].type.

@@ -123,7 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate entry", func(s string) string {
 			return strings.Replace(s, "    podIdentityAssociations: []\n", "      - principalArn: arn:aws:iam::111122223333:role/developers\n    podIdentityAssociations: []\n", 1)
 		}, 18, "clusters[0].accessEntries[1].principalArn", "declared twice"},
-		{"yaml syntax", func(s string) string { return strings.Replace(s, "region: us-west-2", "region: [us-west-2", 1) }, 10, "", "must be specified"},
+		{"yaml syntax", func(s string) string { return strings.Replace(s, "region: us-west-2", "region: [us-west-2", 1) }, 9, "", "did not find expected"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,5 +189,23 @@ func TestSchemaIsPublished(t *testing.T) {
 	}
 	if string(doc) != string(Schema) {
 		t.Errorf("docs/baseline.schema.json differs from internal/baseline/baseline.schema.json: run make schema")
+	}
+}
+
+func TestParseRejectsAliasBombs(t *testing.T) {
+	doc := "a: &a [x,x,x,x,x,x,x,x,x,x]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		doc += n + ": &" + n + " [" + strings.Repeat("*"+prev+",", 9) + "*" + prev + "]\n"
+		prev = n
+	}
+	_, err := Parse("bomb.yaml", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "expands to more than") {
+		t.Errorf("got %v, want the alias expansion refused", err)
+	}
+	// Anchors used sensibly are fine.
+	ok := strings.Replace(valid, "    trustPolicy:\n", "    trustPolicy: &trust\n", 1)
+	if _, err := Parse("anchors.yaml", []byte(ok)); err != nil {
+		t.Errorf("got %v for a plain anchor", err)
 	}
 }
