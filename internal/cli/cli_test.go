@@ -29,7 +29,7 @@ func stateEnv(t *testing.T) map[string]string {
 }
 
 const (
-	events   = "../../events"
+	events         = "../../events"
 	sampleBaseline = "../../events/baseline.yaml"
 )
 
