@@ -92,9 +92,25 @@ type Finding struct {
 	Before   json.RawMessage `json:"before"`
 	After    json.RawMessage `json:"after"`
 
+	// Live is the state of the resource read after the event, when the
+	// detector confirmed it; the decision is made on it.
+	Live *LiveState `json:"live,omitempty"`
+
+	// NotifiedAt is when the finding was published, nil until it is.
+	NotifiedAt *time.Time `json:"notifiedAt,omitempty"`
+
 	BaselineSource  string `json:"baselineSource,omitempty"`
 	BaselineVersion string `json:"baselineVersion,omitempty"`
 	DetectedBy      string `json:"detectedBy"`
+}
+
+// LiveState records what the detector read of a resource after its event.
+type LiveState struct {
+	Present bool            `json:"present"`
+	State   json.RawMessage `json:"state"`
+	ReadAt  time.Time       `json:"readAt"`
+	// Drift says whether the live state itself departs from the baseline.
+	Drift bool `json:"drift"`
 }
 
 // ID is the finding's identity in history: one event can change several

@@ -15,6 +15,19 @@ type HistoryStore interface {
 	Query(ctx context.Context, q HistoryQuery) ([]Finding, error)
 }
 
+// FindingStore is what the deployed functions need of a history beyond the
+// auditors' queries: one finding by its ID, and the mark that it was
+// published, so that a redelivered event is neither recorded nor announced
+// twice. Both stores implement it and pass drifttest.RunFindingStore.
+type FindingStore interface {
+	HistoryStore
+	// Get returns the finding with this ID, and false when there is none.
+	Get(ctx context.Context, id string) (Finding, bool, error)
+	// MarkNotified records when the finding was published. Marking a
+	// finding that does not exist is an error.
+	MarkNotified(ctx context.Context, id string, at time.Time) error
+}
+
 // HistoryQuery selects findings. Zero fields do not filter.
 type HistoryQuery struct {
 	Cluster   string

@@ -360,3 +360,40 @@ func DefaultPath(getenv func(string) string) (string, error) {
 	}
 	return "", errors.New("sqlite history: cannot choose a default path: neither XDG_STATE_HOME nor HOME is set")
 }
+
+var _ drift.FindingStore = (*Store)(nil)
+
+// Get returns one finding by its ID.
+func (s *Store) Get(ctx context.Context, id string) (drift.Finding, bool, error) {
+	var doc string
+	err := s.db.QueryRowContext(ctx, `SELECT finding FROM findings WHERE id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return drift.Finding{}, false, nil
+	}
+	if err != nil {
+		return drift.Finding{}, false, fmt.Errorf("sqlite history %s: cannot read finding %s: %w", s.path, id, err)
+	}
+	var f drift.Finding
+	if err := json.Unmarshal([]byte(doc), &f); err != nil {
+		return drift.Finding{}, false, fmt.Errorf("sqlite history %s: finding %s: cannot decode: %w", s.path, id, err)
+	}
+	f.EventTime = f.EventTime.UTC()
+	return f, true, nil
+}
+
+// MarkNotified sets the finding's notifiedAt in its stored JSON.
+func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error {
+	stamp, err := json.Marshal(at.UTC())
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE findings SET finding = json_set(finding, '$.notifiedAt', json(?)) WHERE id = ?`, string(stamp), id)
+	if err != nil {
+		return fmt.Errorf("sqlite history %s: cannot mark finding %s notified: %w", s.path, id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("sqlite history %s: cannot mark finding %s notified: no such finding", s.path, id)
+	}
+	return nil
+}

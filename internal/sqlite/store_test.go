@@ -31,6 +31,10 @@ func TestHistoryStore(t *testing.T) {
 	drifttest.RunHistoryStore(t, func(t *testing.T) drift.HistoryStore { return open(t) })
 }
 
+func TestFindingStore(t *testing.T) {
+	drifttest.RunFindingStore(t, func(t *testing.T) drift.FindingStore { return open(t) })
+}
+
 func TestOpenSetsUpTheFile(t *testing.T) {
 	s := open(t)
 	ctx := t.Context()

@@ -1,0 +1,181 @@
+// Package detect is the detector's use case: a CloudTrail event delivered by
+// EventBridge comes in; each access change it made is judged against the
+// baseline and, when it drifts, confirmed on the live state; the finding is
+// recorded once in the history and published once to the findings topic.
+//
+// It depends only on the small interfaces it declares; functions/detect
+// wires the AWS adapters into them.
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+)
+
+// History is what the detector needs of the history store.
+type History interface {
+	Record(ctx context.Context, findings []drift.Finding) (int, error)
+	Get(ctx context.Context, id string) (drift.Finding, bool, error)
+	MarkNotified(ctx context.Context, id string, at time.Time) error
+}
+
+// Publisher sends a finding to the people and functions that act on it.
+type Publisher interface {
+	Publish(ctx context.Context, f drift.Finding) error
+}
+
+// Detector handles one event at a time; it is safe for concurrent use when
+// its dependencies are.
+type Detector struct {
+	// Baseline gives the current baseline, or an error when it cannot be
+	// read or is invalid; changes are then recorded unjudged, never reverted.
+	Baseline  func(ctx context.Context) (*drift.Index, error)
+	EKS, IAM  drift.StateReader
+	History   History
+	Publisher Publisher
+	Metrics   *metrics.Set
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// MalformedEventError is an event that cannot be read. Retrying it will not
+// help; returning it sends the event, after Lambda's retries, to the
+// dead-letter queue, where nothing is lost.
+type MalformedEventError struct{ Err error }
+
+func (e *MalformedEventError) Error() string { return "malformed event: " + e.Err.Error() }
+func (e *MalformedEventError) Unwrap() error { return e.Err }
+
+// Handle processes one EventBridge event (or bare CloudTrail record). A
+// returned error means the event must be delivered again: a malformed event,
+// or a store, topic or live-state read that failed.
+func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
+	batch, err := cloudtrail.Decode(event)
+	if err != nil {
+		d.Metrics.Add(metrics.Errors, 1)
+		return &MalformedEventError{Err: err}
+	}
+	for k, n := range batch.Ignored {
+		d.Metrics.Add(metrics.EventsIgnored, float64(n))
+		d.Log.InfoContext(ctx, "event ignored", "reason", k)
+	}
+	for i := range batch.Records {
+		rec := &batch.Records[i]
+		d.Metrics.Add(metrics.EventsProcessed, 1)
+		changes, ignored, err := cloudtrail.Changes(rec)
+		if err != nil {
+			d.Metrics.Add(metrics.Errors, 1)
+			return &MalformedEventError{Err: err}
+		}
+		if ignored != "" {
+			d.Metrics.Add(metrics.EventsIgnored, 1)
+			d.Log.InfoContext(ctx, "event ignored", "eventId", rec.EventID, "eventName", rec.EventName, "reason", ignored)
+			continue
+		}
+		for _, c := range changes {
+			if err := d.handleChange(ctx, c); err != nil {
+				d.Metrics.Add(metrics.Errors, 1)
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
+	ix, err := d.Baseline(ctx)
+	var f drift.Finding
+	if err != nil {
+		d.Metrics.Add(metrics.BaselineErrors, 1)
+		d.Log.ErrorContext(ctx, "baseline unusable: recording the change unjudged", "eventId", c.Event.ID, "error", err)
+		f = drift.Unjudged(c, err.Error())
+	} else {
+		ev := drift.NewEvaluator(ix)
+		f = ev.Evaluate(c)
+		// Only drift needs the live state: it decides whether a revert is
+		// still due. Compliant changes cost no API call.
+		if f.Drift {
+			obs, err := d.reader(c).Observe(ctx, c)
+			if err != nil {
+				return fmt.Errorf("detect: live state of %s %s: %w", c.Kind(), c.Resource.Key(), err)
+			}
+			f = ev.Confirm(f, c, obs)
+		}
+	}
+	if f.Drift {
+		d.Metrics.Add(driftMetric[f.Severity], 1)
+	} else {
+		d.Metrics.Add(metrics.Compliant, 1)
+	}
+	return d.deliver(ctx, f)
+}
+
+var driftMetric = map[drift.Severity]string{
+	drift.SeverityCritical: metrics.DriftCritical,
+	drift.SeverityHigh:     metrics.DriftHigh,
+	drift.SeverityMedium:   metrics.DriftMedium,
+	drift.SeverityLow:      metrics.DriftLow,
+	drift.SeverityInfo:     metrics.DriftLow,
+}
+
+func (d *Detector) reader(c drift.Change) drift.StateReader {
+	if c.Event.Source == cloudtrail.SourceIAM {
+		return d.IAM
+	}
+	return d.EKS
+}
+
+// deliver records the finding once and publishes it once. A redelivered
+// event finds its finding already recorded and notified and does nothing; a
+// finding recorded but not yet notified (the function died in between) is
+// published again from the record.
+func (d *Detector) deliver(ctx context.Context, f drift.Finding) error {
+	id := f.ID()
+	stored, found, err := d.History.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("detect: reading history for %s: %w", id, err)
+	}
+	switch {
+	case found && stored.NotifiedAt != nil:
+		d.Metrics.Add(metrics.Duplicates, 1)
+		d.Log.InfoContext(ctx, "duplicate event: already recorded and published", "findingId", id)
+		return nil
+	case found:
+		f = stored
+	default:
+		if _, err := d.History.Record(ctx, []drift.Finding{f}); err != nil {
+			return fmt.Errorf("detect: recording %s: %w", id, err)
+		}
+	}
+	if err := d.Publisher.Publish(ctx, f); err != nil {
+		return fmt.Errorf("detect: publishing %s: %w", id, err)
+	}
+	if err := d.History.MarkNotified(ctx, id, d.now()); err != nil {
+		return fmt.Errorf("detect: marking %s published: %w", id, err)
+	}
+	d.Log.InfoContext(ctx, "finding",
+		"findingId", id, "eventName", f.EventName, "cluster", f.Cluster, "kind", f.Kind,
+		"resource", f.Resource, "drift", f.Drift, "severity", f.Severity, "decision", f.Decision, "actor", f.Actor)
+	return nil
+}
+
+func (d *Detector) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// IsMalformed reports whether err means the event itself is unreadable.
+func IsMalformed(err error) bool {
+	var m *MalformedEventError
+	return errors.As(err, &m)
+}

@@ -1,0 +1,65 @@
+package drifttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// RunFindingStore checks what the deployed functions need beyond queries:
+// Get by ID and MarkNotified. open must return a new, empty store.
+func RunFindingStore(t *testing.T, open func(t *testing.T) drift.FindingStore) {
+	t.Run("GetMissing", func(t *testing.T) {
+		s := open(t)
+		_, found, err := s.Get(context.Background(), "nope#access-entry#prod#x")
+		if err != nil || found {
+			t.Errorf("got found=%v err=%v, want not found and no error", found, err)
+		}
+	})
+	t.Run("GetRoundTrip", func(t *testing.T) {
+		s := open(t)
+		want := SampleFinding(3)
+		want.Live = &drift.LiveState{Present: true, State: []byte(`{"principalArn":"arn:aws:iam::111122223333:role/x"}`), ReadAt: SampleTime(4), Drift: true}
+		if _, err := s.Record(context.Background(), []drift.Finding{want}); err != nil {
+			t.Fatal(err)
+		}
+		got, found, err := s.Get(context.Background(), want.ID())
+		if err != nil || !found {
+			t.Fatalf("got found=%v err=%v", found, err)
+		}
+		if got.ID() != want.ID() || got.Live == nil || !got.Live.ReadAt.Equal(want.Live.ReadAt) || string(got.Live.State) != string(want.Live.State) || got.NotifiedAt != nil {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
+	})
+	t.Run("MarkNotified", func(t *testing.T) {
+		s := open(t)
+		f := SampleFinding(7)
+		if _, err := s.Record(context.Background(), []drift.Finding{f}); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 10, 14, 9, 0, 1, 123456789, time.FixedZone("x", 3600))
+		if err := s.MarkNotified(context.Background(), f.ID(), at); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := s.Get(context.Background(), f.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.NotifiedAt == nil || !got.NotifiedAt.Equal(at) {
+			t.Errorf("got notifiedAt %v, want %v", got.NotifiedAt, at)
+		}
+		// Queries see the mark too, and the rest of the finding is intact.
+		all, err := s.Query(context.Background(), drift.HistoryQuery{})
+		if err != nil || len(all) != 1 || all[0].NotifiedAt == nil || all[0].Reason != f.Reason {
+			t.Errorf("query after mark: got %+v, %v", all, err)
+		}
+	})
+	t.Run("MarkNotifiedMissing", func(t *testing.T) {
+		s := open(t)
+		if err := s.MarkNotified(context.Background(), "nope", time.Now()); err == nil {
+			t.Error("got no error marking a finding that does not exist")
+		}
+	})
+}

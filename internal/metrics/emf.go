@@ -1,0 +1,87 @@
+// Package metrics writes CloudWatch metrics as Embedded Metric Format log
+// lines: the function prints one JSON object per invocation and CloudWatch
+// Logs turns it into metrics, with no API call on the hot path.
+package metrics
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Names of the metrics the functions emit (documented in docs/operations.md).
+const (
+	EventsProcessed = "EventsProcessed" // CloudTrail records handled
+	EventsIgnored   = "EventsIgnored"   // records that changed no access
+	Compliant       = "Compliant"       // changes that match the baseline
+	DriftCritical   = "DriftCritical"
+	DriftHigh       = "DriftHigh"
+	DriftMedium     = "DriftMedium"
+	DriftLow        = "DriftLow"
+	Duplicates      = "Duplicates"      // redelivered findings not recorded again
+	Errors          = "Errors"          // invocations that failed and will be retried
+	BaselineReloads = "BaselineReloads" // baseline fetched and parsed anew
+	BaselineErrors  = "BaselineErrors"  // baseline unreadable or invalid
+)
+
+// Set accumulates counts for one invocation.
+type Set struct {
+	mu     sync.Mutex
+	counts map[string]float64
+}
+
+// Add counts n of a metric.
+func (s *Set) Add(name string, n float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.counts == nil {
+		s.counts = map[string]float64{}
+	}
+	s.counts[name] += n
+}
+
+// Get gives a metric's count so far.
+func (s *Set) Get(name string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[name]
+}
+
+// Flush writes the counts as one EMF line with the given dimension and
+// resets them. Nothing is written when nothing was counted.
+func (s *Set) Flush(w io.Writer, namespace, function string, now time.Time) error {
+	s.mu.Lock()
+	counts := s.counts
+	s.counts = nil
+	s.mu.Unlock()
+	if len(counts) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	defs := make([]map[string]string, len(names))
+	doc := map[string]any{"Function": function}
+	for i, n := range names {
+		defs[i] = map[string]string{"Name": n, "Unit": "Count"}
+		doc[n] = counts[n]
+	}
+	doc["_aws"] = map[string]any{
+		"Timestamp": now.UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  namespace,
+			"Dimensions": [][]string{{"Function"}},
+			"Metrics":    defs,
+		}},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

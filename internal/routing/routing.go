@@ -1,0 +1,63 @@
+// Package routing holds the EventBridge event patterns that send CloudTrail
+// API events to the detector. They live here, once: the CDK stack builds its
+// rules from them, and the tests check them against every sample in events/
+// with EventBridge's own matcher (TestEventPattern on the emulator).
+package routing
+
+import (
+	"encoding/json"
+
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
+)
+
+// IAMRegion is the only region where IAM's CloudTrail events are delivered
+// to EventBridge: IAM is a global service homed in us-east-1.
+const IAMRegion = "us-east-1"
+
+// Rule is one EventBridge rule's pattern and what it is for.
+type Rule struct {
+	// Name is a stable identifier, used for construct IDs and docs.
+	Name string
+	// Region is where the rule must live, "" for the detector's own region.
+	Region string
+	// Pattern is the EventBridge event pattern.
+	Pattern Pattern
+}
+
+// Pattern is an EventBridge event pattern.
+type Pattern map[string]any
+
+// JSON renders the pattern as EventBridge takes it.
+func (p Pattern) JSON() string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic("routing: pattern does not marshal: " + err.Error()) // only literals go in
+	}
+	return string(b)
+}
+
+// Rules are the detector's rules: EKS calls in the detector's region and IAM
+// calls, which only us-east-1 sees (the stack forwards them when the
+// detector lives elsewhere).
+//
+// Each pattern pins the AWS source (custom events cannot use an "aws."
+// source, so a forged event does not match), the CloudTrail detail-type, the
+// event source and the watched calls, and leaves out failed calls.
+func Rules() []Rule {
+	return []Rule{
+		{Name: "eks-access-changes", Pattern: pattern("aws.eks", cloudtrail.SourceEKS)},
+		{Name: "iam-access-changes", Region: IAMRegion, Pattern: pattern("aws.iam", cloudtrail.SourceIAM)},
+	}
+}
+
+func pattern(source, eventSource string) Pattern {
+	return Pattern{
+		"source":      []string{source},
+		"detail-type": []string{cloudtrail.DetailTypeAPICall},
+		"detail": map[string]any{
+			"eventSource": []string{eventSource},
+			"eventName":   cloudtrail.WatchedEventNames(eventSource),
+			"errorCode":   []map[string]bool{{"exists": false}},
+		},
+	}
+}

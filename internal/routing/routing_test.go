@@ -1,0 +1,110 @@
+package routing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/eksdrift/eksdrift/internal/awstest"
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
+)
+
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+
+// TestRulesMatchTheSamples asks EventBridge's matcher (MiniStack's
+// TestEventPattern) about every sample: each watched, successful call matches
+// exactly its source's rule; failed, read-only and unrelated events match none.
+func TestRulesMatchTheSamples(t *testing.T) {
+	client := eventbridge.NewFromConfig(awstest.Config(t))
+	files, _ := filepath.Glob("../../events/*.json")
+	if len(files) < 25 {
+		t.Fatalf("got %d samples", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env struct {
+			Source string `json:"source"`
+			Detail struct {
+				EventSource string `json:"eventSource"`
+				EventName   string `json:"eventName"`
+				ErrorCode   string `json:"errorCode"`
+			} `json:"detail"`
+		}
+		if err := json.Unmarshal(data, &env); err != nil {
+			t.Fatal(err)
+		}
+		// What should match is derived from the sample, not from the patterns.
+		want := ""
+		if env.Detail.ErrorCode == "" && cloudtrail.IsWatched(env.Detail.EventSource, env.Detail.EventName) {
+			want = map[string]string{"aws.eks": "eks-access-changes", "aws.iam": "iam-access-changes"}[env.Source]
+		}
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+			for _, r := range Rules() {
+				got := matches(t, client, r.Pattern, data)
+				if got != (r.Name == want) {
+					t.Errorf("rule %s: got match %v, want %v", r.Name, got, r.Name == want)
+				}
+			}
+		})
+	}
+}
+
+func TestForgedEventsDoNotMatch(t *testing.T) {
+	client := eventbridge.NewFromConfig(awstest.Config(t))
+	real, err := os.ReadFile("../../events/eks-associate-access-policy-cluster-admin.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, from, to string }{
+		{"custom source", `"source": "aws.eks"`, `"source": "custom.eks"`},
+		{"other detail-type", `"detail-type": "AWS API Call via CloudTrail"`, `"detail-type": "EKS Access Change"`},
+		{"other event source", `"eventSource": "eks.amazonaws.com"`, `"eventSource": "evil.example.com"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forged := bytes.Replace(real, []byte(tt.from), []byte(tt.to), 1)
+			if bytes.Equal(forged, real) {
+				t.Fatalf("the sample has no %s", tt.from)
+			}
+			for _, r := range Rules() {
+				if matches(t, client, r.Pattern, forged) {
+					t.Errorf("rule %s matches a forged event", r.Name)
+				}
+			}
+		})
+	}
+}
+
+func matches(t *testing.T, c *eventbridge.Client, p Pattern, event []byte) bool {
+	t.Helper()
+	out, err := c.TestEventPattern(context.Background(), &eventbridge.TestEventPatternInput{
+		EventPattern: aws.String(p.JSON()),
+		Event:        aws.String(string(event)),
+	})
+	if err != nil {
+		t.Fatalf("TestEventPattern: %v", err)
+	}
+	return out.Result
+}
+
+func TestRulesShape(t *testing.T) {
+	rules := Rules()
+	if len(rules) != 2 || rules[1].Region != IAMRegion || rules[0].Region != "" {
+		t.Errorf("got %+v, want an EKS rule in the detector's region and an IAM rule in us-east-1", rules)
+	}
+	for _, r := range rules {
+		if !strings.Contains(r.Pattern.JSON(), `"errorCode":[{"exists":false}]`) {
+			t.Errorf("rule %s does not leave out failed calls: %s", r.Name, r.Pattern.JSON())
+		}
+	}
+}
