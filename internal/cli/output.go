@@ -76,13 +76,23 @@ func shortARN(s, account string) string {
 	return a.Account + ":" + a.Resource
 }
 
+// shortActor names who acted as a person would: the session (often an
+// e-mail address) with its role, an IAM Identity Center role by its
+// permission set.
 func shortActor(f *drift.Finding) string {
 	s := shortARN(f.Actor, f.Account)
-	if f.ActorSession != "" {
-		name := s[strings.LastIndexByte(s, '/')+1:]
-		return name + " (" + f.ActorSession + ")"
+	if f.ActorSession == "" {
+		return s
 	}
-	return s
+	role := s[strings.LastIndexByte(s, '/')+1:]
+	if strings.HasPrefix(role, "AWSReservedSSO_") {
+		set := strings.TrimPrefix(role, "AWSReservedSSO_")
+		if i := strings.LastIndexByte(set, '_'); i > 0 {
+			set = set[:i]
+		}
+		return f.ActorSession + " (sso " + set + ")"
+	}
+	return f.ActorSession + " (" + role + ")"
 }
 
 // csvColumns are the public finding fields, in the order CSV files show them.
