@@ -1,0 +1,91 @@
+// Command detect is the detector Lambda function: EventBridge delivers a
+// CloudTrail API event; each access change is judged against the baseline
+// in S3, confirmed on the live state when it drifts, recorded once in the
+// DynamoDB history and published once to the findings topic.
+//
+// main only wires: configuration is read and checked once, clients are built
+// once per execution environment, and lambda.Start takes over.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/dynamodb"
+	"github.com/eksdrift/eksdrift/internal/eks"
+	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/s3"
+	"github.com/eksdrift/eksdrift/internal/sns"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	h, err := build(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("detect: cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+// build wires the detector from the environment and returns the handler.
+func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, json.RawMessage) error, error) {
+	cfg, err := config.LoadDetect(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	if err != nil {
+		return nil, fmt.Errorf("aws configuration: %w", err)
+	}
+	set := &metrics.Set{}
+	source := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(awsCfg), cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, nil)
+	source.MaxStale = cfg.BaselineMaxStale
+	d := &detect.Detector{
+		Baseline: func(ctx context.Context) (*drift.Index, error) {
+			ix, info, err := source.Index(ctx)
+			if info.Reloaded {
+				set.Add(metrics.BaselineReloads, 1)
+				log.InfoContext(ctx, "baseline loaded", "source", source.URI(), "version", info.VersionID)
+			}
+			if info.Stale {
+				log.WarnContext(ctx, "baseline: S3 unavailable, using the cached version", "source", source.URI(), "version", info.VersionID, "error", info.RefreshErr)
+			}
+			return ix, err
+		},
+		EKS:       eks.NewReader(awsCfg),
+		IAM:       iam.NewReader(awsCfg),
+		History:   dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable),
+		Publisher: sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
+		Metrics:   set,
+		Log:       log,
+	}
+	return func(ctx context.Context, event json.RawMessage) error {
+		err := d.Handle(ctx, event)
+		if err != nil {
+			log.ErrorContext(ctx, "event not handled: it will be retried, then kept in the dead-letter queue",
+				"error", err, "malformed", detect.IsMalformed(err))
+		}
+		if ferr := set.Flush(os.Stdout, cfg.MetricsNamespace, "detect", time.Now()); ferr != nil {
+			log.WarnContext(ctx, "metrics not written", "error", ferr)
+		}
+		return err
+	}, nil
+}
