@@ -54,7 +54,17 @@ type world struct {
 var clusterOnce sync.Once
 
 // setup builds the account a detector watches and returns how to run it.
-func setup(t *testing.T, baselineBody []byte) *world {
+func setup(t *testing.T, baselineBody []byte) *world { return setupTB(t, baselineBody) }
+
+func setupB(b *testing.B) *world {
+	body, err := os.ReadFile(filepath.Join("../../events", "baseline.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return setupTB(b, body)
+}
+
+func setupTB(t testing.TB, baselineBody []byte) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{cfg: awstest.Config(t)}
@@ -106,6 +116,7 @@ func setup(t *testing.T, baselineBody []byte) *world {
 		"AWS_ACCESS_KEY_ID":        "test",
 		"AWS_SECRET_ACCESS_KEY":    "test",
 		"AWS_S3_USE_PATH_STYLE":    "true",
+		"AWS_LAMBDA_LOG_FORMAT":    "JSON",
 	}
 	return w
 }
@@ -223,6 +234,9 @@ func TestDriftEndToEnd(t *testing.T) {
 	if !strings.Contains(fn.Logs(), `"_aws"`) {
 		t.Error("no EMF metrics line in the function's output")
 	}
+	if !strings.Contains(fn.Logs(), `"msg":"finding"`) && !strings.Contains(fn.Logs(), `"message":"finding"`) {
+		t.Errorf("no structured JSON finding log line:\n%s", fn.Logs())
+	}
 }
 
 func TestLateEventIsNotReverted(t *testing.T) {
@@ -283,7 +297,7 @@ func TestMissingConfigurationStopsAtStart(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,8 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 	if err != nil {
 		return nil, fmt.Errorf("aws configuration: %w", err)
 	}
+	timer := &awsTime{}
+	awsCfg.APIOptions = append(awsCfg.APIOptions, timer.middleware)
 	set := &metrics.Set{}
 	source := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(awsCfg), cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, nil)
 	source.MaxStale = cfg.BaselineMaxStale
@@ -78,7 +80,11 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 		Log:       log,
 	}
 	return func(ctx context.Context, event json.RawMessage) error {
+		start := time.Now()
+		timer.reset()
 		err := d.Handle(ctx, event)
+		set.AddUnit(metrics.HandlerTime, float64(time.Since(start).Microseconds())/1000, metrics.Milliseconds)
+		set.AddUnit(metrics.AWSCallTime, float64(timer.reset().Microseconds())/1000, metrics.Milliseconds)
 		if err != nil {
 			log.ErrorContext(ctx, "event not handled: it will be retried, then kept in the dead-letter queue",
 				"error", err, "malformed", detect.IsMalformed(err))

@@ -24,22 +24,35 @@ const (
 	Errors          = "Errors"          // invocations that failed and will be retried
 	BaselineReloads = "BaselineReloads" // baseline fetched and parsed anew
 	BaselineErrors  = "BaselineErrors"  // baseline unreadable or invalid
+	HandlerTime     = "HandlerTime"     // milliseconds in the handler, per invocation
+	AWSCallTime     = "AWSCallTime"     // milliseconds of it spent waiting on AWS APIs
+)
+
+// Units a metric can have.
+const (
+	Count        = "Count"
+	Milliseconds = "Milliseconds"
 )
 
 // Set accumulates counts for one invocation.
 type Set struct {
 	mu     sync.Mutex
 	counts map[string]float64
+	units  map[string]string
 }
 
 // Add counts n of a metric.
-func (s *Set) Add(name string, n float64) {
+func (s *Set) Add(name string, n float64) { s.AddUnit(name, n, Count) }
+
+// AddUnit adds n of a metric measured in unit.
+func (s *Set) AddUnit(name string, n float64, unit string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.counts == nil {
-		s.counts = map[string]float64{}
+		s.counts, s.units = map[string]float64{}, map[string]string{}
 	}
 	s.counts[name] += n
+	s.units[name] = unit
 }
 
 // Get gives a metric's count so far.
@@ -53,8 +66,8 @@ func (s *Set) Get(name string) float64 {
 // resets them. Nothing is written when nothing was counted.
 func (s *Set) Flush(w io.Writer, namespace, function string, now time.Time) error {
 	s.mu.Lock()
-	counts := s.counts
-	s.counts = nil
+	counts, units := s.counts, s.units
+	s.counts, s.units = nil, nil
 	s.mu.Unlock()
 	if len(counts) == 0 {
 		return nil
@@ -67,7 +80,7 @@ func (s *Set) Flush(w io.Writer, namespace, function string, now time.Time) erro
 	defs := make([]map[string]string, len(names))
 	doc := map[string]any{"Function": function}
 	for i, n := range names {
-		defs[i] = map[string]string{"Name": n, "Unit": "Count"}
+		defs[i] = map[string]string{"Name": n, "Unit": units[n]}
 		doc[n] = counts[n]
 	}
 	doc["_aws"] = map[string]any{
