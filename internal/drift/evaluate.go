@@ -28,10 +28,27 @@ var iamAdminPolicies = map[string]string{
 // so one evaluator serves concurrent callers.
 type Evaluator struct {
 	ix *Index
+	// remediators are the actors whose changes are eksdrift's own reverts.
+	remediators map[string]bool
 }
 
 // NewEvaluator returns an evaluator for an indexed baseline.
 func NewEvaluator(ix *Index) *Evaluator { return &Evaluator{ix: ix} }
+
+// WithRemediators returns an evaluator that recognises changes made by
+// these actors (the reverter's role) as remediation: their CloudTrail
+// events come back like any other, and must never be judged as new drift
+// or reverted again.
+func (e *Evaluator) WithRemediators(arns ...string) *Evaluator {
+	c := *e
+	c.remediators = map[string]bool{}
+	for _, a := range arns {
+		if a != "" {
+			c.remediators[a] = true
+		}
+	}
+	return &c
+}
 
 // Index returns the baseline the evaluator judges against.
 func (e *Evaluator) Index() *Index { return e.ix }
@@ -137,6 +154,11 @@ func (e *Evaluator) finding(c Change, v verdict) Finding {
 		f.Before, f.After = rawJSON(c.Resource), json.RawMessage("null")
 	} else {
 		f.Before, f.After = json.RawMessage("null"), rawJSON(c.Resource)
+	}
+	if e.remediators[c.Event.Actor.ARN] {
+		f.Decision = DecisionRemediation
+		f.Reason += "; made by eksdrift's reverter: recorded as remediation, never reverted"
+		return f
 	}
 	if !v.drift {
 		return f

@@ -47,6 +47,9 @@ const (
 	DecisionDryRun     Decision = "dry-run"
 	DecisionRevert     Decision = "revert"
 	DecisionBreakGlass Decision = "break-glass"
+	// DecisionRemediation marks a change made by eksdrift's own reverter:
+	// recorded as remediation, never judged as new drift or reverted.
+	DecisionRemediation Decision = "remediation"
 )
 
 // Detection sources: how a finding was found.
@@ -95,6 +98,9 @@ type Finding struct {
 	// Live is the state of the resource read after the event, when the
 	// detector confirmed it; the decision is made on it.
 	Live *LiveState `json:"live,omitempty"`
+
+	// Outcome is what the reverter did about the finding, nil until it acts.
+	Outcome *RevertOutcome `json:"outcome,omitempty"`
 
 	// NotifiedAt is when the finding was published, nil until it is.
 	NotifiedAt *time.Time `json:"notifiedAt,omitempty"`

@@ -26,6 +26,10 @@ type FindingStore interface {
 	// MarkNotified records when the finding was published. Marking a
 	// finding that does not exist is an error.
 	MarkNotified(ctx context.Context, id string, at time.Time) error
+	// SetOutcome records what the reverter did about the finding, on the
+	// finding itself. Setting the outcome of a finding that does not exist
+	// is an error.
+	SetOutcome(ctx context.Context, id string, o RevertOutcome) error
 }
 
 // HistoryQuery selects findings. Zero fields do not filter.
@@ -78,10 +82,19 @@ type Reverter interface {
 	Revert(ctx context.Context, f Finding) (RevertOutcome, error)
 }
 
-// RevertOutcome is what a revert did.
+// RevertOutcome is what a revert did, kept on the finding's history item.
 type RevertOutcome struct {
+	// Operations are the calls made (or, for a dry run, that would be).
 	Operations []string      `json:"operations"`
 	Result     string        `json:"result"` // reverted | already-compliant | dry-run | revert-failed | skipped
 	Error      string        `json:"error,omitempty"`
 	Duration   time.Duration `json:"duration"`
+	// Reason says why a revert was skipped or what the dry run found.
+	Reason string `json:"reason,omitempty"`
+	// By is who performed it: the reverter function and its role.
+	By string `json:"by,omitempty"`
+	// At is when it finished.
+	At time.Time `json:"at"`
+	// Attempts is how many times the operations were tried.
+	Attempts int `json:"attempts,omitempty"`
 }

@@ -89,6 +89,8 @@ const (
 	AttrDetectedBy  = "detectedBy"
 	AttrExpiresAt   = "expiresAt"  // Unix seconds, the TTL attribute; only with a retention
 	AttrNotifiedAt  = "notifiedAt" // as eventTime; set by MarkNotified
+	AttrOutcome     = "outcome"    // the reverter's outcome as JSON; set by SetOutcome
+	AttrResult      = "result"     // the outcome's result, for the console
 	AttrBoundsFirst = "firstDay"   // on the bounds item
 	AttrBoundsLast  = "lastDay"    // on the bounds item
 )

@@ -382,6 +382,34 @@ func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error
 	return nil
 }
 
+// SetOutcome records the reverter's outcome on the finding, in AttrOutcome
+// (and its result in AttrResult): like AttrNotifiedAt, apart from the
+// finding's JSON, which stays as first recorded. Setting it again replaces
+// it; an ID with no finding is an error that wraps ErrNoFinding.
+func (s *Store) SetOutcome(ctx context.Context, id string, o drift.RevertOutcome) error {
+	o.At = o.At.UTC()
+	doc, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("dynamodb history %s: finding %s: cannot encode the outcome: %w", s.table, id, err)
+	}
+	_, err = s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       map[string]types.AttributeValue{PartitionKey: str(id)},
+		UpdateExpression:          aws.String("SET #o = :o, #r = :r"),
+		ConditionExpression:       aws.String("attribute_exists(#f)"),
+		ExpressionAttributeNames:  map[string]string{"#o": AttrOutcome, "#r": AttrResult, "#f": AttrFinding},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(string(doc)), ":r": str(o.Result)},
+	})
+	var missing *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &missing):
+		return fmt.Errorf("dynamodb history %s: finding %s: cannot set its outcome: %w", s.table, id, ErrNoFinding)
+	case err != nil:
+		return fmt.Errorf("dynamodb history %s: finding %s: cannot set its outcome: %w", s.table, id, err)
+	}
+	return nil
+}
+
 // sortRange is the part of the sort key a query reads: from >= lo, if
 // set, and < hi, if set.
 type sortRange struct{ lo, hi string }
@@ -510,6 +538,13 @@ func (c *collector) add(table string, it map[string]types.AttributeValue) error 
 			return fmt.Errorf("dynamodb history %s: finding %s: cannot read %s: %w", table, stringAttr(it, PartitionKey), AttrNotifiedAt, err)
 		}
 		f.NotifiedAt = &at
+	}
+	if v := stringAttr(it, AttrOutcome); v != "" {
+		var o drift.RevertOutcome
+		if err := json.Unmarshal([]byte(v), &o); err != nil {
+			return fmt.Errorf("dynamodb history %s: finding %s: cannot read %s: %w", table, stringAttr(it, PartitionKey), AttrOutcome, err)
+		}
+		f.Outcome = &o
 	}
 	if c.q.Matches(f) {
 		c.found = append(c.found, f)

@@ -397,3 +397,21 @@ func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error
 	}
 	return nil
 }
+
+// SetOutcome sets the finding's outcome in its stored JSON.
+func (s *Store) SetOutcome(ctx context.Context, id string, o drift.RevertOutcome) error {
+	o.At = o.At.UTC()
+	doc, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("sqlite history %s: finding %s: cannot encode the outcome: %w", s.path, id, err)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE findings SET finding = json_set(finding, '$.outcome', json(?)) WHERE id = ?`, string(doc), id)
+	if err != nil {
+		return fmt.Errorf("sqlite history %s: cannot set the outcome of finding %s: %w", s.path, id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("sqlite history %s: cannot set the outcome of finding %s: no such finding", s.path, id)
+	}
+	return nil
+}

@@ -56,6 +56,34 @@ func RunFindingStore(t *testing.T, open func(t *testing.T) drift.FindingStore) {
 			t.Errorf("query after mark: got %+v, %v", all, err)
 		}
 	})
+	t.Run("SetOutcome", func(t *testing.T) {
+		s := open(t)
+		f := SampleFinding(9)
+		if _, err := s.Record(context.Background(), []drift.Finding{f}); err != nil {
+			t.Fatal(err)
+		}
+		for _, result := range []string{drift.ResultRevertFailed, drift.ResultReverted} {
+			o := drift.RevertOutcome{Operations: []string{"eks:DeleteAccessEntry prod arn:aws:iam::111122223333:role/x"}, Result: result,
+				Duration: 1500 * time.Millisecond, By: "arn:aws:iam::111122223333:role/eksdrift-revert", At: SampleTime(10), Attempts: 2, Error: "throttled"}
+			if err := s.SetOutcome(context.Background(), f.ID(), o); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := s.Get(context.Background(), f.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Outcome == nil || got.Outcome.Result != result || !got.Outcome.At.Equal(o.At) || got.Outcome.Duration != o.Duration ||
+				len(got.Outcome.Operations) != 1 || got.Outcome.By != o.By || got.Outcome.Attempts != 2 {
+				t.Errorf("got outcome %+v, want %+v", got.Outcome, o)
+			}
+			if got.Reason != f.Reason || got.Decision != f.Decision {
+				t.Errorf("setting the outcome changed the finding: got %+v", got)
+			}
+		}
+		if err := s.SetOutcome(context.Background(), "nope", drift.RevertOutcome{Result: drift.ResultSkipped}); err == nil {
+			t.Error("got no error setting the outcome of a finding that does not exist")
+		}
+	})
 	t.Run("MarkNotifiedMissing", func(t *testing.T) {
 		s := open(t)
 		if err := s.MarkNotified(context.Background(), "nope", time.Now()); err == nil {

@@ -1,0 +1,409 @@
+package drift
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The calls a revert can make. Their names are the API actions, so an
+// operation reads as what CloudTrail will show, and the reverter's IAM
+// policy lists exactly these.
+const (
+	ActCreateAccessEntry             = "eks:CreateAccessEntry"
+	ActUpdateAccessEntry             = "eks:UpdateAccessEntry"
+	ActDeleteAccessEntry             = "eks:DeleteAccessEntry"
+	ActAssociateAccessPolicy         = "eks:AssociateAccessPolicy"
+	ActDisassociateAccessPolicy      = "eks:DisassociateAccessPolicy"
+	ActCreatePodIdentityAssociation  = "eks:CreatePodIdentityAssociation"
+	ActUpdatePodIdentityAssociation  = "eks:UpdatePodIdentityAssociation"
+	ActDeletePodIdentityAssociation  = "eks:DeletePodIdentityAssociation"
+	ActDisassociateIdentityProvider  = "eks:DisassociateIdentityProviderConfig"
+	ActUpdateAssumeRolePolicy        = "iam:UpdateAssumeRolePolicy"
+	ActAttachRolePolicy              = "iam:AttachRolePolicy"
+	ActDetachRolePolicy              = "iam:DetachRolePolicy"
+	ActPutRolePolicy                 = "iam:PutRolePolicy"
+	ActDeleteRolePolicy              = "iam:DeleteRolePolicy"
+	ActPutRolePermissionsBoundary    = "iam:PutRolePermissionsBoundary"
+	ActDeleteRolePermissionsBoundary = "iam:DeleteRolePermissionsBoundary"
+	ActDeleteOIDCProvider            = "iam:DeleteOpenIDConnectProvider"
+)
+
+// RevertActions lists every action a revert may call.
+var RevertActions = []string{
+	ActCreateAccessEntry, ActUpdateAccessEntry, ActDeleteAccessEntry, ActAssociateAccessPolicy,
+	ActDisassociateAccessPolicy, ActCreatePodIdentityAssociation, ActUpdatePodIdentityAssociation,
+	ActDeletePodIdentityAssociation, ActDisassociateIdentityProvider, ActUpdateAssumeRolePolicy,
+	ActAttachRolePolicy, ActDetachRolePolicy, ActPutRolePolicy, ActDeleteRolePolicy,
+	ActPutRolePermissionsBoundary, ActDeleteRolePermissionsBoundary, ActDeleteOIDCProvider,
+}
+
+// Operation is one call that moves a resource back to the baseline.
+// Resource is the state to create or set, or what to remove.
+type Operation struct {
+	Action   string
+	Region   string // EKS operations: the cluster's region
+	Cluster  string
+	Resource Resource
+}
+
+// IsEKS reports whether the operation is an EKS call.
+func (o Operation) IsEKS() bool { return strings.HasPrefix(o.Action, "eks:") }
+
+// String reads as the call: "eks:DeleteAccessEntry prod arn:aws:iam::...:role/x".
+func (o Operation) String() string {
+	target := o.Resource.Key()
+	switch r := o.Resource.(type) {
+	case *AccessPolicy:
+		if r.Scope.Type != "" {
+			target += " " + scopeString(r.Scope)
+		}
+	case *AccessEntry:
+		if o.Action != ActDeleteAccessEntry && len(r.KubernetesGroups) > 0 {
+			target += " groups=" + strings.Join(r.KubernetesGroups, ",")
+		}
+	case *PodIdentityAssociation:
+		if r.RoleARN != "" && o.Action != ActDeletePodIdentityAssociation {
+			target += " role=" + r.RoleARN
+		}
+	}
+	if o.Cluster != "" {
+		return o.Action + " " + o.Cluster + " " + target
+	}
+	return o.Action + " " + target
+}
+
+// Plan says how to move a resource's live state back to the baseline: the
+// operations, none when it already matches, or why it cannot be done.
+// It plans from the live state alone, whatever the event said, so that a
+// redelivered or late finding plans nothing once the state is right.
+func (e *Evaluator) Plan(c Change, live Observation) (ops []Operation, cannot string) {
+	switch r := c.Resource.(type) {
+	case *Cluster:
+		return nil, "eksdrift never deletes clusters"
+	case *AuthenticationMode:
+		return nil, "the authentication mode cannot be moved back (EKS only moves it towards API)"
+	case *AccessEntry, *AccessPolicy, *PodIdentityAssociation, *IdentityProviderConfig:
+		ci, ok := e.ix.clusters[clusterKey(c.Event.Account, c.Event.Region, c.Cluster)]
+		if !ok {
+			return nil, "the cluster is not declared in the baseline"
+		}
+		op := func(action string, res Resource) Operation {
+			return Operation{Action: action, Region: c.Event.Region, Cluster: c.Cluster, Resource: res}
+		}
+		switch r := r.(type) {
+		case *AccessEntry:
+			return planEntry(ci, r, live, op)
+		case *AccessPolicy:
+			return planPolicy(ci, r, live, op)
+		case *PodIdentityAssociation:
+			return planPod(ci, r, live, op)
+		case *IdentityProviderConfig:
+			return planIDP(ci, r, live, op)
+		}
+	case *Role:
+		rb, ok := e.ix.Role(c.Event.Account, r.Name)
+		if !ok {
+			return nil, "the role is not declared in the baseline"
+		}
+		if !live.Present {
+			return nil, "a deleted role cannot be brought back with its identity (role ID); recreate it from the baseline"
+		}
+		lr, _ := live.Resource.(*Role)
+		if rb.TrustPolicy != nil && lr != nil && lr.TrustPolicy != nil && !rb.TrustPolicy.Equal(lr.TrustPolicy) {
+			return []Operation{{Action: ActUpdateAssumeRolePolicy, Resource: &TrustPolicy{RoleARN: rb.ARN, RoleName: rb.Name(), Document: rb.TrustPolicy}}}, ""
+		}
+		return nil, ""
+	case *TrustPolicy, *ManagedPolicy, *InlinePolicy, *PermissionsBoundary:
+		name := roleNameOf(r)
+		rb, ok := e.ix.Role(c.Event.Account, name)
+		if !ok {
+			return nil, "the role is not declared in the baseline"
+		}
+		return planRole(rb, r, live)
+	case *OIDCProvider:
+		if e.ix.oidc == nil {
+			return nil, "the baseline does not manage IAM OIDC providers"
+		}
+		switch {
+		case live.Present && !e.ix.oidc[r.ARN]:
+			return []Operation{{Action: ActDeleteOIDCProvider, Resource: &OIDCProvider{ARN: r.ARN}}}, ""
+		case !live.Present && e.ix.oidc[r.ARN]:
+			return nil, "recreating an OIDC provider needs its client IDs and thumbprints, which the baseline does not hold"
+		}
+		return nil, ""
+	}
+	return nil, fmt.Sprintf("eksdrift does not know how to revert a %s", c.Kind())
+}
+
+type opFunc func(action string, res Resource) Operation
+
+func planEntry(ci *clusterIndex, r *AccessEntry, live Observation, op opFunc) ([]Operation, string) {
+	if ci.c.AccessEntries == nil {
+		return nil, "the baseline does not manage access entries on cluster " + ci.c.Name
+	}
+	d := ci.entries[r.PrincipalARN]
+	lv, _ := live.Resource.(*AccessEntry)
+	switch {
+	case !live.Present && d == nil:
+		return nil, ""
+	case live.Present && d == nil:
+		return []Operation{op(ActDeleteAccessEntry, &AccessEntry{PrincipalARN: r.PrincipalARN})}, ""
+	case !live.Present:
+		return recreateEntry(d, op), ""
+	}
+	if lv == nil {
+		return nil, ""
+	}
+	want := declaredEntry(d)
+	if lv.Type != "" && lv.Type != want.Type {
+		// The type of an entry cannot be changed in place.
+		return append([]Operation{op(ActDeleteAccessEntry, &AccessEntry{PrincipalARN: r.PrincipalARN})}, recreateEntry(d, op)...), ""
+	}
+	if IsNodeEntryType(want.Type) {
+		return nil, ""
+	}
+	groupsDiffer := !SameSet(lv.KubernetesGroups, want.KubernetesGroups)
+	userDiffers := want.Username != "" && lv.Username != want.Username
+	if groupsDiffer || userDiffers {
+		return []Operation{op(ActUpdateAccessEntry, want)}, ""
+	}
+	return nil, ""
+}
+
+func declaredEntry(d *AccessEntryBaseline) *AccessEntry {
+	t := d.Type
+	if t == "" {
+		t = EntryStandard
+	}
+	groups := d.KubernetesGroups
+	if groups == nil {
+		groups = []string{}
+	}
+	return &AccessEntry{PrincipalARN: d.PrincipalARN, Type: t, KubernetesGroups: groups, Username: d.Username}
+}
+
+// recreateEntry creates a declared entry exactly as the baseline says,
+// with its policies and their scopes.
+func recreateEntry(d *AccessEntryBaseline, op opFunc) []Operation {
+	ops := []Operation{op(ActCreateAccessEntry, declaredEntry(d))}
+	for _, p := range d.AccessPolicies {
+		ops = append(ops, op(ActAssociateAccessPolicy, &AccessPolicy{PrincipalARN: d.PrincipalARN, PolicyARN: p.PolicyARN, Scope: p.Scope}))
+	}
+	return ops
+}
+
+func planPolicy(ci *clusterIndex, r *AccessPolicy, live Observation, op opFunc) ([]Operation, string) {
+	if ci.c.AccessEntries == nil {
+		return nil, "the baseline does not manage access entries on cluster " + ci.c.Name
+	}
+	d := ci.policies[r.PrincipalARN+"|"+r.PolicyARN]
+	lv, _ := live.Resource.(*AccessPolicy)
+	switch {
+	case !live.Present && d == nil:
+		return nil, ""
+	case live.Present && d == nil:
+		return []Operation{op(ActDisassociateAccessPolicy, &AccessPolicy{PrincipalARN: r.PrincipalARN, PolicyARN: r.PolicyARN})}, ""
+	case !live.Present, lv != nil && !lv.Scope.Equal(d.Scope):
+		// Associating again sets the declared scope.
+		return []Operation{op(ActAssociateAccessPolicy, &AccessPolicy{PrincipalARN: r.PrincipalARN, PolicyARN: r.PolicyARN, Scope: d.Scope})}, ""
+	}
+	return nil, ""
+}
+
+func planPod(ci *clusterIndex, r *PodIdentityAssociation, live Observation, op opFunc) ([]Operation, string) {
+	if ci.c.PodIdentityAssociations == nil {
+		return nil, "the baseline does not manage pod identity associations on cluster " + ci.c.Name
+	}
+	d := ci.pods[r.Key()]
+	lv, _ := live.Resource.(*PodIdentityAssociation)
+	switch {
+	case !live.Present && d == nil:
+		return nil, ""
+	case live.Present && d == nil:
+		id := r.AssociationID
+		if lv != nil && lv.AssociationID != "" {
+			id = lv.AssociationID
+		}
+		return []Operation{op(ActDeletePodIdentityAssociation, &PodIdentityAssociation{Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, AssociationID: id})}, ""
+	case !live.Present:
+		return []Operation{op(ActCreatePodIdentityAssociation, &PodIdentityAssociation{Namespace: d.Namespace, ServiceAccount: d.ServiceAccount, RoleARN: d.RoleARN})}, ""
+	case lv != nil && lv.RoleARN != d.RoleARN:
+		return []Operation{op(ActUpdatePodIdentityAssociation, &PodIdentityAssociation{Namespace: d.Namespace, ServiceAccount: d.ServiceAccount, RoleARN: d.RoleARN, AssociationID: lv.AssociationID})}, ""
+	}
+	return nil, ""
+}
+
+func planIDP(ci *clusterIndex, r *IdentityProviderConfig, live Observation, op opFunc) ([]Operation, string) {
+	if ci.c.IdentityProviderConfigs == nil {
+		return nil, "the baseline does not manage identity provider configs on cluster " + ci.c.Name
+	}
+	d := ci.idps[r.Name]
+	switch {
+	case live.Present && d == nil:
+		return []Operation{op(ActDisassociateIdentityProvider, &IdentityProviderConfig{Name: r.Name, Type: "oidc"})}, ""
+	case !live.Present && d != nil:
+		return nil, "recreating an identity provider config needs its claims and client settings, which the baseline does not hold"
+	}
+	return nil, ""
+}
+
+func planRole(rb *RoleBaseline, r Resource, live Observation) ([]Operation, string) {
+	one := func(action string, res Resource) ([]Operation, string) {
+		return []Operation{{Action: action, Resource: res}}, ""
+	}
+	name := rb.Name()
+	switch r := r.(type) {
+	case *TrustPolicy:
+		if rb.TrustPolicy == nil {
+			return nil, "the baseline does not manage the trust policy of " + rb.ARN
+		}
+		if !live.Present {
+			return nil, "the role no longer exists"
+		}
+		if lv, _ := live.Resource.(*TrustPolicy); lv != nil && !rb.TrustPolicy.Equal(lv.Document) {
+			return one(ActUpdateAssumeRolePolicy, &TrustPolicy{RoleARN: rb.ARN, RoleName: name, Document: rb.TrustPolicy})
+		}
+	case *ManagedPolicy:
+		if rb.ManagedPolicies == nil {
+			return nil, "the baseline does not manage the managed policies of " + rb.ARN
+		}
+		declared := slices.Contains(rb.ManagedPolicies, r.PolicyARN)
+		switch {
+		case live.Present && !declared:
+			return one(ActDetachRolePolicy, &ManagedPolicy{RoleARN: rb.ARN, RoleName: name, PolicyARN: r.PolicyARN})
+		case !live.Present && declared:
+			return one(ActAttachRolePolicy, &ManagedPolicy{RoleARN: rb.ARN, RoleName: name, PolicyARN: r.PolicyARN})
+		}
+	case *InlinePolicy:
+		if rb.InlinePolicies == nil {
+			return nil, "the baseline does not manage the inline policies of " + rb.ARN
+		}
+		d, declared := rb.InlinePolicies[r.PolicyName]
+		lv, _ := live.Resource.(*InlinePolicy)
+		switch {
+		case live.Present && !declared:
+			return one(ActDeleteRolePolicy, &InlinePolicy{RoleARN: rb.ARN, RoleName: name, PolicyName: r.PolicyName})
+		case declared && (!live.Present || lv == nil || !d.Equal(lv.Document)):
+			return one(ActPutRolePolicy, &InlinePolicy{RoleARN: rb.ARN, RoleName: name, PolicyName: r.PolicyName, Document: d})
+		}
+	case *PermissionsBoundary:
+		if rb.PermissionsBoundary == nil {
+			return nil, "the baseline does not manage the permissions boundary of " + rb.ARN
+		}
+		want, got := *rb.PermissionsBoundary, ""
+		if lv, _ := live.Resource.(*PermissionsBoundary); live.Present && lv != nil {
+			got = lv.PolicyARN
+		}
+		switch {
+		case want == "" && got != "":
+			return one(ActDeleteRolePermissionsBoundary, &PermissionsBoundary{RoleARN: rb.ARN, RoleName: name})
+		case want != "" && got != want:
+			return one(ActPutRolePermissionsBoundary, &PermissionsBoundary{RoleARN: rb.ARN, RoleName: name, PolicyARN: want})
+		}
+	}
+	return nil, ""
+}
+
+// AdminsAfter gives the principals that hold cluster-admin on the whole
+// cluster once ops have run, from those that hold it now: the reverter
+// refuses any plan that leaves a cluster with none.
+func AdminsAfter(admins []string, ops []Operation) []string {
+	set := map[string]bool{}
+	for _, a := range admins {
+		set[a] = true
+	}
+	for _, o := range ops {
+		switch r := o.Resource.(type) {
+		case *AccessEntry:
+			if o.Action == ActDeleteAccessEntry {
+				delete(set, r.PrincipalARN)
+			}
+		case *AccessPolicy:
+			if r.PolicyARN != PolicyClusterAdmin {
+				continue
+			}
+			switch {
+			case o.Action == ActDisassociateAccessPolicy:
+				delete(set, r.PrincipalARN)
+			case o.Action == ActAssociateAccessPolicy && strings.EqualFold(r.Scope.Type, ScopeCluster):
+				set[r.PrincipalARN] = true
+			case o.Action == ActAssociateAccessPolicy:
+				delete(set, r.PrincipalARN)
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ChangeOf rebuilds the change behind a finding from its public fields, so
+// that a function that receives only the finding (the reverter) can plan
+// from it.
+func ChangeOf(f Finding) (Change, error) {
+	raw := f.After
+	if f.Change == OpRemoved || isNullJSON(raw) {
+		raw = f.Before
+	}
+	res, err := DecodeResource(f.Kind, raw)
+	if err != nil {
+		return Change{}, fmt.Errorf("finding %s: %w", f.ID(), err)
+	}
+	return Change{
+		Event: Event{ID: f.EventID, Time: f.EventTime, Name: f.EventName, Source: f.EventSource, Account: f.Account, Region: f.Region,
+			Actor: Actor{ARN: f.Actor, Type: f.ActorType, SessionName: f.ActorSession, SourceIP: f.SourceIP, UserAgent: f.UserAgent}},
+		Op:       f.Change,
+		Cluster:  f.Cluster,
+		Resource: res,
+	}, nil
+}
+
+// DecodeResource reads a resource of a kind from its JSON form.
+func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
+	var r Resource
+	switch k {
+	case KindCluster:
+		r = &Cluster{}
+	case KindAccessEntry:
+		r = &AccessEntry{}
+	case KindAccessPolicy:
+		r = &AccessPolicy{}
+	case KindAuthenticationMode:
+		r = &AuthenticationMode{}
+	case KindPodIdentity:
+		r = &PodIdentityAssociation{}
+	case KindIdentityProvider:
+		r = &IdentityProviderConfig{}
+	case KindRole:
+		r = &Role{}
+	case KindTrustPolicy:
+		r = &TrustPolicy{}
+	case KindManagedPolicy:
+		r = &ManagedPolicy{}
+	case KindInlinePolicy:
+		r = &InlinePolicy{}
+	case KindPermissionsBoundary:
+		r = &PermissionsBoundary{}
+	case KindOIDCProvider:
+		r = &OIDCProvider{}
+	default:
+		return nil, fmt.Errorf("unknown kind %q", k)
+	}
+	if isNullJSON(raw) {
+		return nil, fmt.Errorf("no %s state to decode", k)
+	}
+	if err := json.Unmarshal(raw, r); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", k, err)
+	}
+	return r, nil
+}
+
+func isNullJSON(b json.RawMessage) bool {
+	s := strings.TrimSpace(string(b))
+	return s == "" || s == "null"
+}

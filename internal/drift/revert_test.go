@@ -1,0 +1,129 @@
+package drift
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func opStrings(ops []Operation) string {
+	s := make([]string, len(ops))
+	for i, o := range ops {
+		s[i] = o.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+func TestPlan(t *testing.T) {
+	e := testBaseline(t)
+	dev := "arn:aws:iam::111122223333:role/dev"
+	x := "arn:aws:iam::111122223333:role/x"
+	present := func(r Resource) Observation { return Observation{Present: true, Resource: r} }
+	absent := Observation{}
+	boundary := "arn:aws:iam::111122223333:policy/other"
+	tests := []struct {
+		name   string
+		change Change
+		live   Observation
+		want   string // operations, "; "-joined
+		cannot string
+	}{
+		{"undeclared entry is deleted", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x}},
+			present(&AccessEntry{PrincipalARN: x, Type: EntryStandard}), "eks:DeleteAccessEntry prod " + x, ""},
+		{"undeclared entry already gone", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x}},
+			absent, "", ""},
+		{"deleted declared entry is recreated with its policies", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: dev}},
+			absent, "eks:CreateAccessEntry prod " + dev + " groups=dev; eks:AssociateAccessPolicy prod " + dev + "|" + PolicyEdit + " namespace[app,jobs]", ""},
+		{"changed groups are set back", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: dev}},
+			present(&AccessEntry{PrincipalARN: dev, Type: EntryStandard, KubernetesGroups: []string{"dev", "ops"}}), "eks:UpdateAccessEntry prod " + dev + " groups=dev", ""},
+		{"entry of another type is replaced", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: dev}},
+			present(&AccessEntry{PrincipalARN: dev, Type: EntryEC2Linux}), "eks:DeleteAccessEntry prod " + dev + "; eks:CreateAccessEntry prod " + dev + " groups=dev; eks:AssociateAccessPolicy prod " + dev + "|" + PolicyEdit + " namespace[app,jobs]", ""},
+		{"undeclared policy is disassociated", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: x, PolicyARN: PolicyClusterAdmin}},
+			present(&AccessPolicy{PrincipalARN: x, PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}), "eks:DisassociateAccessPolicy prod " + x + "|" + PolicyClusterAdmin, ""},
+		{"widened scope is set back", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyEdit}},
+			present(&AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeCluster}}), "eks:AssociateAccessPolicy prod " + dev + "|" + PolicyEdit + " namespace[app,jobs]", ""},
+		{"pod identity role swapped back", Change{Event: ev("p"), Cluster: "prod", Resource: &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api"}},
+			present(&PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: "arn:aws:iam::111122223333:role/r", AssociationID: "a-1"}), "eks:UpdatePodIdentityAssociation prod app/api role=arn:aws:iam::111122223333:role/app-api", ""},
+		{"undeclared pod identity deleted by id", Change{Event: ev("p"), Cluster: "prod", Resource: &PodIdentityAssociation{Namespace: "kube-system", ServiceAccount: "x"}},
+			present(&PodIdentityAssociation{Namespace: "kube-system", ServiceAccount: "x", RoleARN: "arn:aws:iam::111122223333:role/r", AssociationID: "a-9"}), "eks:DeletePodIdentityAssociation prod kube-system/x", ""},
+		{"authentication mode cannot", Change{Event: ev("p"), Cluster: "prod", Resource: &AuthenticationMode{Mode: AuthModeConfigMap}}, present(&AuthenticationMode{Mode: AuthModeConfigMap}), "", "cannot be moved back"},
+		{"trust policy set back", Change{Event: ev("p"), Resource: &TrustPolicy{RoleName: "Dev"}},
+			present(&TrustPolicy{RoleName: "Dev", Document: doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}`)}), "iam:UpdateAssumeRolePolicy Dev", ""},
+		{"undeclared managed policy detached", Change{Event: ev("p"), Resource: &ManagedPolicy{RoleName: "Dev", PolicyARN: "arn:aws:iam::aws:policy/AdministratorAccess"}},
+			present(&ManagedPolicy{RoleName: "Dev", PolicyARN: "arn:aws:iam::aws:policy/AdministratorAccess"}), "iam:DetachRolePolicy Dev|arn:aws:iam::aws:policy/AdministratorAccess", ""},
+		{"declared managed policy reattached", Change{Event: ev("p"), Resource: &ManagedPolicy{RoleName: "Dev", PolicyARN: "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+			absent, "iam:AttachRolePolicy Dev|arn:aws:iam::aws:policy/ReadOnlyAccess", ""},
+		{"undeclared inline policy deleted", Change{Event: ev("p"), Resource: &InlinePolicy{RoleName: "Dev", PolicyName: "x"}},
+			present(&InlinePolicy{RoleName: "Dev", PolicyName: "x"}), "iam:DeleteRolePolicy Dev|x", ""},
+		{"boundary put back", Change{Event: ev("p"), Resource: &PermissionsBoundary{RoleName: "Dev"}},
+			present(&PermissionsBoundary{RoleName: "Dev", PolicyARN: boundary}), "iam:PutRolePermissionsBoundary Dev", ""},
+		{"deleted role cannot", Change{Event: ev("p"), Resource: &Role{Name: "Dev"}}, absent, "", "cannot be brought back"},
+		{"undeclared cluster", Change{Event: ev("p"), Cluster: "other", Resource: &AccessEntry{PrincipalARN: x}}, present(&AccessEntry{PrincipalARN: x}), "", "not declared"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ops, cannot := e.Plan(tt.change, tt.live)
+			if got := opStrings(ops); got != tt.want {
+				t.Errorf("got ops %q, want %q", got, tt.want)
+			}
+			if !strings.Contains(cannot, tt.cannot) || (tt.cannot == "" && cannot != "") {
+				t.Errorf("got cannot %q, want %q", cannot, tt.cannot)
+			}
+		})
+	}
+}
+
+func TestAdminsAfter(t *testing.T) {
+	a, b := "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"
+	tests := []struct {
+		name string
+		ops  []Operation
+		want int
+	}{
+		{"delete one of two", []Operation{{Action: ActDeleteAccessEntry, Resource: &AccessEntry{PrincipalARN: a}}}, 1},
+		{"disassociate both", []Operation{{Action: ActDisassociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: a, PolicyARN: PolicyClusterAdmin}}, {Action: ActDeleteAccessEntry, Resource: &AccessEntry{PrincipalARN: b}}}, 0},
+		{"narrow to a namespace", []Operation{{Action: ActAssociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: a, PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeNamespace}}}}, 1},
+		{"other policies do not count", []Operation{{Action: ActDisassociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: a, PolicyARN: PolicyEdit}}}, 2},
+	}
+	for _, tt := range tests {
+		if got := AdminsAfter([]string{a, b}, tt.ops); len(got) != tt.want {
+			t.Errorf("%s: got %v, want %d admins", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestChangeOfRoundTrips(t *testing.T) {
+	e := testBaseline(t)
+	changes := []Change{
+		{Event: ev("p"), Op: OpAdded, Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: "arn:aws:iam::111122223333:role/x", PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}},
+		{Event: ev("p"), Op: OpRemoved, Cluster: "prod", Resource: &AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/dev"}},
+		{Event: ev("p"), Op: OpModified, Resource: &TrustPolicy{RoleName: "Dev", Document: doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}`)}},
+	}
+	for _, c := range changes {
+		f := e.Evaluate(c)
+		b, _ := json.Marshal(f)
+		var back Finding
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ChangeOf(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind() != c.Kind() || got.Resource.Key() != c.Resource.Key() || got.Cluster != c.Cluster || !got.Event.Time.Equal(c.Event.Time) {
+			t.Errorf("got %+v, want %+v", got, c)
+		}
+		if g := e.Evaluate(got); g.Drift != f.Drift || g.Severity != f.Severity {
+			t.Errorf("re-evaluated: got %s/%s, want %s/%s", g.Severity, g.Decision, f.Severity, f.Decision)
+		}
+	}
+}
+
+func TestRemediatorsAreNeverReverted(t *testing.T) {
+	e := testBaseline(t).WithRemediators("arn:aws:iam::111122223333:role/eksdrift-revert")
+	f := e.Evaluate(Change{Event: ev("arn:aws:iam::111122223333:role/eksdrift-revert"), Op: OpAdded, Cluster: "prod",
+		Resource: &AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/x"}})
+	if f.Decision != DecisionRemediation || !strings.Contains(f.Reason, "remediation") {
+		t.Errorf("got %s: %s", f.Decision, f.Reason)
+	}
+}
