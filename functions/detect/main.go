@@ -72,12 +72,13 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 			}
 			return ix, err
 		},
-		EKS:       eks.NewReader(awsCfg),
-		IAM:       iam.NewReader(awsCfg),
-		History:   dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable),
-		Publisher: sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
-		Metrics:   set,
-		Log:       log,
+		EKS:         eks.NewReader(awsCfg),
+		IAM:         iam.NewReader(awsCfg),
+		History:     dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable),
+		Publisher:   sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
+		Metrics:     set,
+		Log:         log,
+		Remediators: []string{cfg.ReverterRoleARN},
 	}
 	return func(ctx context.Context, event json.RawMessage) error {
 		start := time.Now()

@@ -18,6 +18,9 @@ const (
 	EnvHistoryTable       = "EKSDRIFT_HISTORY_TABLE"
 	EnvFindingsTopicARN   = "EKSDRIFT_FINDINGS_TOPIC_ARN"
 	EnvMetricsNamespace   = "EKSDRIFT_METRICS_NAMESPACE" // default "eksdrift"
+	// EnvReverterRoleARN names the reverter's role: changes it makes come
+	// back as CloudTrail events and are recorded as remediation.
+	EnvReverterRoleARN = "EKSDRIFT_REVERTER_ROLE_ARN" // optional
 )
 
 // Detect is the detector's configuration.
@@ -29,6 +32,7 @@ type Detect struct {
 	HistoryTable       string
 	FindingsTopicARN   string
 	MetricsNamespace   string
+	ReverterRoleARN    string
 }
 
 // LoadDetect reads and validates the detector's configuration, naming every
@@ -43,6 +47,10 @@ func LoadDetect(getenv func(string) string) (Detect, error) {
 		HistoryTable:       p.required(getenv, EnvHistoryTable),
 		FindingsTopicARN:   p.required(getenv, EnvFindingsTopicARN),
 		MetricsNamespace:   p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
+		ReverterRoleARN:    p.optional(getenv, EnvReverterRoleARN, ""),
+	}
+	if c.ReverterRoleARN != "" && !strings.HasPrefix(c.ReverterRoleARN, "arn:") {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", EnvReverterRoleARN, c.ReverterRoleARN))
 	}
 	if c.FindingsTopicARN != "" && !strings.HasPrefix(c.FindingsTopicARN, "arn:") {
 		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", EnvFindingsTopicARN, c.FindingsTopicARN))

@@ -44,6 +44,9 @@ type Detector struct {
 	Metrics   *metrics.Set
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Remediators are the reverter's roles: their changes are recorded as
+	// remediation, never judged as new drift (loop prevention).
+	Remediators []string
 }
 
 // MalformedEventError is an event that cannot be read. Retrying it will not
@@ -98,11 +101,11 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 		d.Log.ErrorContext(ctx, "baseline unusable: recording the change unjudged", "eventId", c.Event.ID, "error", err)
 		f = drift.Unjudged(c, err.Error())
 	} else {
-		ev := drift.NewEvaluator(ix)
+		ev := drift.NewEvaluator(ix).WithRemediators(d.Remediators...)
 		f = ev.Evaluate(c)
 		// Only drift needs the live state: it decides whether a revert is
 		// still due. Compliant changes cost no API call.
-		if f.Drift {
+		if f.Drift && f.Decision != drift.DecisionRemediation {
 			obs, err := d.reader(c).Observe(ctx, c)
 			if err != nil {
 				return fmt.Errorf("detect: live state of %s %s: %w", c.Kind(), c.Resource.Key(), err)
@@ -110,9 +113,12 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 			f = ev.Confirm(f, c, obs)
 		}
 	}
-	if f.Drift {
+	switch {
+	case f.Decision == drift.DecisionRemediation:
+		d.Metrics.Add(metrics.Remediations, 1)
+	case f.Drift:
 		d.Metrics.Add(driftMetric[f.Severity], 1)
-	} else {
+	default:
 		d.Metrics.Add(metrics.Compliant, 1)
 	}
 	return d.deliver(ctx, f)

@@ -97,4 +97,7 @@ type RevertOutcome struct {
 	At time.Time `json:"at"`
 	// Attempts is how many times the operations were tried.
 	Attempts int `json:"attempts,omitempty"`
+	// Critical says a person must look now: the revert failed, or the
+	// circuit breaker stopped reverting on a cluster.
+	Critical bool `json:"critical,omitempty"`
 }

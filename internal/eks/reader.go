@@ -1,9 +1,11 @@
-// Package eks reads the live access configuration of EKS clusters, so the
-// detector decides on what a cluster allows now rather than on what an event
-// said a moment ago: a later event may already have undone it, and a
-// redelivered event may be hours old.
+// Package eks is eksdrift's adapter to the EKS API. Reader reads the live
+// access configuration of clusters, so the detector decides on what a
+// cluster allows now rather than on what an event said a moment ago: a later
+// event may already have undone it, and a redelivered event may be hours
+// old. Every call Reader makes is read-only (Describe and List), and the
+// detector's role allows nothing else.
 //
-// Every call it makes is read-only (Describe and List).
+// Writer, used only by the reverter, makes the calls that undo drift.
 package eks
 
 import (

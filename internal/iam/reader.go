@@ -1,8 +1,9 @@
-// Package iam reads the live state of the IAM roles and identity providers
-// that shape who can reach EKS clusters, so the detector judges the role as
-// it is now, not as one event described it.
+// Package iam is eksdrift's adapter to the IAM API. Reader reads the live
+// state of the IAM roles and identity providers that shape who can reach EKS
+// clusters, so the detector judges the role as it is now, not as one event
+// described it; every call it makes is read-only (Get and List).
 //
-// Every call it makes is read-only (Get and List).
+// Writer, used only by the reverter, makes the calls that undo drift.
 package iam
 
 import (

@@ -21,6 +21,11 @@ const (
 	DriftMedium     = "DriftMedium"
 	DriftLow        = "DriftLow"
 	Duplicates      = "Duplicates"      // redelivered findings not recorded again
+	Remediations    = "Remediations"    // changes made by eksdrift's own reverter
+	Reverted        = "Reverted"        // findings reverted
+	RevertSkipped   = "RevertSkipped"   // reverts a guardrail held back
+	RevertFailed    = "RevertFailed"    // reverts that failed after their retries
+	DryRuns         = "DryRuns"         // reverts only described
 	Errors          = "Errors"          // invocations that failed and will be retried
 	BaselineReloads = "BaselineReloads" // baseline fetched and parsed anew
 	BaselineErrors  = "BaselineErrors"  // baseline unreadable or invalid
