@@ -32,7 +32,7 @@ import (
 func BenchmarkDetectUnderRIE(b *testing.B) {
 	w := setupB(b)
 	ctx := context.Background()
-	_, err := w.eksClient.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor), KubernetesGroups: []string{"viewers"}})
+	_, err := w.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor), KubernetesGroups: []string{"viewers"}})
 	if err != nil && !strings.Contains(err.Error(), "InUse") {
 		b.Fatal(err)
 	}
@@ -54,13 +54,13 @@ func BenchmarkDetectUnderRIE(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cold := lambdatest.Start(b, bootstrap, w.env).Invoke(b, ignored)
+	cold := lambdatest.Start(b, bootstrap, w.Env).Invoke(b, ignored)
 	if cold.Error != "" {
 		b.Fatal(cold.Error)
 	}
 	// A cold function's first drift event: it also fetches and parses the
 	// baseline and opens its connections.
-	fn := lambdatest.Start(b, bootstrap, w.env)
+	fn := lambdatest.Start(b, bootstrap, w.Env)
 	first := fn.Invoke(b, withID(event, e.Detail.EventID, 0))
 	if first.Error != "" {
 		b.Fatal(first.Error)

@@ -6,25 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
-	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
-	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
+	"github.com/eksdrift/eksdrift/internal/stacktest"
 )
 
 // The end-to-end tests run the real bootstrap under the Lambda runtime
@@ -40,20 +33,10 @@ const (
 )
 
 type world struct {
-	cfg       aws.Config
-	bucket    string
-	version   string
-	table     string
-	queueURL  string
-	env       map[string]string
-	history   *dynamodb.Store
-	eksClient *awseks.Client
-	sqs       *awssqs.Client
+	*stacktest.World
+	queueURL string
 }
 
-var clusterOnce sync.Once
-
-// setup builds the account a detector watches and returns how to run it.
 func setup(t *testing.T, baselineBody []byte) *world { return setupTB(t, baselineBody) }
 
 func setupB(b *testing.B) *world {
@@ -64,65 +47,18 @@ func setupB(b *testing.B) *world {
 	return setupTB(b, body)
 }
 
+// setupTB builds the detector's world: the sample baseline in S3, a history
+// table, a findings topic with a drift-only queue, and cluster prod.
 func setupTB(t testing.TB, baselineBody []byte) *world {
 	t.Helper()
-	ctx := context.Background()
-	w := &world{cfg: awstest.Config(t)}
-	s3c := awss3.NewFromConfig(w.cfg, func(o *awss3.Options) { o.UsePathStyle = true })
-	w.bucket = awstest.Name(t, "baseline")
-	must(t, err2(s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &w.bucket})))
-	must(t, err2(s3c.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: &w.bucket,
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})))
-	put, err := s3c.PutObject(ctx, &awss3.PutObjectInput{Bucket: &w.bucket, Key: aws.String("baseline.yaml"), Body: strings.NewReader(string(baselineBody))})
-	must(t, err)
-	w.version = aws.ToString(put.VersionId)
-
-	ddb := awsdynamodb.NewFromConfig(w.cfg)
-	w.table = awstest.Name(t, "history")
-	must(t, dynamodb.CreateTable(ctx, ddb, w.table))
-	w.history = dynamodb.New(ddb, w.table)
-
-	snsc := awssns.NewFromConfig(w.cfg)
-	topic, err := snsc.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String(awstest.Name(t, "findings"))})
-	must(t, err)
-	w.sqs = awssqs.NewFromConfig(w.cfg)
-	q, err := w.sqs.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "drift"))})
-	must(t, err)
-	w.queueURL = aws.ToString(q.QueueUrl)
-	qa, err := w.sqs.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	must(t, err)
-	must(t, err2(snsc.Subscribe(ctx, &awssns.SubscribeInput{
-		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"]),
-		Attributes: map[string]string{"RawMessageDelivery": "true", "FilterPolicy": `{"drift":["true"]}`},
-	})))
-
-	w.eksClient = awseks.NewFromConfig(w.cfg, func(o *awseks.Options) { o.Region = eksRegion })
-	clusterOnce.Do(func() {
-		_, err := w.eksClient.CreateCluster(ctx, &awseks.CreateClusterInput{
-			Name: aws.String("prod"), RoleArn: aws.String("arn:aws:iam::111122223333:role/eks-cluster"),
-			ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1", "subnet-2"}},
-			AccessConfig:       &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi},
-		})
-		must(t, err)
-	})
-
-	w.env = map[string]string{
-		config.EnvBaselineBucket:   w.bucket,
-		config.EnvBaselineKey:      "baseline.yaml",
-		config.EnvHistoryTable:     w.table,
-		config.EnvFindingsTopicARN: aws.ToString(topic.TopicArn),
-		"AWS_ENDPOINT_URL":         awstest.Endpoint(t),
-		"AWS_REGION":               awstest.Region,
-		"AWS_ACCESS_KEY_ID":        "test",
-		"AWS_SECRET_ACCESS_KEY":    "test",
-		"AWS_S3_USE_PATH_STYLE":    "true",
-		"AWS_LAMBDA_LOG_FORMAT":    "JSON",
-	}
+	w := &world{World: stacktest.New(t, baselineBody)}
+	w.queueURL = w.Subscribe(t, `{"drift":["true"]}`)
+	w.CreateCluster(t, "prod")
 	return w
 }
 
-func (w *world) start(t *testing.T) *lambdatest.Function {
-	return lambdatest.Start(t, lambdatest.Build(t, "./functions/detect"), w.env)
+func (w *world) start(t testing.TB) *lambdatest.Function {
+	return lambdatest.Start(t, lambdatest.Build(t, "./functions/detect"), w.Env)
 }
 
 func sample(t *testing.T, name string) []byte {
@@ -145,34 +81,17 @@ func findingID(t *testing.T, event []byte, kind drift.Kind, resource string) str
 	return e.Detail.EventID + "#" + string(kind) + "#prod#" + resource
 }
 
-func (w *world) messages(t *testing.T, wait time.Duration) []awssqs.ReceiveMessageOutput {
-	t.Helper()
-	var got []awssqs.ReceiveMessageOutput
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
-		out, err := w.sqs.ReceiveMessage(context.Background(), &awssqs.ReceiveMessageInput{
-			QueueUrl: &w.queueURL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
-		})
-		must(t, err)
-		for _, m := range out.Messages {
-			got = append(got, awssqs.ReceiveMessageOutput{Messages: []sqstypes.Message{m}})
-			w.sqs.DeleteMessage(context.Background(), &awssqs.DeleteMessageInput{QueueUrl: &w.queueURL, ReceiptHandle: m.ReceiptHandle})
-		}
-	}
-	return got
-}
-
 func TestDriftEndToEnd(t *testing.T) {
 	w := setup(t, sample(t, "baseline.yaml"))
 	ctx := context.Background()
 	// Make the drift for real, then deliver the events that report it.
-	_, err := w.eksClient.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor), KubernetesGroups: []string{"viewers"}})
+	_, err := w.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor), KubernetesGroups: []string{"viewers"}})
 	must(t, err)
-	_, err = w.eksClient.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor),
+	_, err = w.EKS.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor),
 		PolicyArn: aws.String(clusterAdm), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})
 	must(t, err)
 	t.Cleanup(func() {
-		w.eksClient.DeleteAccessEntry(ctx, &awseks.DeleteAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor)})
+		w.EKS.DeleteAccessEntry(ctx, &awseks.DeleteAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor)})
 	})
 
 	fn := w.start(t)
@@ -184,7 +103,7 @@ func TestDriftEndToEnd(t *testing.T) {
 		}
 	}
 
-	f, found, err := w.history.Get(ctx, findingID(t, policyEvent, drift.KindAccessPolicy, contractor+"|"+clusterAdm))
+	f, found, err := w.History.Get(ctx, findingID(t, policyEvent, drift.KindAccessPolicy, contractor+"|"+clusterAdm))
 	must(t, err)
 	if !found {
 		t.Fatal("the access-policy finding was not recorded")
@@ -195,19 +114,19 @@ func TestDriftEndToEnd(t *testing.T) {
 	if f.Live == nil || !f.Live.Present || !f.Live.Drift || !strings.Contains(string(f.Live.State), "cluster") {
 		t.Errorf("live state not recorded: %+v", f.Live)
 	}
-	if f.BaselineVersion != w.version || f.BaselineSource != "s3://"+w.bucket+"/baseline.yaml" {
-		t.Errorf("baseline: got %s %s, want version %s", f.BaselineSource, f.BaselineVersion, w.version)
+	if f.BaselineVersion != w.Version || f.BaselineSource != "s3://"+w.Bucket+"/baseline.yaml" {
+		t.Errorf("baseline: got %s %s, want version %s", f.BaselineSource, f.BaselineVersion, w.Version)
 	}
 
-	msgs := w.messages(t, 3*time.Second)
+	msgs := w.Receive(t, w.queueURL, 3*time.Second)
 	if len(msgs) != 2 {
 		t.Fatalf("got %d messages on the drift queue, want 2", len(msgs))
 	}
 	var critical bool
 	for _, m := range msgs {
 		var body drift.Finding
-		must(t, json.Unmarshal([]byte(aws.ToString(m.Messages[0].Body)), &body))
-		attrs := m.Messages[0].MessageAttributes
+		must(t, json.Unmarshal([]byte(aws.ToString(m.Body)), &body))
+		attrs := m.MessageAttributes
 		if aws.ToString(attrs["severity"].StringValue) != string(body.Severity) || aws.ToString(attrs["cluster"].StringValue) != "prod" {
 			t.Errorf("attributes %v do not match the body", attrs)
 		}
@@ -223,10 +142,10 @@ func TestDriftEndToEnd(t *testing.T) {
 			t.Fatalf("redelivery failed: %s", r.Error)
 		}
 	}
-	if again := w.messages(t, 2*time.Second); len(again) != 0 {
+	if again := w.Receive(t, w.queueURL, 2*time.Second); len(again) != 0 {
 		t.Errorf("redelivery published %d more messages, want none", len(again))
 	}
-	all, err := w.history.Query(ctx, drift.HistoryQuery{Cluster: "prod"})
+	all, err := w.History.Query(ctx, drift.HistoryQuery{Cluster: "prod"})
 	must(t, err)
 	if len(all) != 2 {
 		t.Errorf("got %d records after redelivery, want 2", len(all))
@@ -247,7 +166,7 @@ func TestLateEventIsNotReverted(t *testing.T) {
 	if r := fn.Invoke(t, ev); r.Error != "" {
 		t.Fatalf("invocation failed: %s", r.Error)
 	}
-	f, found, err := w.history.Get(context.Background(), findingID(t, ev, drift.KindAccessEntry, "arn:aws:iam::444455556666:role/vendor-support"))
+	f, found, err := w.History.Get(context.Background(), findingID(t, ev, drift.KindAccessEntry, "arn:aws:iam::444455556666:role/vendor-support"))
 	must(t, err)
 	if !found || f.Decision != drift.DecisionAlert || f.Live == nil || f.Live.Present || !strings.Contains(f.Reason, "nothing to revert") {
 		t.Errorf("got found=%v decision=%s live=%+v reason=%q", found, f.Decision, f.Live, f.Reason)
@@ -261,9 +180,9 @@ func TestInvalidBaselineAlertsWithoutReverting(t *testing.T) {
 	if r := fn.Invoke(t, ev); r.Error != "" {
 		t.Fatalf("invocation failed: %s", r.Error)
 	}
-	f, found, err := w.history.Get(context.Background(), findingID(t, ev, drift.KindAccessPolicy, contractor+"|"+clusterAdm))
+	f, found, err := w.History.Get(context.Background(), findingID(t, ev, drift.KindAccessPolicy, contractor+"|"+clusterAdm))
 	must(t, err)
-	if !found || f.Decision != drift.DecisionAlert || !strings.Contains(f.Reason, "s3://"+w.bucket+"/baseline.yaml:4") {
+	if !found || f.Decision != drift.DecisionAlert || !strings.Contains(f.Reason, "s3://"+w.Bucket+"/baseline.yaml:4") {
 		t.Errorf("got found=%v decision=%s reason=%q", found, f.Decision, f.Reason)
 	}
 }
@@ -275,7 +194,7 @@ func TestFailuresComeBackForRetry(t *testing.T) {
 		t.Errorf("malformed event: got error %q", r.Error)
 	}
 	// DynamoDB unreachable: the change is not lost, the invocation fails.
-	w.env["AWS_ENDPOINT_URL_DYNAMODB"] = "http://127.0.0.1:1"
+	w.Env["AWS_ENDPOINT_URL_DYNAMODB"] = "http://127.0.0.1:1"
 	down := w.start(t)
 	r := down.Invoke(t, sample(t, "eks-create-access-entry-declared.json"))
 	if !strings.Contains(r.Error, "history") {
@@ -303,5 +222,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
-func err2[T any](_ T, err error) error { return err }

@@ -27,6 +27,18 @@ const (
 	AttrCluster  = "cluster"  // "none" for IAM findings
 	AttrAccount  = "account"
 	AttrDrift    = "drift" // "true" or "false"
+	// AttrMessageType says what the message body is: a finding (the
+	// default, when the attribute is absent) or an outcome, what a revert
+	// did about a finding (a drift.Outcome). Outcomes carry the finding's
+	// attributes too, so that a filter policy that lets a finding through
+	// lets its outcome through.
+	AttrMessageType = "messageType"
+)
+
+// Values of AttrMessageType.
+const (
+	MessageTypeFinding = "finding"
+	MessageTypeOutcome = "outcome"
 )
 
 // none stands in for an empty attribute value: SNS rejects empty ones, and a
@@ -61,8 +73,9 @@ func NewPublisher(client publisher, topicARN string) *Publisher {
 }
 
 // Publish sends f: its JSON (the same fields as `eksdrift replay --output
-// json`) as the message, a one-line summary as the subject, and its
-// severity, decision, kind, cluster, account and drift as attributes.
+// json`) as the message, a plain-text rendering of it for e-mail
+// subscribers, a one-line summary as the subject, and its severity,
+// decision, kind, cluster, account and drift as attributes.
 func (p *Publisher) Publish(ctx context.Context, f drift.Finding) error {
 	if p.topicARN == "" {
 		return fmt.Errorf("sns: cannot publish finding %s: no topic ARN", f.ID())
@@ -75,16 +88,36 @@ func (p *Publisher) Publish(ctx context.Context, f drift.Finding) error {
 	if n := payloadSize(body, attrs); n > maxPayload {
 		return fmt.Errorf("sns %s: finding %s is %d bytes with its attributes, over the %d bytes SNS takes", p.topicARN, f.ID(), n, maxPayload)
 	}
-	_, err = p.client.Publish(ctx, &sns.PublishInput{
+	in := &sns.PublishInput{
 		TopicArn:          aws.String(p.topicARN),
 		Message:           aws.String(string(body)),
 		Subject:           aws.String(subject(f)),
 		MessageAttributes: messageAttributes(attrs),
-	})
+	}
+	if message, ok := perProtocol(body, func(documents bool) string { return emailBody(f, documents) }, attrs); ok {
+		in.Message, in.MessageStructure = aws.String(string(message)), aws.String("json")
+	}
+	_, err = p.client.Publish(ctx, in)
 	if err != nil {
 		return fmt.Errorf("sns %s: publishing finding %s: %w", p.topicARN, f.ID(), err)
 	}
 	return nil
+}
+
+// perProtocol gives the message as SNS takes it with MessageStructure
+// "json": the JSON body for every subscriber ("default"), and a plain-text
+// rendering for e-mail subscribers ("email"), who would otherwise read raw
+// JSON. When the two are too large together, the e-mail leaves out the
+// documents; when even that is too large, ok is false and the JSON goes to
+// everyone, e-mail included.
+func perProtocol(body []byte, email func(documents bool) string, attrs map[string]string) (message []byte, ok bool) {
+	for _, documents := range []bool{true, false} {
+		m, err := json.Marshal(map[string]string{"default": string(body), "email": email(documents)})
+		if err == nil && payloadSize(m, attrs) <= maxPayload {
+			return m, true
+		}
+	}
+	return nil, false
 }
 
 // findingAttributes gives the attributes that route a finding. A later
@@ -98,6 +131,9 @@ func findingAttributes(f drift.Finding) map[string]string {
 		AttrCluster:  orNone(f.Cluster),
 		AttrAccount:  orNone(f.Account),
 		AttrDrift:    strconv.FormatBool(f.Drift),
+		// Subscribers that act on findings (the reverter) filter on it, so
+		// that outcomes, which carry the same attributes, do not reach them.
+		AttrMessageType: MessageTypeFinding,
 	}
 }
 

@@ -187,6 +187,7 @@ func TestPublishThroughFilterPolicy(t *testing.T) {
 		wantAttrs := map[string]string{
 			AttrSeverity: "critical", AttrDecision: "revert", AttrKind: "access-policy",
 			AttrCluster: "prod", AttrAccount: "111122223333", AttrDrift: "true",
+			AttrMessageType: MessageTypeFinding,
 		}
 		got := map[string]string{}
 		for k, v := range m.MessageAttributes {
@@ -279,6 +280,7 @@ func TestPublishInput(t *testing.T) {
 	want := map[string]string{
 		AttrSeverity: "critical", AttrDecision: "none", AttrKind: "iam-role",
 		AttrCluster: "none", AttrAccount: "111122223333", AttrDrift: "true",
+		AttrMessageType: MessageTypeFinding,
 	}
 	if !reflect.DeepEqual(attrs, want) {
 		t.Errorf("attributes: got %v, want %v", attrs, want)

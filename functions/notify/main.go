@@ -1,0 +1,84 @@
+// Command notify is the notifier Lambda function: it takes the findings
+// topic's messages (findings, and the outcomes of reverts), from the topic
+// itself or in batches from a queue subscribed to it, and tells people:
+// a Block Kit message to a Slack incoming webhook, and a custom
+// notification to the topic AWS Chatbot subscribes to. A burst about one
+// cluster becomes one digest. docs/alerts.md describes the messages, the
+// configuration and the filter policy.
+//
+// main only wires: configuration is read and checked once, clients are
+// built once per execution environment, and lambda.Start takes over.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/eksdrift/eksdrift/internal/chatbot"
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/secrets"
+	"github.com/eksdrift/eksdrift/internal/slack"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	h, err := build(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("notify: cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+// build wires the notifier from the environment and returns the handler.
+func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, json.RawMessage) (any, error), error) {
+	cfg, err := config.LoadNotify(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	if err != nil {
+		return nil, fmt.Errorf("aws configuration: %w", err)
+	}
+	set := &metrics.Set{}
+	n := &notifier{
+		digestThreshold: cfg.DigestThreshold,
+		digestWindow:    cfg.DigestWindow,
+		margin:          2 * time.Second,
+		partialBatch:    cfg.ReportBatchItemFailures,
+		metrics:         set,
+		log:             log,
+	}
+	if cfg.SlackWebhookSecretARN != "" {
+		secret := secrets.New(secretsmanager.NewFromConfig(awsCfg), cfg.SlackWebhookSecretARN, cfg.SecretCacheTTL)
+		secret.OnStale = func(err error) {
+			log.Warn("slack webhook: Secrets Manager unavailable, using the cached URL", "secret", cfg.SlackWebhookSecretARN, "error", err)
+		}
+		n.slack = slack.NewClient(secret)
+	}
+	if cfg.ChatbotTopicARN != "" {
+		n.chatbot = chatbot.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.ChatbotTopicARN)
+	}
+	return func(ctx context.Context, event json.RawMessage) (any, error) {
+		resp, err := n.handle(ctx, event)
+		if err != nil {
+			log.ErrorContext(ctx, "notify: messages not delivered", "error", err)
+		}
+		if ferr := set.Flush(os.Stdout, cfg.MetricsNamespace, "notify", time.Now()); ferr != nil {
+			log.WarnContext(ctx, "metrics not written", "error", ferr)
+		}
+		return resp, err
+	}, nil
+}

@@ -1,0 +1,277 @@
+package chatbot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/eksdrift/eksdrift/internal/awstest"
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// schema compiles the documented shape of a custom notification.
+func schema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "custom-notification.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("custom-notification.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("custom-notification.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validate(t *testing.T, s *jsonschema.Schema, body []byte) {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("not a valid custom notification: %v\n%s", err, body)
+	}
+}
+
+// notifications renders every input under testdata, by golden name.
+func notifications(t *testing.T) map[string]Notification {
+	t.Helper()
+	out := map[string]Notification{}
+	read := func(folder string, each func(name string, data []byte)) {
+		files, err := filepath.Glob(filepath.Join("testdata", folder, "*.json"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no inputs in testdata/%s", folder)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			each(folder+"-"+strings.TrimSuffix(filepath.Base(f), ".json"), data)
+		}
+	}
+	read("findings", func(name string, data []byte) {
+		var f drift.Finding
+		mustDecode(t, data, &f)
+		out[name] = Finding(f)
+	})
+	read("outcomes", func(name string, data []byte) {
+		var o drift.Outcome
+		mustDecode(t, data, &o)
+		out[name] = Outcome(o)
+	})
+	read("digests", func(name string, data []byte) {
+		var raw []struct {
+			Finding drift.Finding        `json:"finding"`
+			Result  *drift.RevertOutcome `json:"result"`
+			At      time.Time            `json:"at"`
+		}
+		mustDecode(t, data, &raw)
+		var items []Item
+		for _, r := range raw {
+			items = append(items, Item{Finding: r.Finding, Result: r.Result, At: r.At})
+		}
+		out[name] = Digest(items)
+	})
+	return out
+}
+
+func mustDecode(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMatchesTheDocumentedShape validates every notification, one per kind
+// and case, against the format Chatbot documents.
+func TestMatchesTheDocumentedShape(t *testing.T) {
+	s := schema(t)
+	for name, n := range notifications(t) {
+		t.Run(name, func(t *testing.T) {
+			body, err := json.Marshal(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate(t, s, body)
+			if n.Content.Title == "" || len(n.Content.NextSteps) == 0 && !strings.HasPrefix(name, "findings-cluster") {
+				t.Errorf("got title %q and next steps %q, want both", n.Content.Title, n.Content.NextSteps)
+			}
+			if len([]rune(n.Content.Description)) > maxDescription || len([]rune(n.Content.Title)) > maxTitle {
+				t.Errorf("description of %d or title of %d characters, over the limits", len([]rune(n.Content.Description)), len([]rune(n.Content.Title)))
+			}
+		})
+	}
+	t.Run("the schema refuses what Chatbot drops", func(t *testing.T) {
+		for _, bad := range []string{
+			`{"version":"1.0","source":"custom"}`,
+			`{"version":"2.0","source":"custom","content":{"description":"x"}}`,
+			`{"version":"1.0","source":"aws.eks","content":{"description":"x"}}`,
+			`{"version":"1.0","source":"custom","content":{"title":"only a title"}}`,
+			`{"version":"1.0","source":"custom","content":{"textType":"markdown","description":"x"}}`,
+			`{"version":"1.0","source":"custom","content":{"description":"x"},"severity":"critical"}`,
+		} {
+			inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+			if s.Validate(inst) == nil {
+				t.Errorf("the schema accepts %s", bad)
+			}
+		}
+	})
+}
+
+func TestGolden(t *testing.T) {
+	for name, n := range notifications(t) {
+		if !strings.HasPrefix(name, "findings-access-policy") && !strings.HasPrefix(name, "findings-iam-trust-policy") && !strings.HasPrefix(name, "outcomes-") && !strings.HasPrefix(name, "digests-") {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(n, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/chatbot -run TestGolden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs; if the change is intended, run with -update and review the diff.\ngot:\n%s", golden, got)
+			}
+		})
+	}
+}
+
+func TestOutcomeThreadsUnderItsFinding(t *testing.T) {
+	ns := notifications(t)
+	f, o := ns["findings-access-policy"], ns["outcomes-reverted"]
+	if f.Metadata.ThreadID == "" || f.Metadata.ThreadID != o.Metadata.ThreadID {
+		t.Errorf("thread: finding %q, outcome %q, want the same", f.Metadata.ThreadID, o.Metadata.ThreadID)
+	}
+	if ns["findings-access-entry"].Metadata.ThreadID == f.Metadata.ThreadID {
+		t.Error("two findings share a thread")
+	}
+}
+
+func TestUntrustedTextIsInert(t *testing.T) {
+	n := notifications(t)["findings-iam-inline-policy-long"]
+	body, _ := json.Marshal(n)
+	var all strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			all.WriteString(v + "\n")
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	var v any
+	json.Unmarshal(body, &v)
+	walk(v)
+	for _, bad := range []string{"<!channel>", "<@U0123ABC>"} {
+		if strings.Contains(all.String(), bad) {
+			t.Errorf("notification holds %q as it was", bad)
+		}
+	}
+	if !strings.Contains(all.String(), "‹!channel›") {
+		t.Error("the session name is missing")
+	}
+}
+
+// TestPublishToATopic publishes through MiniStack's SNS to a queue and
+// checks what a subscriber (Chatbot) receives.
+func TestPublishToATopic(t *testing.T) {
+	ctx := context.Background()
+	cfg := awstest.Config(t)
+	snsc, sqsc := sns.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(awstest.Name(t, "chatbot"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "chatbot-channel"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+		Endpoint:   aws.String(a.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]),
+		Attributes: map[string]string{"RawMessageDelivery": "true"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	n := notifications(t)["findings-access-policy"]
+	if err := NewPublisher(snsc, aws.ToString(topic.TopicArn)).Publish(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for deadline := time.Now().Add(5 * time.Second); body == "" && time.Now().Before(deadline); {
+		r, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range r.Messages {
+			body = aws.ToString(m.Body)
+		}
+	}
+	if body == "" {
+		t.Fatal("nothing arrived")
+	}
+	validate(t, schema(t), []byte(body))
+	want, _ := json.Marshal(n)
+	if body != string(want) {
+		t.Errorf("received:\ngot  %s\nwant %s", body, want)
+	}
+
+	t.Run("errors name the topic", func(t *testing.T) {
+		missing := "arn:aws:sns:us-east-1:000000000000:" + awstest.Name(t, "missing")
+		err := NewPublisher(snsc, missing).Publish(ctx, n)
+		if err == nil || !strings.HasPrefix(err.Error(), "chatbot "+missing+": publishing notification ") {
+			t.Errorf("got %v, want an error naming the topic", err)
+		}
+	})
+}

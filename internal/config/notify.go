@@ -1,0 +1,100 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variables of the notifier function (functions/notify). It
+// also reads EnvMetricsNamespace.
+const (
+	// EnvSlackWebhookSecretARN names the Secrets Manager secret that holds
+	// the Slack incoming webhook URL. Without it, nothing is posted to Slack.
+	EnvSlackWebhookSecretARN = "EKSDRIFT_SLACK_WEBHOOK_SECRET_ARN"
+	// EnvChatbotTopicARN is the topic AWS Chatbot (Amazon Q Developer in
+	// chat applications) subscribes to. Without it, no Chatbot
+	// notification is published.
+	EnvChatbotTopicARN = "EKSDRIFT_CHATBOT_TOPIC_ARN"
+	// EnvDigestThreshold: when more than this many messages about one
+	// cluster (or, for IAM, one account) arrive within EnvDigestWindow, one
+	// digest is sent instead of one message each. Default 5; 0 always
+	// digests two or more.
+	EnvDigestThreshold = "EKSDRIFT_DIGEST_THRESHOLD"
+	EnvDigestWindow    = "EKSDRIFT_DIGEST_WINDOW"    // Go duration, default 60s
+	EnvSecretCacheTTL  = "EKSDRIFT_SECRET_CACHE_TTL" // Go duration, default 5m
+	// EnvReportBatchItemFailures is "true" when the queue's event source
+	// mapping has ReportBatchItemFailures on, so that the notifier may name
+	// the messages of a batch that failed and have only those retried.
+	// Without it, any failure fails the whole batch: Lambda would otherwise
+	// take the partial answer for success and delete the failed messages.
+	EnvReportBatchItemFailures = "EKSDRIFT_REPORT_BATCH_ITEM_FAILURES"
+)
+
+// Notify is the notifier's configuration.
+type Notify struct {
+	SlackWebhookSecretARN   string
+	ChatbotTopicARN         string
+	DigestThreshold         int
+	DigestWindow            time.Duration
+	SecretCacheTTL          time.Duration
+	ReportBatchItemFailures bool
+	MetricsNamespace        string
+}
+
+// LoadNotify reads and validates the notifier's configuration, naming every
+// variable that is missing or wrong. At least one destination, Slack or
+// Chatbot, must be set.
+func LoadNotify(getenv func(string) string) (Notify, error) {
+	var p parser
+	c := Notify{
+		SlackWebhookSecretARN:   p.optional(getenv, EnvSlackWebhookSecretARN, ""),
+		ChatbotTopicARN:         p.optional(getenv, EnvChatbotTopicARN, ""),
+		DigestThreshold:         p.count(getenv, EnvDigestThreshold, 5),
+		DigestWindow:            p.duration(getenv, EnvDigestWindow, 60*time.Second),
+		SecretCacheTTL:          p.duration(getenv, EnvSecretCacheTTL, 5*time.Minute),
+		ReportBatchItemFailures: p.boolean(getenv, EnvReportBatchItemFailures),
+		MetricsNamespace:        p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
+	}
+	if c.SlackWebhookSecretARN == "" && c.ChatbotTopicARN == "" {
+		p.errs = append(p.errs, fmt.Sprintf("neither %s nor %s is set: the notifier has nowhere to send", EnvSlackWebhookSecretARN, EnvChatbotTopicARN))
+	}
+	if v := c.SlackWebhookSecretARN; v != "" && (!strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":secretsmanager:")) {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not a Secrets Manager secret ARN", EnvSlackWebhookSecretARN, v))
+	}
+	if v := c.ChatbotTopicARN; v != "" && (!strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":sns:")) {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an SNS topic ARN", EnvChatbotTopicARN, v))
+	}
+	if c.DigestWindow == 0 {
+		p.errs = append(p.errs, EnvDigestWindow+" must be more than 0")
+	}
+	return c, p.err()
+}
+
+// count parses a whole number of at least 0.
+func (p *parser) count(getenv func(string) string, name string, def int) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not a whole number of at least 0", name, v))
+		return def
+	}
+	return n
+}
+
+// boolean parses "true" or "false"; unset is false.
+func (p *parser) boolean(getenv func(string) string, name string) bool {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not true or false", name, v))
+	}
+	return b
+}

@@ -1,0 +1,289 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// change is a finding's change as a person reads it: what the baseline
+// declares beside what is there now (or what was removed), what differs
+// between them, and the policy document the change set, if any.
+type change struct {
+	baseline string // mrkdwn; "" when the baseline declares nothing
+	// unjudged is true for kinds whose findings never carry the
+	// baseline's side (clusters, roles): the reason says it.
+	unjudged bool
+	now      string   // mrkdwn: the resource after the change, or what was removed
+	nowTitle string   // "After" or "Removed"
+	diff     []string // mrkdwn lines, each starting with :heavy_plus_sign: or :heavy_minus_sign:
+	doc      string   // a policy document, pretty-printed, not escaped
+	docTitle string
+}
+
+// decode reads raw into a T, and reports false for null, absent or
+// unreadable JSON: a renderer shows what it can, it never fails.
+func decode[T any](raw json.RawMessage) (*T, bool) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, false
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// describe builds the change of f, kind by kind, from its expected, before
+// and after fields.
+func describe(f drift.Finding) change {
+	c := change{nowTitle: "After"}
+	state := f.After
+	if f.Change == drift.OpRemoved {
+		c.nowTitle, state = "Removed", f.Before
+	}
+	switch f.Kind {
+	case drift.KindCluster:
+		c.unjudged = true
+		if r, ok := decode[drift.Cluster](state); ok {
+			c.now = "cluster " + code(r.Name)
+		}
+	case drift.KindAccessEntry:
+		r, ok := decode[drift.AccessEntry](state)
+		d, declared := decode[drift.AccessEntryBaseline](f.Expected)
+		switch {
+		case ok && f.Change == drift.OpRemoved:
+			// DeleteAccessEntry names the principal only: the baseline
+			// column says what the entry held.
+			c.now = "the whole entry of " + code(shortName(r.PrincipalARN))
+		case ok:
+			c.now = entryLines(r.Type, r.KubernetesGroups, r.Username, nil)
+		}
+		if declared {
+			c.baseline = entryLines(d.Type, d.KubernetesGroups, d.Username, d.AccessPolicies)
+		}
+		if ok && declared && f.Change != drift.OpRemoved {
+			if r.KubernetesGroups != nil {
+				c.diff = append(c.diff, setDiff("group", r.KubernetesGroups, d.KubernetesGroups)...)
+			}
+			want := d.Type
+			if want == "" {
+				want = drift.EntryStandard
+			}
+			if r.Type != "" && r.Type != want {
+				c.diff = append(c.diff, minus+"type "+code(want), plus+"type "+code(r.Type))
+			}
+			if d.Username != "" && r.Username != "" && r.Username != d.Username {
+				c.diff = append(c.diff, minus+"username "+code(d.Username), plus+"username "+code(r.Username))
+			}
+		}
+	case drift.KindAccessPolicy:
+		r, ok := decode[drift.AccessPolicy](state)
+		d, declared := decode[drift.AccessPolicyBaseline](f.Expected)
+		if ok {
+			c.now = code(shortName(r.PolicyARN)) + "\nscope: " + scope(r.Scope)
+		}
+		if declared {
+			c.baseline = code(shortName(d.PolicyARN)) + "\nscope: " + scope(d.Scope)
+		}
+		if ok && declared && f.Change != drift.OpRemoved && !r.Scope.Equal(d.Scope) {
+			if strings.EqualFold(r.Scope.Type, d.Scope.Type) {
+				c.diff = setDiff("namespace", r.Scope.Namespaces, d.Scope.Namespaces)
+			} else {
+				c.diff = []string{minus + "scope " + scope(d.Scope), plus + "scope " + scope(r.Scope)}
+			}
+		}
+	case drift.KindAuthenticationMode:
+		if r, ok := decode[drift.AuthenticationMode](state); ok {
+			c.now = code(r.Mode)
+		}
+		if d, ok := decode[drift.AuthenticationMode](f.Expected); ok {
+			c.baseline = code(d.Mode)
+		}
+	case drift.KindPodIdentity:
+		r, ok := decode[drift.PodIdentityAssociation](state)
+		d, declared := decode[drift.PodIdentityAssociation](f.Expected)
+		if ok {
+			c.now = podLines(r)
+		}
+		if declared {
+			c.baseline = podLines(d)
+		}
+		if ok && declared && r.RoleARN != "" && r.RoleARN != d.RoleARN && f.Change != drift.OpRemoved {
+			c.diff = []string{minus + "role " + code(d.RoleARN), plus + "role " + code(r.RoleARN)}
+		}
+	case drift.KindIdentityProvider:
+		if r, ok := decode[drift.IdentityProviderConfig](state); ok {
+			c.now = idpLines(r)
+		}
+		if d, ok := decode[drift.IdentityProviderConfig](f.Expected); ok {
+			c.baseline = idpLines(d)
+		}
+	case drift.KindRole:
+		c.unjudged = true
+		if r, ok := decode[drift.Role](state); ok {
+			c.now = "role " + code(r.ARN)
+			if r.TrustPolicy != nil {
+				c.now += "\ntrusts " + codes(r.TrustPolicy.TrustedPrincipals())
+				c.doc, c.docTitle = pretty(r.TrustPolicy), "Trust policy"
+			}
+		}
+	case drift.KindTrustPolicy:
+		r, ok := decode[drift.TrustPolicy](state)
+		d, declared := decode[drift.PolicyDocument](f.Expected)
+		if ok && r.Document != nil {
+			c.now = "trusts " + codes(r.Document.TrustedPrincipals())
+			c.doc, c.docTitle = pretty(r.Document), "Trust policy"
+		}
+		if declared {
+			c.baseline = "trusts " + codes(d.TrustedPrincipals())
+		}
+		if ok && declared && r.Document != nil {
+			c.diff = setDiff("trusts", r.Document.TrustedPrincipals(), d.TrustedPrincipals())
+		}
+	case drift.KindManagedPolicy:
+		r, ok := decode[drift.ManagedPolicy](state)
+		d, declared := decode[[]string](f.Expected)
+		if ok {
+			c.now = code(shortName(r.PolicyARN)) + "\n" + code(r.PolicyARN)
+		}
+		if declared {
+			c.baseline = "attached: " + codes(shortNames(*d))
+		}
+		if ok && declared {
+			switch in := slices.Contains(*d, r.PolicyARN); {
+			case f.Change == drift.OpRemoved && in:
+				c.diff = []string{minus + "detached " + code(r.PolicyARN) + ", which the baseline attaches"}
+			case f.Change != drift.OpRemoved && !in:
+				c.diff = []string{plus + "attached " + code(r.PolicyARN) + ", which the baseline does not declare"}
+			}
+		}
+	case drift.KindInlinePolicy:
+		r, ok := decode[drift.InlinePolicy](state)
+		d, declared := decode[drift.PolicyDocument](f.Expected)
+		if ok {
+			c.now = "inline policy " + code(r.PolicyName)
+			if r.Document != nil {
+				if r.Document.GrantsAdmin() {
+					c.now += "\n*allows every action on every resource*"
+				}
+				c.doc, c.docTitle = pretty(r.Document), "Policy document"
+			}
+		}
+		if declared {
+			c.baseline = "a declared document (" + strconv.Itoa(len(d.Statements())) + " statements)"
+		}
+	case drift.KindPermissionsBoundary:
+		if r, ok := decode[drift.PermissionsBoundary](state); ok {
+			c.now = "boundary " + code(r.PolicyARN)
+		}
+		if d, ok := decode[drift.PermissionsBoundary](f.Expected); ok {
+			c.baseline = "boundary " + code(d.PolicyARN)
+		}
+	case drift.KindOIDCProvider:
+		r, ok := decode[drift.OIDCProvider](state)
+		d, declared := decode[[]string](f.Expected)
+		if ok {
+			c.now = "provider " + code(shortName(r.ARN))
+			if r.URL != "" {
+				c.now += "\nissuer " + code(r.URL)
+			}
+		}
+		if declared {
+			c.baseline = "providers: " + codes(shortNames(*d))
+		}
+	}
+	if c.now == "" {
+		c.now = "_not known_"
+	}
+	return c
+}
+
+const (
+	plus  = ":heavy_plus_sign: "
+	minus = ":heavy_minus_sign: "
+)
+
+// setDiff gives a line for each value got has that want lacks, and for
+// each value want has that got lacks.
+func setDiff(what string, got, want []string) []string {
+	var out []string
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			out = append(out, plus+what+" "+code(g))
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			out = append(out, minus+what+" "+code(w))
+		}
+	}
+	return out
+}
+
+func entryLines(typ string, groups []string, username string, policies []drift.AccessPolicyBaseline) string {
+	if typ == "" {
+		typ = drift.EntryStandard
+	}
+	lines := []string{"type " + code(typ), "groups " + codes(groups)}
+	if username != "" {
+		lines = append(lines, "username "+code(username))
+	}
+	for _, p := range policies {
+		lines = append(lines, "policy "+code(shortName(p.PolicyARN))+", "+scope(p.Scope))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func scope(s drift.AccessScope) string {
+	if strings.EqualFold(s.Type, drift.ScopeNamespace) {
+		return "namespaces " + codes(s.Namespaces)
+	}
+	if strings.EqualFold(s.Type, drift.ScopeCluster) {
+		return "*whole cluster*"
+	}
+	if s.Type == "" {
+		return "_not known_"
+	}
+	return code(s.Type)
+}
+
+func podLines(p *drift.PodIdentityAssociation) string {
+	s := "service account " + code(p.Namespace+"/"+p.ServiceAccount)
+	if p.RoleARN != "" {
+		s += "\nrole " + code(p.RoleARN)
+	}
+	return s
+}
+
+func idpLines(i *drift.IdentityProviderConfig) string {
+	s := "config " + code(i.Name)
+	if i.IssuerURL != "" {
+		s += "\nissuer " + code(i.IssuerURL)
+	}
+	if i.ClientID != "" {
+		s += "\nclient " + code(i.ClientID)
+	}
+	return s
+}
+
+func shortNames(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = shortName(s)
+	}
+	return out
+}
+
+// pretty indents a policy document for a code block.
+func pretty(p *drift.PolicyDocument) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(p.String()), "", "  "); err != nil {
+		return p.String()
+	}
+	return b.String()
+}
