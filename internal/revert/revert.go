@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/metrics"
 )
 
 // History is what the reverter needs of the history store.
@@ -52,6 +53,8 @@ type Reverter struct {
 	History              History
 	Publisher            Publisher
 	Log                  *slog.Logger
+	// Metrics, when set, counts outcomes by result.
+	Metrics *metrics.Set
 
 	// By names who performs the reverts in outcomes (the function and role).
 	By string
@@ -107,6 +110,9 @@ func (r *Reverter) Handle(ctx context.Context, f drift.Finding) error {
 	if err := r.Publisher.PublishOutcome(ctx, drift.Outcome{FindingID: id, Finding: f, Result: o, At: o.At}); err != nil {
 		return fmt.Errorf("revert: publishing the outcome of %s: %w", id, err)
 	}
+	if r.Metrics != nil {
+		r.Metrics.Add(resultMetric[o.Result], 1)
+	}
 	level := slog.LevelInfo
 	if o.Result == drift.ResultRevertFailed {
 		level = slog.LevelError
@@ -114,6 +120,14 @@ func (r *Reverter) Handle(ctx context.Context, f drift.Finding) error {
 	r.Log.Log(ctx, level, "revert outcome", "findingId", id, "result", o.Result, "operations", o.Operations,
 		"reason", o.Reason, "error", o.Error, "attempts", o.Attempts, "duration", o.Duration)
 	return nil
+}
+
+var resultMetric = map[string]string{
+	drift.ResultReverted:         metrics.Reverted,
+	drift.ResultAlreadyCompliant: metrics.RevertSkipped,
+	drift.ResultSkipped:          metrics.RevertSkipped,
+	drift.ResultDryRun:           metrics.DryRuns,
+	drift.ResultRevertFailed:     metrics.RevertFailed,
 }
 
 func skipped(why string) drift.RevertOutcome {
