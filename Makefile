@@ -7,8 +7,17 @@ BUILD := build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 MINISTACK_VERSION := 1.5.33
+CFN_LINT_VERSION := 1.58.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 TOOLS := $(CURDIR)/$(BUILD)/tools
+CDK := node_modules/.bin/cdk
+CDK_FLAGS ?=
+
+# The CDK app and its tests run through jsii: keep its unpacked packages
+# between runs, and spare the Node 20 banner. Both must be set before a Go
+# CDK program starts.
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(CURDIR)/$(BUILD)/jsii-cache
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
 .DEFAULT_GOAL := help
 
@@ -28,11 +37,19 @@ test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack o
 	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
 .PHONY: tools
-tools: .venv/bin/ministack $(TOOLS)/aws-lambda-rie ## install the test emulators: MiniStack (PyPI, into .venv) and the Lambda RIE
+tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambda-rie ## install the test tools: MiniStack and cfn-lint (PyPI, into .venv), the Lambda RIE
 
 .venv/bin/ministack:
 	python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check ministack==$(MINISTACK_VERSION)
+
+.venv/cfn-lint-$(CFN_LINT_VERSION): | .venv/bin/ministack
+	.venv/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION)
+	touch $@
+
+$(CDK): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(TOOLS)/aws-lambda-rie:
 	GOBIN=$(TOOLS) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -46,6 +63,19 @@ build: ## build the eksdrift command, and each function as a linux/arm64 bootstr
 		(cd $(BUILD)/$$fn && rm -f ../$$fn.zip && zip -q -X ../$$fn.zip bootstrap) || exit 1; \
 	done
 
+.PHONY: synth
+synth: build $(CDK) ## synthesize the CloudFormation templates into cdk.out/ (offline; cdk-nag errors fail it)
+	$(CDK) synth --quiet --no-notices $(CDK_FLAGS)
+	@echo "templates: $$(ls cdk.out/*.template.json)"
+
+.PHONY: deploy
+deploy: build $(CDK) ## build the functions and deploy every stack to the account and region of your credentials (see docs/deploy.md)
+	$(CDK) deploy --all --no-notices $(CDK_FLAGS)
+
+.PHONY: destroy
+destroy: build $(CDK) ## delete the stacks; the history table, the buckets and the key stay unless -c retainData=false was deployed
+	$(CDK) destroy --all --no-notices $(CDK_FLAGS)
+
 .PHONY: lint
 lint: ## gofmt check and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -57,9 +87,10 @@ bench: ## Go benchmarks, then bench/replay.sh (200 MB of CloudTrail logs vs zcat
 	bench/replay.sh
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+fuzz: ## run each fuzz target for FUZZTIME (default 30s), and the reverter's property test on 20 seeds
 	$(GO) test ./internal/cloudtrail -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/baseline -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	PATH="$(TOOLS):$$PATH" EKSDRIFT_PROPERTY_SEEDS=20 EKSDRIFT_PROPERTY_STEPS=60 $(GO) test ./internal/revert -count=1 -run '^TestPropertyDriftIsAlwaysUndone$$' 
 
 .PHONY: schema
 schema: ## publish the baseline JSON Schema to docs/

@@ -17,6 +17,7 @@ import (
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
@@ -155,10 +156,22 @@ func (w *world) roleState(t testing.TB) string {
 // the reverter's queue, runs the reverter on that message.
 func (w *world) deliver(t testing.TB, event []byte) []drift.Finding {
 	t.Helper()
+	return w.deliverN(t, event, 0)
+}
+
+// deliverN is deliver when n findings are expected: it stops waiting for
+// the queue once they have come (0: wait until the queue is quiet).
+func (w *world) deliverN(t testing.TB, event []byte, n int) []drift.Finding {
+	t.Helper()
 	if r := w.detector.Invoke(t, event); r.Error != "" {
 		t.Fatalf("detector: %s", r.Error)
 	}
-	msgs := w.Receive(t, w.revertQ, 3*time.Second)
+	var msgs []sqstypes.Message
+	if n > 0 {
+		msgs = w.ReceiveN(t, w.revertQ, n, 5*time.Second)
+	} else {
+		msgs = w.Receive(t, w.revertQ, 3*time.Second)
+	}
 	var found []drift.Finding
 	for _, m := range msgs {
 		var f drift.Finding

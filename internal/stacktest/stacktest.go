@@ -127,6 +127,25 @@ func (w *World) Receive(t testing.TB, queueURL string, wait time.Duration) []sqs
 	return got
 }
 
+// ReceiveN takes messages from a queue until n have come or wait has
+// passed, deleting them.
+func (w *World) ReceiveN(t testing.TB, queueURL string, n int, wait time.Duration) []sqstypes.Message {
+	t.Helper()
+	var got []sqstypes.Message
+	deadline := time.Now().Add(wait)
+	for len(got) < n && time.Now().Before(deadline) {
+		out, err := w.SQS.ReceiveMessage(context.Background(), &awssqs.ReceiveMessageInput{
+			QueueUrl: &queueURL, MaxNumberOfMessages: int32(min(n-len(got), 10)), WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
+		})
+		must(t, err)
+		for _, m := range out.Messages {
+			got = append(got, m)
+			w.SQS.DeleteMessage(context.Background(), &awssqs.DeleteMessageInput{QueueUrl: &queueURL, ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	return got
+}
+
 // CreateCluster creates a cluster in EKSRegion, without the creator's
 // cluster-admin, unless it exists already.
 func (w *World) CreateCluster(t testing.TB, name string) {
