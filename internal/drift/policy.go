@@ -18,6 +18,9 @@ import (
 type PolicyDocument struct {
 	canonical string // canonical JSON, compared for equality
 	doc       map[string]any
+	// original is the document as it was given, for writing it back the
+	// way people wrote it (a captured baseline keeps Sids and case).
+	original map[string]any
 }
 
 // ParsePolicyDocument reads a policy from its JSON text, as IAM receives it.
@@ -72,7 +75,20 @@ func NewPolicyDocument(v any) (*PolicyDocument, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy document: %w", err)
 	}
-	return &PolicyDocument{canonical: string(b), doc: out}, nil
+	return &PolicyDocument{canonical: string(b), doc: out, original: m}, nil
+}
+
+// Original gives the document as it was parsed or given, before
+// canonicalisation: what a person wrote, with its Sids, case and order of
+// lists. Numbers read from JSON are json.Number.
+func (p *PolicyDocument) Original() map[string]any {
+	if p == nil {
+		return nil
+	}
+	if p.original != nil {
+		return p.original
+	}
+	return p.doc
 }
 
 // Equal reports whether two policies are the same policy.

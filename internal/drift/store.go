@@ -35,29 +35,77 @@ type FindingStore interface {
 // HistoryQuery selects findings. Zero fields do not filter.
 type HistoryQuery struct {
 	Cluster   string
+	Account   string
 	Principal string
 	Actor     string
 	Kind      Kind
+	Severity  Severity
+	Decision  Decision
+	// Outcome is a RevertOutcome.Result (reverted, revert-failed, ...), or
+	// OutcomeNone for findings the reverter has not acted on.
+	Outcome   string
 	Since     time.Time // inclusive
 	Until     time.Time // exclusive
 	DriftOnly bool
-	Limit     int // 0 means no limit
+	// After continues a query from where a page of it ended: only findings
+	// that come after the cursor in Query's order match.
+	After Cursor
+	Limit int // 0 means no limit
 }
 
-// Matches reports whether f passes the query's filters; stores use it to
-// apply what their indexes cannot.
+// OutcomeNone is the HistoryQuery.Outcome of findings with no outcome.
+const OutcomeNone = "none"
+
+// Cursor is a position in the order Query returns findings in: by event
+// time, then by ID. The zero Cursor is before every finding.
+type Cursor struct {
+	Time time.Time
+	ID   string
+}
+
+// CursorOf is the position of f: a query with After set to it continues
+// with the finding after f.
+func CursorOf(f Finding) Cursor { return Cursor{Time: f.EventTime.UTC(), ID: f.ID()} }
+
+// IsZero reports whether c is the start, before every finding.
+func (c Cursor) IsZero() bool { return c.ID == "" && c.Time.IsZero() }
+
+// Before reports whether the cursor comes before f in Query's order.
+func (c Cursor) Before(f Finding) bool {
+	if n := f.EventTime.Compare(c.Time); n != 0 {
+		return n > 0
+	}
+	return f.ID() > c.ID
+}
+
+// Matches reports whether f passes the query's filters, its cursor
+// included; it is the one definition of what each filter means, and stores
+// use it to apply what their indexes cannot. Limit is not a filter.
 func (q HistoryQuery) Matches(f Finding) bool {
 	switch {
 	case q.Cluster != "" && f.Cluster != q.Cluster,
+		q.Account != "" && f.Account != q.Account,
 		q.Principal != "" && f.Principal != q.Principal,
 		q.Actor != "" && f.Actor != q.Actor,
 		q.Kind != "" && f.Kind != q.Kind,
+		q.Severity != "" && f.Severity != q.Severity,
+		q.Decision != "" && f.Decision != q.Decision,
+		q.Outcome != "" && outcomeResult(f) != q.Outcome,
 		!q.Since.IsZero() && f.EventTime.Before(q.Since),
 		!q.Until.IsZero() && !f.EventTime.Before(q.Until),
-		q.DriftOnly && !f.Drift:
+		q.DriftOnly && !f.Drift,
+		!q.After.IsZero() && !q.After.Before(f):
 		return false
 	}
 	return true
+}
+
+// outcomeResult is what HistoryQuery.Outcome compares with.
+func outcomeResult(f Finding) string {
+	if f.Outcome == nil || f.Outcome.Result == "" {
+		return OutcomeNone
+	}
+	return f.Outcome.Result
 }
 
 // Observation is the live state of a change's resource, read after the

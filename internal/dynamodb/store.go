@@ -212,6 +212,9 @@ func (s *Store) item(f drift.Finding) (map[string]types.AttributeValue, string, 
 			it[name] = str(v)
 		}
 	}
+	if f.Outcome != nil && f.Outcome.Result != "" {
+		it[AttrResult] = str(f.Outcome.Result)
+	}
 	if s.Retention > 0 {
 		it[AttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Add(s.Retention).Unix(), 10)}
 	}
@@ -285,10 +288,13 @@ func (s *Store) widenBounds(ctx context.Context, first, last string) error {
 //
 // It reads one index, chosen from the filter: byCluster for a cluster, else
 // byPrincipal for a principal, else byActor for an actor, else byDay, one
-// UTC day after another. Since and Until are key conditions on the sort
-// key; the other filters are applied to what the index returns. Only a
-// query with no filter at all over more than MaxDays days scans the table;
-// any other query over more than MaxDays days is an error.
+// UTC day after another. Since, Until and After are key conditions on the
+// sort key; the other filters (account, kind, severity, decision, outcome,
+// drift) are applied to what the index returns, with HistoryQuery.Matches.
+// So a query never scans the table, but for one: no filter at all, no limit
+// and more than MaxDays days, which reads everything anyway. With a limit
+// and no filter, byDay is read until the limit is met, however many days
+// that takes; any other query over more than MaxDays days is an error.
 func (s *Store) Query(ctx context.Context, q drift.HistoryQuery) ([]drift.Finding, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("dynamodb history %s: cannot query: %w", s.table, err)
@@ -315,7 +321,7 @@ func (s *Store) Query(ctx context.Context, q drift.HistoryQuery) ([]drift.Findin
 	if err != nil {
 		return nil, err
 	}
-	if n > MaxDays {
+	if n > MaxDays && !(unfiltered(q) && q.Limit > 0) {
 		if unfiltered(q) {
 			return s.scan(ctx, &c)
 		}
@@ -436,6 +442,19 @@ func keyRange(q drift.HistoryQuery) (sortRange, bool) {
 			r.hi = until.Format(timeLayout)
 		}
 	}
+	// The cursor's own key is read too (a key condition has one bound on
+	// each side, both inclusive), and Matches drops it.
+	if !q.After.IsZero() {
+		after := q.After.Time.UTC()
+		switch {
+		case after.After(maxEventTime):
+			return r, false
+		case !after.Before(minEventTime):
+			if k := after.Format(timeLayout) + "#" + q.After.ID; k > r.lo {
+				r.lo = k
+			}
+		}
+	}
 	// A key ends "#id" after the time, so a key at the time hi is above hi:
 	// hi excludes it as Until must.
 	if r.lo != "" && r.hi != "" && r.lo >= r.hi {
@@ -444,9 +463,9 @@ func keyRange(q drift.HistoryQuery) (sortRange, bool) {
 	return r, true
 }
 
-// unfiltered reports whether q selects every finding.
+// unfiltered reports whether q selects every finding, from its cursor on.
 func unfiltered(q drift.HistoryQuery) bool {
-	q.Limit = 0
+	q.Limit, q.After = 0, drift.Cursor{}
 	return q == drift.HistoryQuery{}
 }
 
@@ -473,6 +492,9 @@ func (s *Store) days(ctx context.Context, q drift.HistoryQuery) (first, last tim
 	}
 	if !q.Since.IsZero() {
 		first = later(first, dayOf(q.Since))
+	}
+	if !q.After.IsZero() {
+		first = later(first, dayOf(q.After.Time))
 	}
 	if !q.Until.IsZero() {
 		last = earlier(last, dayOf(q.Until.Add(-time.Nanosecond)))
@@ -585,6 +607,7 @@ func (s *Store) queryPartition(ctx context.Context, index, attr, value string, r
 	// When the key says it all, a page need hold no more than the limit.
 	exact := c.q
 	exact.Cluster, exact.Principal, exact.Actor, exact.Since, exact.Until = "", "", "", time.Time{}, time.Time{}
+	exact.After = drift.Cursor{}
 	pageByLimit := unfiltered(exact) && s.Retention <= 0
 	for !c.full() {
 		if pageByLimit && c.q.Limit > 0 {

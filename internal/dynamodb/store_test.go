@@ -159,8 +159,9 @@ func count(ops []string, op string) int {
 
 func TestQueriesUseTheIndexes(t *testing.T) {
 	s, calls := open(t)
-	// 3,000 findings a minute apart: a little over two days.
-	all := drifttest.SampleFindings(3000)
+	// 3,000 findings a minute apart: a little over two days. Some in another
+	// account, some with the reverter's outcome.
+	all := drifttest.AuditedFindings(3000)
 	if _, err := s.Record(t.Context(), all); err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +187,18 @@ func TestQueriesUseTheIndexes(t *testing.T) {
 		{"DriftOnly", drift.HistoryQuery{DriftOnly: true}, IndexByDay, 12},
 		{"NoFilterLimit", drift.HistoryQuery{Limit: 10}, IndexByDay, 1},
 		{"NoFilter", drift.HistoryQuery{}, IndexByDay, 12},
+		// Filters with no index of their own read byDay over the time range
+		// (open ends bounded by the bounds item) and never scan.
+		{"Account", drift.HistoryQuery{Account: drifttest.OtherAccount}, IndexByDay, 12},
+		{"Severity", drift.HistoryQuery{Severity: drift.SeverityCritical}, IndexByDay, 12},
+		{"DecisionOutcome", drift.HistoryQuery{Decision: drift.DecisionRevert, Outcome: drift.ResultReverted}, IndexByDay, 12},
+		{"OutcomeNoneWindow", drift.HistoryQuery{Outcome: drift.OutcomeNone, Since: drifttest.SampleTime(100), Until: drifttest.SampleTime(2000)}, IndexByDay, 8},
+		{"SeverityLimit", drift.HistoryQuery{Severity: drift.SeverityHigh, Limit: 20}, IndexByDay, 1},
+		{"ClusterSeverity", drift.HistoryQuery{Cluster: "prod-us", Severity: drift.SeverityHigh}, IndexByCluster, 8},
+		{"ActorOutcome", drift.HistoryQuery{Actor: drifttest.AuditedFinding(8).Actor, Outcome: drift.ResultReverted}, IndexByActor, 8},
+		// A page after a cursor starts at the cursor's key.
+		{"AfterLimit", drift.HistoryQuery{After: drift.CursorOf(all[1500]), Limit: 10}, IndexByDay, 2},
+		{"PrincipalAfter", drift.HistoryQuery{Principal: alice, After: drift.CursorOf(all[2000])}, IndexByPrincipal, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -380,15 +393,36 @@ func TestLongRanges(t *testing.T) {
 
 	t.Run("NoFilterScans", func(t *testing.T) {
 		calls.reset()
-		got, err := s.Query(t.Context(), drift.HistoryQuery{Limit: 2})
+		got, err := s.Query(t.Context(), drift.HistoryQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[0].ID() != fs[0].ID() || got[1].ID() != fs[1].ID() {
-			t.Errorf("found: got %v, want the first two", len(got))
+		if len(got) != 3 || got[0].ID() != fs[0].ID() || got[2].ID() != fs[2].ID() {
+			t.Errorf("found: got %v, want all three", len(got))
 		}
 		if ops := calls.reset(); count(ops, "Scan") == 0 || count(ops, "Query "+IndexByDay) != 0 {
 			t.Errorf("calls: got %v, want a scan and no day queries", ops)
+		}
+	})
+	t.Run("NoFilterLimitReadsDays", func(t *testing.T) {
+		// A page of an unfiltered query reads days until it is full: paging
+		// through a long history costs each day once, not a scan a page.
+		calls.reset()
+		got, err := s.Query(t.Context(), drift.HistoryQuery{Limit: 1, After: drift.CursorOf(fs[0])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID() != fs[1].ID() {
+			t.Errorf("found: got %v findings, want the second", len(got))
+		}
+		ops := calls.reset()
+		if n := count(ops, "Scan"); n != 0 {
+			t.Errorf("scans: got %v, want none", n)
+		}
+		// Days 0 to 300, and day 0 twice: its first page of one held only
+		// the cursor's own finding.
+		if n := count(ops, "Query "+IndexByDay); n != 302 {
+			t.Errorf("day queries: got %v, want %v", n, 302)
 		}
 	})
 	t.Run("FilterRefused", func(t *testing.T) {

@@ -302,6 +302,9 @@ func selectFindings(q drift.HistoryQuery) (string, []any) {
 	if q.Cluster != "" {
 		filter("cluster = ?", q.Cluster)
 	}
+	if q.Account != "" {
+		filter("account = ?", q.Account)
+	}
 	if q.Principal != "" {
 		filter("principal = ?", q.Principal)
 	}
@@ -311,6 +314,20 @@ func selectFindings(q drift.HistoryQuery) (string, []any) {
 	if q.Kind != "" {
 		filter("kind = ?", string(q.Kind))
 	}
+	if q.Severity != "" {
+		filter("severity = ?", string(q.Severity))
+	}
+	if q.Decision != "" {
+		filter("decision = ?", string(q.Decision))
+	}
+	// The outcome lives in the finding's JSON, where SetOutcome puts it.
+	switch q.Outcome {
+	case "":
+	case drift.OutcomeNone:
+		where = append(where, "coalesce(json_extract(finding, '$.outcome.result'), '') = ''")
+	default:
+		filter("json_extract(finding, '$.outcome.result') = ?", q.Outcome)
+	}
 	if !q.Since.IsZero() {
 		filter("event_time >= ?", clampNanos(q.Since))
 	}
@@ -319,6 +336,12 @@ func selectFindings(q drift.HistoryQuery) (string, []any) {
 	}
 	if q.DriftOnly {
 		where = append(where, "drift = 1")
+	}
+	if !q.After.IsZero() {
+		// A row value, which SQLite compares in the order of ORDER BY and
+		// can seek to in the time indexes.
+		where = append(where, "(event_time, id) > (?, ?)")
+		args = append(args, clampNanos(q.After.Time), q.After.ID)
 	}
 
 	var b strings.Builder

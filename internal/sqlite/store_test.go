@@ -73,6 +73,8 @@ func TestQueriesUseTheIndexes(t *testing.T) {
 		{drift.HistoryQuery{Principal: "arn:aws:iam::111122223333:user/alice"}, "findings_principal_time"},
 		{drift.HistoryQuery{Actor: "arn:aws:iam::111122223333:user/alice", Limit: 10}, "findings_actor_time"},
 		{drift.HistoryQuery{Since: drifttest.SampleTime(0)}, "findings_time"},
+		{drift.HistoryQuery{Cluster: "prod", Severity: drift.SeverityHigh, After: drift.CursorOf(drifttest.SampleFinding(3)), Limit: 100}, "findings_cluster_time"},
+		{drift.HistoryQuery{Since: drifttest.SampleTime(0), Outcome: drift.ResultReverted, Decision: drift.DecisionRevert}, "findings_time"},
 	} {
 		query, args := selectFindings(tt.q)
 		rows, err := s.db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)

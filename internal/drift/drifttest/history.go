@@ -38,6 +38,7 @@ func RunHistoryStore(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
 	t.Run("Idempotent", func(t *testing.T) { testIdempotent(t, open) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open) })
+	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
 	t.Run("Empty", func(t *testing.T) { testEmpty(t, open) })
 	t.Run("LargeBatch", func(t *testing.T) { testLargeBatch(t, open) })
@@ -147,6 +148,54 @@ func SampleFinding(i int) drift.Finding {
 		f.SourceIP, f.UserAgent = "", ""
 	}
 	return f
+}
+
+// OtherAccount is the account of some of AuditedFindings.
+const OtherAccount = "444455556666"
+
+// AuditedFinding is SampleFinding(i) as an auditor's history holds it: one
+// in seven is in OtherAccount, and the reverter has acted on some: reverted
+// (i%20 == 8), failed (i%20 == 18), found already compliant (i%20 == 13),
+// dry runs (decision dry-run). The others have no outcome.
+func AuditedFinding(i int) drift.Finding {
+	f := SampleFinding(i)
+	if i%7 == 1 {
+		f.Account = OtherAccount
+	}
+	result := ""
+	switch {
+	case f.Decision == drift.DecisionRevert && i%20 == 8:
+		result = drift.ResultReverted
+	case f.Decision == drift.DecisionRevert && i%20 == 18:
+		result = drift.ResultRevertFailed
+	case f.Decision == drift.DecisionRevert && i%20 == 13:
+		result = drift.ResultAlreadyCompliant
+	case f.Decision == drift.DecisionDryRun:
+		result = drift.ResultDryRun
+	}
+	if result != "" {
+		f.Outcome = &drift.RevertOutcome{
+			Operations: []string{"eks:DeleteAccessEntry " + f.Cluster + " " + f.Resource},
+			Result:     result,
+			Duration:   time.Duration(i) * 10 * time.Millisecond,
+			By:         "arn:aws:iam::111122223333:role/eksdrift-revert",
+			At:         f.EventTime.Add(90 * time.Second).UTC(),
+			Attempts:   1,
+		}
+		if result == drift.ResultRevertFailed {
+			f.Outcome.Error, f.Outcome.Critical, f.Outcome.Attempts = "AccessDeniedException", true, 3
+		}
+	}
+	return f
+}
+
+// AuditedFindings returns AuditedFinding(0) to AuditedFinding(n-1).
+func AuditedFindings(n int) []drift.Finding {
+	fs := make([]drift.Finding, n)
+	for i := range fs {
+		fs[i] = AuditedFinding(i)
+	}
+	return fs
 }
 
 // SampleFindings returns SampleFinding(0) to SampleFinding(n-1), oldest first.
@@ -425,7 +474,7 @@ func testIdempotent(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 
 func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 	s := open(t)
-	all := SampleFindings(120)
+	all := AuditedFindings(120)
 	// Recorded newest first, so a store that returns insertion order fails.
 	newestFirst := slices.Clone(all)
 	slices.Reverse(newestFirst)
@@ -440,9 +489,17 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 	}{
 		{name: "None", q: drift.HistoryQuery{}},
 		{name: "Cluster", q: drift.HistoryQuery{Cluster: "prod-us"}, contains: []int{13, 49}, excludes: []int{1, 25, 18}},
+		{name: "Account", q: drift.HistoryQuery{Account: OtherAccount}, contains: []int{1, 8, 113}, excludes: []int{0, 2}},
 		{name: "Principal", q: drift.HistoryQuery{Principal: samplePrincipals[2]}, contains: []int{2}, excludes: []int{1, 3}},
 		{name: "Actor", q: drift.HistoryQuery{Actor: sampleActors[3]}, contains: []int{3, 8}, excludes: []int{4}},
 		{name: "Kind", q: drift.HistoryQuery{Kind: drift.KindAccessPolicy}, contains: []int{2, 14}, excludes: []int{1}},
+		{name: "Severity", q: drift.HistoryQuery{Severity: drift.SeverityHigh}, contains: []int{1, 6}, excludes: []int{0, 2}},
+		{name: "Decision", q: drift.HistoryQuery{Decision: drift.DecisionBreakGlass}, contains: []int{4, 9}, excludes: []int{3}},
+		{name: "OutcomeReverted", q: drift.HistoryQuery{Outcome: drift.ResultReverted}, contains: []int{8, 28}, excludes: []int{3, 13, 18}},
+		{name: "OutcomeFailed", q: drift.HistoryQuery{Outcome: drift.ResultRevertFailed}, contains: []int{18, 38}, excludes: []int{8}},
+		{name: "OutcomeAlreadyCompliant", q: drift.HistoryQuery{Outcome: drift.ResultAlreadyCompliant}, contains: []int{13}, excludes: []int{8}},
+		{name: "OutcomeDryRun", q: drift.HistoryQuery{Outcome: drift.ResultDryRun}, contains: []int{2, 7}, excludes: []int{8}},
+		{name: "OutcomeNone", q: drift.HistoryQuery{Outcome: drift.OutcomeNone}, contains: []int{0, 1, 3}, excludes: []int{2, 8, 18}},
 		{name: "SinceInclusive", q: drift.HistoryQuery{Since: SampleTime(100)}, contains: []int{100, 119}, excludes: []int{99}},
 		{name: "SinceBetween", q: drift.HistoryQuery{Since: SampleTime(100).Add(-time.Nanosecond)}, contains: []int{100}, excludes: []int{99}},
 		{name: "UntilExclusive", q: drift.HistoryQuery{Until: SampleTime(10)}, contains: []int{0, 9}, excludes: []int{10}},
@@ -450,6 +507,11 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 		{name: "Window", q: drift.HistoryQuery{Since: SampleTime(40), Until: SampleTime(50)}, contains: []int{40, 49}, excludes: []int{39, 50}},
 		{name: "SinceOtherZone", q: drift.HistoryQuery{Since: SampleTime(100).In(time.FixedZone("PDT", -7*3600))}, contains: []int{100}, excludes: []int{99}},
 		{name: "DriftOnly", q: drift.HistoryQuery{DriftOnly: true}, contains: []int{0}, excludes: []int{1}},
+		{name: "After", q: drift.HistoryQuery{After: drift.CursorOf(all[50])}, contains: []int{51, 119}, excludes: []int{0, 50}},
+		{name: "AfterOtherZone", q: drift.HistoryQuery{After: drift.Cursor{Time: all[50].EventTime.In(time.FixedZone("JST", 9*3600)), ID: all[50].ID()}}, contains: []int{51}, excludes: []int{50}},
+		{name: "AfterTimeOnly", q: drift.HistoryQuery{After: drift.Cursor{Time: SampleTime(50)}}, contains: []int{50, 51}, excludes: []int{49}},
+		{name: "AfterBeforeSince", q: drift.HistoryQuery{After: drift.CursorOf(all[10]), Since: SampleTime(20)}, contains: []int{20}, excludes: []int{11, 19}},
+		{name: "AfterWindowLimit", q: drift.HistoryQuery{After: drift.CursorOf(all[60]), Until: SampleTime(90), Limit: 5}, contains: []int{61, 65}, excludes: []int{60, 66}},
 		{name: "Limit", q: drift.HistoryQuery{Limit: 7}, contains: []int{0, 6}, excludes: []int{7}},
 		{name: "LimitAboveCount", q: drift.HistoryQuery{Limit: 1000}},
 		{name: "ClusterAndKind", q: drift.HistoryQuery{Cluster: "prod-eu", Kind: drift.KindAccessEntry}, contains: []int{1, 37}, excludes: []int{0, 13}},
@@ -464,20 +526,25 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 			contains: []int{36, 38, 40}, excludes: []int{0, 37, 72},
 		},
 		{name: "ActorKindSince", q: drift.HistoryQuery{Actor: sampleActors[0], Kind: drift.KindCluster, Since: SampleTime(1)}, contains: []int{60}, excludes: []int{0}},
+		{name: "AccountSeverity", q: drift.HistoryQuery{Account: OtherAccount, Severity: drift.SeverityHigh}, contains: []int{1, 36, 71, 106}, excludes: []int{6, 8}},
+		{name: "ClusterSeverity", q: drift.HistoryQuery{Cluster: "prod-eu", Severity: drift.SeverityCritical}, contains: []int{0, 5, 40}, excludes: []int{1, 10, 12}},
+		{name: "PrincipalDecisionWindow", q: drift.HistoryQuery{Principal: samplePrincipals[0], Decision: drift.DecisionRevert, Since: SampleTime(10), Until: SampleTime(100)}, contains: []int{28, 48}, excludes: []int{8, 108, 12}},
+		{name: "ActorOutcome", q: drift.HistoryQuery{Actor: sampleActors[3], Outcome: drift.ResultReverted}, contains: []int{8, 28}, excludes: []int{3, 18}},
+		{
+			name:     "AccountSeverityDecisionOutcomeWindow",
+			q:        drift.HistoryQuery{Account: OtherAccount, Severity: drift.SeverityMedium, Decision: drift.DecisionDryRun, Outcome: drift.ResultDryRun, Since: SampleTime(3), Until: SampleTime(100)},
+			contains: []int{22, 57, 92}, excludes: []int{2, 7, 12},
+		},
+		{name: "OutcomeDriftLimit", q: drift.HistoryQuery{Outcome: drift.OutcomeNone, DriftOnly: true, Limit: 4}, contains: []int{0, 4, 6}, excludes: []int{1, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var want []drift.Finding
-			for _, f := range all {
-				if tt.q.Matches(f) {
-					want = append(want, f)
-				}
-			}
-			if tt.q.Limit > 0 && len(want) > tt.q.Limit {
-				want = want[:tt.q.Limit]
-			}
+			want := matching(all, tt.q)
 			if len(want) == 0 {
 				t.Fatalf("the query matches no sample: the test would prove nothing")
+			}
+			if len(want) == len(all) && tt.q.Limit == 0 && tt.q != (drift.HistoryQuery{}) {
+				t.Fatalf("the query matches every sample: the test would prove nothing")
 			}
 			got := query(t, s, tt.q)
 			checkFindings(t, got, want)
@@ -492,6 +559,66 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 					t.Errorf("SampleFinding(%d) found: got %v, want %v", i, true, false)
 				}
 			}
+		})
+	}
+}
+
+// matching is what a query must return from all, by HistoryQuery.Matches.
+func matching(all []drift.Finding, q drift.HistoryQuery) []drift.Finding {
+	var want []drift.Finding
+	for _, f := range sorted(all) {
+		if q.Matches(f) {
+			want = append(want, f)
+		}
+	}
+	if q.Limit > 0 && len(want) > q.Limit {
+		want = want[:q.Limit]
+	}
+	return want
+}
+
+// testPaging reads queries page by page, each page starting after the last
+// finding of the one before, as `eksdrift history` does with large results.
+func testPaging(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
+	s := open(t)
+	all := AuditedFindings(90)
+	// Ties on the event time, which the cursor breaks by ID.
+	for _, i := range []int{41, 42, 43, 44} {
+		all[i].EventTime = all[40].EventTime
+	}
+	record(t, s, all, len(all))
+	for _, tt := range []struct {
+		name string
+		q    drift.HistoryQuery
+		page int
+	}{
+		{"All", drift.HistoryQuery{}, 7},
+		{"PageOfOne", drift.HistoryQuery{Since: SampleTime(38), Until: SampleTime(47)}, 1},
+		{"Cluster", drift.HistoryQuery{Cluster: "prod-eu"}, 4},
+		{"Principal", drift.HistoryQuery{Principal: samplePrincipals[0]}, 3},
+		{"SeverityOnly", drift.HistoryQuery{Severity: drift.SeverityCritical}, 5},
+		{"OutcomeSince", drift.HistoryQuery{Outcome: drift.OutcomeNone, Since: SampleTime(20)}, 6},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want := matching(all, tt.q)
+			var got []drift.Finding
+			q := tt.q
+			q.Limit = tt.page
+			for pages := 0; ; pages++ {
+				if pages > len(all) {
+					t.Fatalf("more pages than findings: the cursor does not move")
+				}
+				page := query(t, s, q)
+				if len(page) > tt.page {
+					t.Fatalf("page %d: got %v findings, want at most %v", pages, len(page), tt.page)
+				}
+				got = append(got, page...)
+				if len(page) < tt.page {
+					break
+				}
+				q.After = drift.CursorOf(page[len(page)-1])
+			}
+			checkFindings(t, got, want)
 		})
 	}
 }
