@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -199,7 +200,12 @@ func Config(t testing.TB) aws.Config {
 	Endpoint(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region))
+	// MiniStack's server closes idle keep-alive connections without
+	// warning; a request sent on one fails after the emulator acted on it,
+	// and the SDK's retry then meets "already exists". One connection per
+	// request avoids the race.
+	client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region), config.WithHTTPClient(client))
 	if err != nil {
 		t.Fatalf("awstest: loading SDK config: %v", err)
 	}
