@@ -9,6 +9,9 @@
 // The format is documented at
 // https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html;
 // testdata/custom-notification.schema.json transcribes it for the tests.
+//
+// What a notification says comes from internal/notice, as Slack's messages
+// do; this package lays it out in chat markdown and that format.
 package chatbot
 
 import (
@@ -17,7 +20,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // Notification is a Chatbot custom notification.
@@ -80,23 +83,13 @@ const (
 
 // Item is one message in a digest: a finding, or, when Result is set, the
 // outcome of its revert.
-type Item struct {
-	Finding drift.Finding
-	Result  *drift.RevertOutcome
-	At      time.Time
-}
-
-func (it Item) time() time.Time {
-	if it.Result != nil && !it.At.IsZero() {
-		return it.At
-	}
-	return it.Finding.EventTime
-}
+type Item = notice.Item
 
 // Finding gives the notification of one finding.
 func Finding(f drift.Finding) Notification {
+	say := notice.Of(f)
 	lines := []string{
-		"*" + inert(orDash(f.SeverityReason)) + "*",
+		"*" + inert(say.Why) + "*",
 		inert(f.Reason),
 		"",
 		"*Where:* " + place(f),
@@ -104,19 +97,19 @@ func Finding(f drift.Finding) Notification {
 	if f.Principal != "" {
 		lines = append(lines, "*Principal:* "+code(f.Principal))
 	}
-	lines = append(lines, "*Changed by:* "+who(f), "*When:* "+when(f.EventTime), "*Decision:* "+decisionText(f.Decision))
+	lines = append(lines, "*Changed by:* "+who(f), "*When:* "+notice.When(f.EventTime), "*Decision:* "+decisionText(f.Decision, say.Decision))
 	if after := compact(f.After); after != "" {
 		lines = append(lines, "*After:* "+code(clip(after, 600)))
 	}
 	if exp := compact(f.Expected); exp != "" {
 		lines = append(lines, "*Baseline:* "+code(clip(exp, 600)))
 	}
-	n := notification(f.ID(), title(severityEmoji(f.Severity)+" "+severityLabel(f)+" · "+string(f.Kind)+" "+string(f.Change)+" · "+where(f)+compliantMark(f)), lines)
-	n.Content.NextSteps = nextSteps(f)
-	n.Content.Keywords = keywords(f)
+	n := notification(f.ID(), title(say.Heading), lines)
+	n.Content.NextSteps = nextSteps(f, say)
+	n.Content.Keywords = keywords(f, say)
 	n.Metadata = &Metadata{
 		ThreadID:          threadID(f.ID()),
-		Summary:           clip(inert(summary(f)), maxTitle),
+		Summary:           clip(inert(say.Summary), maxTitle),
 		EventType:         EventFinding,
 		RelatedResources:  related(f),
 		AdditionalContext: additional(f),
@@ -128,39 +121,32 @@ func Finding(f drift.Finding) Notification {
 // thread of its finding.
 func Outcome(o drift.Outcome) Notification {
 	f, r := o.Finding, o.Result
-	at := o.At
-	if at.IsZero() {
-		at = r.At
-	}
-	lines := []string{resultText(r), ""}
+	say := notice.OfOutcome(o)
+	lines := []string{resultText(say, r), ""}
 	lines = append(lines,
-		"*The finding:* "+severityEmoji(f.Severity)+" *"+severityLabel(f)+"* "+inert(string(f.Kind)+" "+string(f.Change))+" "+code(shortResource(f)),
+		"*The finding:* "+say.Finding.Emoji+" *"+say.Finding.Label+"* "+inert(say.Finding.What)+" "+code(say.Finding.Resource),
 		inert(f.Reason),
 		"*Where:* "+place(f),
 		"*Changed by:* "+who(f),
-		"*Finished:* "+when(at),
+		"*Finished:* "+notice.When(say.At),
 	)
 	id := o.FindingID
 	if id == "" {
 		id = f.ID()
 	}
-	head := resultEmoji(r.Result) + " " + resultTitle(r) + " · " + string(f.Kind) + " " + string(f.Change) + " · " + where(f)
-	if r.Critical {
-		head = ":rotating_light: " + head
-	}
-	n := notification(id+"#outcome", title(head), lines)
+	n := notification(id+"#outcome", title(say.Heading), lines)
 	switch {
 	case r.Result == drift.ResultRevertFailed:
 		n.Content.NextSteps = append([]string{"The drift is still live: undo it by hand, then find out why eksdrift could not (its error is above)."}, links(f)...)
 	case r.Critical:
-		n.Content.NextSteps = append([]string{"eksdrift held the revert back: decide by hand whether to undo the change."}, links(f)...)
+		n.Content.NextSteps = append([]string{notice.HeldBack}, links(f)...)
 	default:
 		n.Content.NextSteps = links(f)
 	}
-	n.Content.Keywords = append(keywords(f), r.Result)
+	n.Content.Keywords = append(keywords(f, say.Finding), r.Result)
 	n.Metadata = &Metadata{
 		ThreadID:          threadID(id),
-		Summary:           clip(inert(resultTitle(r)+": "+summary(f)), maxTitle),
+		Summary:           clip(inert(say.Label+": "+say.Finding.Summary), maxTitle),
 		EventType:         EventOutcome,
 		RelatedResources:  related(f),
 		AdditionalContext: additional(f),
@@ -175,35 +161,18 @@ func Digest(items []Item) Notification {
 	if len(items) == 0 {
 		return notification("", "eksdrift: no findings", []string{"No findings."})
 	}
-	items = slices.Clone(items)
-	slices.SortStableFunc(items, func(a, b Item) int {
-		if d := b.Finding.Severity.Rank() - a.Finding.Severity.Rank(); d != 0 {
-			return d
-		}
-		return a.time().Compare(b.time())
-	})
+	d := notice.DigestOf(items)
+	items = d.Items
 	first := items[0].Finding
-	sev := map[drift.Severity]int{}
-	var findings, outcomes int
-	for _, it := range items {
-		if it.Result != nil {
-			outcomes++
-		} else {
-			findings++
-			sev[it.Finding.Severity]++
-		}
-	}
 	var counts []string
-	for _, s := range drift.Severities {
-		if n := sev[s]; n > 0 {
-			counts = append(counts, strconv.Itoa(n)+" "+string(s))
-		}
+	for _, c := range d.Severities {
+		counts = append(counts, strconv.Itoa(c.N)+" "+string(c.Severity))
 	}
-	what := plural(findings, "access change")
-	if outcomes > 0 {
-		what += ", " + plural(outcomes, "revert outcome")
+	what := notice.Plural(d.Findings, "access change")
+	if d.Outcomes > 0 {
+		what += ", " + notice.Plural(d.Outcomes, "revert outcome")
 	}
-	lines := []string{"*" + what + "* arrived together for " + inert(where(first)) + ": " + strings.Join(counts, ", ") + ".", ""}
+	lines := []string{"*" + what + "* arrived together for " + inert(d.Where) + ": " + strings.Join(counts, ", ") + ".", ""}
 	for i, it := range items {
 		if i == maxDigestLines {
 			lines = append(lines, fmt.Sprintf("…and %d more. Every finding is in the history.", len(items)-i))
@@ -211,15 +180,15 @@ func Digest(items []Item) Notification {
 		}
 		lines = append(lines, digestLine(it))
 	}
-	key := "digest#" + first.Account + "#" + first.Region + "#" + first.Cluster + "#" + items[0].time().UTC().Format(time.RFC3339)
-	n := notification(key, title(severityEmoji(first.Severity)+" Burst on "+where(first)+": "+what), lines)
-	if u := clusterAccessURL(first); u != "" {
+	key := "digest#" + first.Account + "#" + first.Region + "#" + first.Cluster + "#" + items[0].Time().UTC().Format(time.RFC3339)
+	n := notification(key, title(d.Emoji+" Burst on "+d.Where+": "+what), lines)
+	if u := notice.ClusterAccessURL(first); u != "" {
 		n.Content.NextSteps = []string{"Review the cluster's access entries: " + u}
 	}
-	n.Content.Keywords = []string{"eksdrift", "digest", where(first)}
+	n.Content.Keywords = []string{"eksdrift", "digest", d.Where}
 	n.Metadata = &Metadata{
 		ThreadID:          threadID(key),
-		Summary:           clip(inert(what+" on "+where(first)), maxTitle),
+		Summary:           clip(inert(what+" on "+d.Where), maxTitle),
 		EventType:         EventDigest,
 		AdditionalContext: map[string]string{"cluster": first.Cluster, "account": first.Account, "region": first.Region, "count": strconv.Itoa(len(items))},
 	}
@@ -228,11 +197,12 @@ func Digest(items []Item) Notification {
 
 func digestLine(it Item) string {
 	f := it.Finding
-	t := it.time().UTC().Format("15:04:05")
+	say := notice.Of(f)
+	t := it.Time().UTC().Format("15:04:05")
 	if it.Result != nil {
-		return "• " + resultEmoji(it.Result.Result) + " " + t + " *" + resultTitle(*it.Result) + "* " + inert(string(f.Kind)) + " " + code(shortResource(f))
+		return "• " + notice.ResultEmoji(it.Result.Result) + " " + t + " *" + inert(notice.ResultLabel(*it.Result)) + "* " + inert(string(f.Kind)) + " " + code(say.Resource)
 	}
-	return "• " + severityEmoji(f.Severity) + " " + t + " *" + inert(string(f.Kind)+" "+string(f.Change)) + "* " + code(shortResource(f)) + " · " + inert(string(f.Decision)) + " · by " + code(actorShort(f))
+	return "• " + say.Emoji + " " + t + " *" + inert(say.What) + "* " + code(say.Resource) + " · " + inert(string(f.Decision)) + " · by " + code(say.Actor)
 }
 
 func notification(id, title string, lines []string) Notification {
@@ -285,9 +255,9 @@ func threadID(key string) string {
 	return "eksdrift-" + hex.EncodeToString(sum[:8])
 }
 
-func nextSteps(f drift.Finding) []string {
+func nextSteps(f drift.Finding, say notice.Notice) []string {
 	var steps []string
-	actor := actorShort(f)
+	actor := say.Actor
 	switch f.Decision {
 	case drift.DecisionRevert:
 		steps = append(steps, "eksdrift is undoing it: the outcome follows in this thread.")
@@ -303,12 +273,12 @@ func nextSteps(f drift.Finding) []string {
 
 func links(f drift.Finding) []string {
 	var out []string
-	if u := cloudTrailURL(f); u != "" {
+	if u := notice.CloudTrailURL(f); u != "" {
 		out = append(out, "Read the CloudTrail event: "+u)
 	}
-	if u := clusterAccessURL(f); u != "" {
+	if u := notice.ClusterAccessURL(f); u != "" {
 		out = append(out, "Review the cluster's access entries: "+u)
-	} else if u := roleURL(f); u != "" {
+	} else if u := notice.RoleURL(f); u != "" {
 		out = append(out, "Review the role in IAM: "+u)
 	}
 	for i := range out {
@@ -317,8 +287,8 @@ func links(f drift.Finding) []string {
 	return out
 }
 
-func keywords(f drift.Finding) []string {
-	k := []string{"eksdrift", string(f.Severity), string(f.Kind), where(f)}
+func keywords(f drift.Finding, say notice.Notice) []string {
+	k := []string{"eksdrift", string(f.Severity), string(f.Kind), say.Where}
 	if f.Decision != "" && f.Decision != drift.DecisionNone {
 		k = append(k, string(f.Decision))
 	}
@@ -328,7 +298,7 @@ func keywords(f drift.Finding) []string {
 func related(f drift.Finding) []string {
 	var out []string
 	if f.Cluster != "" && f.Account != "" && f.Region != "" {
-		out = append(out, "arn:"+partitionOf(f)+":eks:"+f.Region+":"+f.Account+":cluster/"+f.Cluster)
+		out = append(out, "arn:"+notice.Partition(f)+":eks:"+f.Region+":"+f.Account+":cluster/"+f.Cluster)
 	}
 	for _, s := range []string{f.Principal, f.Actor} {
 		if _, ok := drift.ParseARN(s); ok && !slices.Contains(out, s) {
@@ -391,13 +361,6 @@ func compact(raw json.RawMessage) string {
 	return s
 }
 
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "unknown"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
-
 func place(f drift.Finding) string {
 	var parts []string
 	if f.Cluster != "" {
@@ -422,176 +385,27 @@ func who(f drift.Finding) string {
 	return s
 }
 
-func actorShort(f drift.Finding) string {
-	if f.ActorSession != "" {
-		return f.ActorSession
+// decisionText gives a decision by its name, and what it means; a decision
+// without a meaning only by its name.
+func decisionText(d drift.Decision, meaning string) string {
+	if meaning == "" {
+		return code(string(d))
 	}
-	return shortName(f.Actor)
+	return string(d) + ": " + meaning
 }
 
-func summary(f drift.Finding) string {
-	s := severityLabel(f)
-	if f.Drift {
-		s += " drift"
-	}
-	s += " on " + where(f) + ": " + string(f.Kind) + " " + string(f.Change) + " " + shortResource(f)
-	if a := actorShort(f); a != "" {
-		s += " by " + a
-	}
-	return s
-}
-
-func where(f drift.Finding) string {
-	if f.Cluster != "" {
-		return f.Cluster
-	}
-	if f.Account != "" {
-		return "account " + f.Account
-	}
-	return "unknown cluster"
-}
-
-func shortResource(f drift.Finding) string {
-	if f.Kind == drift.KindAuthenticationMode {
-		var m drift.AuthenticationMode
-		if json.Unmarshal(f.After, &m) == nil && m.Mode != "" {
-			return m.Mode
-		}
-	}
-	parts := strings.Split(f.Resource, "|")
-	for i, p := range parts {
-		parts[i] = shortName(p)
-	}
-	return strings.Join(parts, " → ")
-}
-
-func shortName(s string) string {
-	a, ok := drift.ParseARN(s)
-	if !ok {
-		return s
-	}
-	r := a.Resource
+// resultText says what a revert did and why; what a person must do about
+// it is in the next steps.
+func resultText(o notice.Outcome, r drift.RevertOutcome) string {
+	s := o.Done
 	switch {
-	case strings.HasPrefix(r, "oidc-provider/"):
-		return strings.TrimPrefix(r, "oidc-provider/")
-	case r == "root":
-		return a.Account + ":root"
-	}
-	if i := strings.LastIndexByte(r, '/'); i >= 0 && i < len(r)-1 {
-		return r[i+1:]
-	}
-	return r
-}
-
-func severityLabel(f drift.Finding) string {
-	if f.Severity == "" {
-		return "UNRATED"
-	}
-	if !f.Drift {
-		return string(f.Severity)
-	}
-	return strings.ToUpper(string(f.Severity))
-}
-
-func compliantMark(f drift.Finding) string {
-	if f.Drift {
-		return ""
-	}
-	return " (compliant)"
-}
-
-func severityEmoji(s drift.Severity) string {
-	switch s {
-	case drift.SeverityCritical:
-		return ":red_circle:"
-	case drift.SeverityHigh:
-		return ":large_orange_circle:"
-	case drift.SeverityMedium:
-		return ":large_yellow_circle:"
-	case drift.SeverityLow:
-		return ":large_blue_circle:"
-	case drift.SeverityInfo:
-		return ":white_circle:"
-	}
-	return ":grey_question:"
-}
-
-func decisionText(d drift.Decision) string {
-	switch d {
-	case drift.DecisionAlert:
-		return "alert: reported only; nothing is undone"
-	case drift.DecisionDryRun:
-		return "dry-run: nothing is undone; what a revert would do follows"
-	case drift.DecisionRevert:
-		return "revert: eksdrift is undoing it; the outcome follows"
-	case drift.DecisionBreakGlass:
-		return "break-glass: made by an emergency actor of the baseline; reported, never undone"
-	case drift.DecisionNone:
-		return "none: compliant, nothing to do"
-	}
-	return code(string(d))
-}
-
-func resultEmoji(r string) string {
-	switch r {
-	case drift.ResultReverted:
-		return ":white_check_mark:"
-	case drift.ResultAlreadyCompliant:
-		return ":ballot_box_with_check:"
-	case drift.ResultDryRun:
-		return ":test_tube:"
-	case drift.ResultRevertFailed:
-		return ":x:"
-	case drift.ResultSkipped:
-		return ":fast_forward:"
-	}
-	return ":grey_question:"
-}
-
-func resultTitle(o drift.RevertOutcome) string {
-	if o.Critical && o.Result == drift.ResultSkipped {
-		return "Revert HELD BACK"
-	}
-	switch r := o.Result; r {
-	case drift.ResultReverted:
-		return "Reverted"
-	case drift.ResultAlreadyCompliant:
-		return "Already compliant"
-	case drift.ResultDryRun:
-		return "Dry run"
-	case drift.ResultRevertFailed:
-		return "Revert FAILED"
-	case drift.ResultSkipped:
-		return "Not reverted"
-	}
-	return "Outcome " + inert(o.Result)
-}
-
-func resultText(r drift.RevertOutcome) string {
-	var s string
-	switch r.Result {
-	case drift.ResultReverted:
-		s = "eksdrift undid the drift"
-		if r.Duration > 0 {
-			s += " in " + r.Duration.Round(time.Millisecond).String()
-		}
-		s += "."
-	case drift.ResultAlreadyCompliant:
-		s = "Nothing to undo: the live state already matched the baseline when eksdrift looked."
-	case drift.ResultDryRun:
-		s = "Dry run: nothing was changed. A revert would have done what follows."
-	case drift.ResultRevertFailed:
-		s = "*The revert failed: the drift is still live.*"
-	case drift.ResultSkipped:
-		s = "eksdrift did not revert it."
-		if r.Critical {
-			s = "eksdrift held the revert back."
-		}
-	default:
+	case r.Result == drift.ResultRevertFailed:
+		s = "*" + s + "*"
+	case s == "":
 		s = "eksdrift reported an outcome it does not describe: " + code(r.Result) + "."
 	}
 	if r.Critical {
-		s = "*A person must look now.* " + s
+		s = "*" + notice.LookNow + "* " + s
 	}
 	if r.Reason != "" {
 		s += "\n*Why:* " + inert(clip(r.Reason, 600))
@@ -606,64 +420,4 @@ func resultText(r drift.RevertOutcome) string {
 		s += "\n_reverter " + code(r.By) + "_"
 	}
 	return s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
-}
-
-// consoleBase gives the console's address for a partition and region.
-func consoleBase(partition, region string) string {
-	domain := "console.aws.amazon.com"
-	switch partition {
-	case "aws-cn":
-		domain = "console.amazonaws.cn"
-	case "aws-us-gov":
-		domain = "console.amazonaws-us-gov.com"
-	}
-	if region == "" {
-		return "https://" + domain
-	}
-	return "https://" + region + "." + domain
-}
-
-func partitionOf(f drift.Finding) string {
-	for _, s := range []string{f.Principal, f.Actor, f.Resource} {
-		if a, ok := drift.ParseARN(strings.SplitN(s, "|", 2)[0]); ok && a.Partition != "" {
-			return a.Partition
-		}
-	}
-	return "aws"
-}
-
-func cloudTrailURL(f drift.Finding) string {
-	if f.EventID == "" || f.Region == "" {
-		return ""
-	}
-	return consoleBase(partitionOf(f), f.Region) + "/cloudtrailv2/home?region=" + url.QueryEscape(f.Region) + "#/events/" + url.PathEscape(f.EventID)
-}
-
-func clusterAccessURL(f drift.Finding) string {
-	if f.Cluster == "" || f.Region == "" {
-		return ""
-	}
-	return consoleBase(partitionOf(f), f.Region) + "/eks/clusters/" + url.PathEscape(f.Cluster) + "?region=" + url.QueryEscape(f.Region) + "&selectedTab=cluster-access-tab"
-}
-
-func roleURL(f drift.Finding) string {
-	name, ok := drift.RoleName(f.Principal)
-	if !ok {
-		return ""
-	}
-	return consoleBase(partitionOf(f), "") + "/iam/home#/roles/details/" + url.PathEscape(name)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // change is a finding's change as a person reads it: what the baseline
@@ -59,7 +60,7 @@ func describe(f drift.Finding) change {
 		case ok && f.Change == drift.OpRemoved:
 			// DeleteAccessEntry names the principal only: the baseline
 			// column says what the entry held.
-			c.now = "the whole entry of " + code(shortName(r.PrincipalARN))
+			c.now = "the whole entry of " + code(notice.ShortARN(r.PrincipalARN))
 		case ok:
 			c.now = entryLines(r.Type, r.KubernetesGroups, r.Username, nil)
 		}
@@ -85,10 +86,10 @@ func describe(f drift.Finding) change {
 		r, ok := decode[drift.AccessPolicy](state)
 		d, declared := decode[drift.AccessPolicyBaseline](f.Expected)
 		if ok {
-			c.now = code(shortName(r.PolicyARN)) + "\nscope: " + scope(r.Scope)
+			c.now = code(notice.ShortARN(r.PolicyARN)) + "\nscope: " + scope(r.Scope)
 		}
 		if declared {
-			c.baseline = code(shortName(d.PolicyARN)) + "\nscope: " + scope(d.Scope)
+			c.baseline = code(notice.ShortARN(d.PolicyARN)) + "\nscope: " + scope(d.Scope)
 		}
 		if ok && declared && f.Change != drift.OpRemoved && !r.Scope.Equal(d.Scope) {
 			if strings.EqualFold(r.Scope.Type, d.Scope.Type) {
@@ -149,7 +150,7 @@ func describe(f drift.Finding) change {
 		r, ok := decode[drift.ManagedPolicy](state)
 		d, declared := decode[[]string](f.Expected)
 		if ok {
-			c.now = code(shortName(r.PolicyARN)) + "\n" + code(r.PolicyARN)
+			c.now = code(notice.ShortARN(r.PolicyARN)) + "\n" + code(r.PolicyARN)
 		}
 		if declared {
 			c.baseline = "attached: " + codes(shortNames(*d))
@@ -188,7 +189,7 @@ func describe(f drift.Finding) change {
 		r, ok := decode[drift.OIDCProvider](state)
 		d, declared := decode[[]string](f.Expected)
 		if ok {
-			c.now = "provider " + code(shortName(r.ARN))
+			c.now = "provider " + code(notice.ShortARN(r.ARN))
 			if r.URL != "" {
 				c.now += "\nissuer " + code(r.URL)
 			}
@@ -234,7 +235,7 @@ func entryLines(typ string, groups []string, username string, policies []drift.A
 		lines = append(lines, "username "+code(username))
 	}
 	for _, p := range policies {
-		lines = append(lines, "policy "+code(shortName(p.PolicyARN))+", "+scope(p.Scope))
+		lines = append(lines, "policy "+code(notice.ShortARN(p.PolicyARN))+", "+scope(p.Scope))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -274,7 +275,7 @@ func idpLines(i *drift.IdentityProviderConfig) string {
 func shortNames(list []string) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
-		out[i] = shortName(s)
+		out[i] = notice.ShortARN(s)
 	}
 	return out
 }

@@ -8,6 +8,11 @@
 // by whoever made the change), so it is escaped before it reaches mrkdwn,
 // and every text is cut to Slack's limits: a long policy document is
 // truncated with a note, never rejected by Slack.
+//
+// What a message says (its title, the severity's label, what a decision or
+// a result means, short names, console links) comes from internal/notice,
+// so that Chatbot and e-mail say the same; this package lays it out in
+// mrkdwn and Block Kit.
 package slack
 
 import (
@@ -15,11 +20,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // Slack's limits on a message, from the Block Kit reference.
@@ -39,28 +44,16 @@ const (
 
 // Item is one message in a digest: a finding, or, when Result is set, the
 // outcome of its revert.
-type Item struct {
-	Finding drift.Finding
-	Result  *drift.RevertOutcome
-	// At is when the outcome was known; findings are placed at their
-	// event time.
-	At time.Time
-}
-
-func (it Item) time() time.Time {
-	if it.Result != nil && !it.At.IsZero() {
-		return it.At
-	}
-	return it.Finding.EventTime
-}
+type Item = notice.Item
 
 // Finding renders one finding.
 func Finding(f drift.Finding) *slackgo.WebhookMessage {
+	say := notice.Of(f)
 	c := describe(f)
 	blocks := []slackgo.Block{
-		header(severityEmoji(f.Severity) + " " + severityLabel(f) + " · " + string(f.Kind) + " " + string(f.Change) + " · " + where(f) + compliantMark(f)),
-		section("*" + esc(orDash(f.SeverityReason)) + "*\n" + esc(f.Reason)),
-		fields(placeFields(f, "*When*\n"+slackDate(f.EventTime), "*Decision*\n"+decisionText(f.Decision))...),
+		header(say.Heading),
+		section("*" + esc(say.Why) + "*\n" + esc(f.Reason)),
+		fields(placeFields(f, "*When*\n"+slackDate(f.EventTime), "*Decision*\n"+decisionText(f.Decision, say.Decision))...),
 		fields(baselineField(c), "*"+c.nowTitle+"*\n"+c.now),
 	}
 	if len(c.diff) > 0 {
@@ -72,32 +65,24 @@ func Finding(f drift.Finding) *slackgo.WebhookMessage {
 	blocks = append(blocks, fields(actorFields(f)...))
 	blocks = appendLinks(blocks, f)
 	blocks = append(blocks, footer(f))
-	return message(blocks, severityEmoji(f.Severity)+" "+summary(f))
+	return message(blocks, say.Emoji+" "+summary(f, say))
 }
 
 // Outcome renders what a revert did about a finding; it follows the
 // finding's own message.
 func Outcome(o drift.Outcome) *slackgo.WebhookMessage {
 	f := o.Finding
-	r := o.Result
-	at := o.At
-	if at.IsZero() {
-		at = r.At
-	}
-	title := resultEmoji(r.Result) + " " + resultTitle(r) + " · " + string(f.Kind) + " " + string(f.Change) + " · " + where(f)
-	if r.Critical {
-		title = ":rotating_light: " + title
-	}
+	say := notice.OfOutcome(o)
 	blocks := []slackgo.Block{
-		header(title),
-		section(resultText(r)),
-		section("*The finding* " + severityEmoji(f.Severity) + " *" + esc(severityLabel(f)) + "* " + esc(string(f.Kind)+" "+string(f.Change)) + " " + code(shortResource(f)) +
+		header(say.Heading),
+		section(resultText(say, o.Result)),
+		section("*The finding* " + say.Finding.Emoji + " *" + esc(say.Finding.Label) + "* " + esc(say.Finding.What) + " " + code(say.Finding.Resource) +
 			"\n" + esc(f.SeverityReason) + "\n" + esc(f.Reason)),
-		fields(placeFields(f, "*Finished*\n"+slackDate(at), "*Changed by*\n"+actorName(f))...),
+		fields(placeFields(f, "*Finished*\n"+slackDate(say.At), "*Changed by*\n"+actorName(f))...),
 	}
 	blocks = appendLinks(blocks, f)
 	blocks = append(blocks, footer(f))
-	return message(blocks, resultEmoji(r.Result)+" "+resultTitle(r)+": "+severityLabel(f)+" "+string(f.Kind)+" "+string(f.Change)+" on "+where(f)+" ("+shortResource(f)+")")
+	return message(blocks, say.Emoji+" "+say.Label+": "+say.Finding.Label+" "+say.Finding.What+" on "+say.Finding.Where+" ("+say.Finding.Resource+")")
 }
 
 // Digest renders a burst of findings and outcomes about one cluster (or
@@ -106,23 +91,15 @@ func Digest(items []Item) *slackgo.WebhookMessage {
 	if len(items) == 0 {
 		return message([]slackgo.Block{section("_No findings._")}, "eksdrift: no findings")
 	}
-	items = slices.Clone(items)
-	slices.SortStableFunc(items, func(a, b Item) int {
-		if d := b.Finding.Severity.Rank() - a.Finding.Severity.Rank(); d != 0 {
-			return d
-		}
-		return a.time().Compare(b.time())
-	})
+	d := notice.DigestOf(items)
+	items = d.Items
 	first := items[0].Finding
-	worst := first.Severity
-	var findings, outcomes int
-	sev := map[drift.Severity]int{}
 	dec := map[drift.Decision]int{}
 	res := map[string]int{}
 	who := map[string]int{}
-	start, end := items[0].time(), items[0].time()
+	start, end := items[0].Time(), items[0].Time()
 	for _, it := range items {
-		if t := it.time(); !t.IsZero() {
+		if t := it.Time(); !t.IsZero() {
 			if start.IsZero() || t.Before(start) {
 				start = t
 			}
@@ -131,40 +108,35 @@ func Digest(items []Item) *slackgo.WebhookMessage {
 			}
 		}
 		if it.Result != nil {
-			outcomes++
 			res[it.Result.Result]++
 			continue
 		}
-		findings++
-		sev[it.Finding.Severity]++
 		dec[it.Finding.Decision]++
-		who[actorShort(it.Finding)]++
+		who[notice.Of(it.Finding).Actor]++
 	}
 
-	what := plural(findings, "access change")
-	if outcomes > 0 {
-		if findings > 0 {
+	what := notice.Plural(d.Findings, "access change")
+	if d.Outcomes > 0 {
+		if d.Findings > 0 {
 			what += " and "
 		} else {
 			what = ""
 		}
-		what += plural(outcomes, "revert outcome")
+		what += notice.Plural(d.Outcomes, "revert outcome")
 	}
-	head := severityEmoji(worst) + " Burst on " + where(first) + ": " + what
+	head := d.Emoji + " Burst on " + d.Where + ": " + what
 
 	var sum []string
-	if findings > 0 {
+	if d.Findings > 0 {
 		var parts []string
-		for _, s := range drift.Severities {
-			if n := sev[s]; n > 0 {
-				parts = append(parts, severityEmoji(s)+" "+strconv.Itoa(n)+" "+string(s))
-			}
+		for _, c := range d.Severities {
+			parts = append(parts, notice.SeverityEmoji(c.Severity)+" "+strconv.Itoa(c.N)+" "+string(c.Severity))
 		}
 		sum = append(sum, "*"+strings.Join(parts, " · ")+"*")
-		sum = append(sum, "Decisions: "+counts(dec, func(d drift.Decision) string { return string(d) }))
+		sum = append(sum, "Decisions: "+counts(dec, func(k drift.Decision) string { return string(k) }))
 		sum = append(sum, "Made by: "+countsCode(who))
 	}
-	if outcomes > 0 {
+	if d.Outcomes > 0 {
 		sum = append(sum, "Outcomes: "+counts(res, func(r string) string { return r }))
 	}
 	sum = append(sum, "From "+slackDate(start)+" to "+slackDate(end))
@@ -182,23 +154,24 @@ func Digest(items []Item) *slackgo.WebhookMessage {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more, not listed here. Every finding is in the history.", n)))
 	}
 	blocks = appendLinks(blocks, drift.Finding{Cluster: first.Cluster, Region: first.Region, Account: first.Account, Actor: first.Actor})
-	blocks = append(blocks, contextBlock("eksdrift digest: "+strconv.Itoa(len(items))+" messages about "+esc(where(first))+" arrived together, so they are listed in one message instead of one each."))
-	fallback := severityEmoji(worst) + " " + what + " on " + where(first) + " in a burst"
+	blocks = append(blocks, contextBlock("eksdrift digest: "+strconv.Itoa(len(items))+" messages about "+esc(d.Where)+" arrived together, so they are listed in one message instead of one each."))
+	fallback := d.Emoji + " " + what + " on " + d.Where + " in a burst"
 	return message(blocks, fallback)
 }
 
 func digestLine(it Item) string {
 	f := it.Finding
-	t := "`" + it.time().UTC().Format("15:04:05") + "`"
+	say := notice.Of(f)
+	t := "`" + it.Time().UTC().Format("15:04:05") + "`"
 	ev := ""
-	if u := cloudTrailURL(f); u != "" {
+	if u := notice.CloudTrailURL(f); u != "" {
 		ev = " · " + link(u, "event")
 	}
 	if it.Result != nil {
-		return resultEmoji(it.Result.Result) + " " + t + " *" + esc(resultTitle(*it.Result)) + "* " + esc(string(f.Kind)) + " " + code(shortResource(f)) + ev
+		return notice.ResultEmoji(it.Result.Result) + " " + t + " *" + esc(notice.ResultLabel(*it.Result)) + "* " + esc(string(f.Kind)) + " " + code(say.Resource) + ev
 	}
-	return severityEmoji(f.Severity) + " " + t + " *" + esc(string(f.Kind)+" "+string(f.Change)) + "* " + code(shortResource(f)) +
-		" · " + esc(string(f.Decision)) + " · by " + code(actorShort(f)) + ev
+	return say.Emoji + " " + t + " *" + esc(say.What) + "* " + code(say.Resource) +
+		" · " + esc(string(f.Decision)) + " · by " + code(say.Actor) + ev
 }
 
 // chunk packs lines into as few sections as Slack's text limit allows.
@@ -333,24 +306,15 @@ func actorName(f drift.Finding) string {
 	return s
 }
 
-// actorShort names an actor in a line: the session (often a person's
-// e-mail), else the role's name.
-func actorShort(f drift.Finding) string {
-	if f.ActorSession != "" {
-		return f.ActorSession
-	}
-	return shortName(f.Actor)
-}
-
 // appendLinks adds the links to the console, when there are any.
 func appendLinks(blocks []slackgo.Block, f drift.Finding) []slackgo.Block {
 	var links []string
-	if u := cloudTrailURL(f); u != "" {
+	if u := notice.CloudTrailURL(f); u != "" {
 		links = append(links, ":mag: "+link(u, "CloudTrail event"))
 	}
-	if u := clusterAccessURL(f); u != "" {
+	if u := notice.ClusterAccessURL(f); u != "" {
 		links = append(links, ":key: "+link(u, "Access to "+f.Cluster+" in the EKS console"))
-	} else if u := roleURL(f); u != "" {
+	} else if u := notice.RoleURL(f); u != "" {
 		name, _ := drift.RoleName(f.Principal)
 		links = append(links, ":key: "+link(u, "Role "+name+" in the IAM console"))
 	}
@@ -375,150 +339,49 @@ func footer(f drift.Finding) *slackgo.ContextBlock {
 	return contextBlock(strings.Join(parts, " · "))
 }
 
-// summary is the one line a notification shows.
-func summary(f drift.Finding) string {
-	s := severityLabel(f)
-	if f.Drift {
-		s += " drift"
+// summary is the one line a notification shows: the finding's, and what
+// eksdrift decided about it.
+func summary(f drift.Finding, say notice.Notice) string {
+	if !f.Drift {
+		return say.Summary + " (compliant)"
 	}
-	s += " on " + where(f) + ": " + string(f.Kind) + " " + string(f.Change) + " " + shortResource(f)
-	if a := actorShort(f); a != "" {
-		s += " by " + a
+	return say.Summary + " (decision: " + string(f.Decision) + ")"
+}
+
+// decisionEmoji marks the decisions that ask something of a reader.
+var decisionEmoji = map[drift.Decision]string{
+	drift.DecisionAlert:      ":bell:",
+	drift.DecisionDryRun:     ":test_tube:",
+	drift.DecisionRevert:     ":leftwards_arrow_with_hook:",
+	drift.DecisionBreakGlass: ":rotating_light:",
+}
+
+// decisionText gives a decision by its name, after its emoji, and what it
+// means; a decision without a meaning only by its name.
+func decisionText(d drift.Decision, meaning string) string {
+	if meaning == "" {
+		return code(string(d))
 	}
-	if f.Drift {
-		s += " (decision: " + string(f.Decision) + ")"
-	} else {
-		s += " (compliant)"
+	s := "*" + string(d) + "*: " + meaning
+	if e, ok := decisionEmoji[d]; ok {
+		s = e + " " + s
 	}
 	return s
 }
 
-// shortResource names the changed resource the way a person would: ARNs
-// shortened to their names, "principal|policy" pairs as "principal →
-// policy", and an
-// authentication mode by its mode.
-func shortResource(f drift.Finding) string {
-	if f.Kind == drift.KindAuthenticationMode {
-		if m, ok := decode[drift.AuthenticationMode](f.After); ok && m.Mode != "" {
-			return m.Mode
-		}
-	}
-	parts := strings.Split(f.Resource, "|")
-	for i, p := range parts {
-		parts[i] = shortName(p)
-	}
-	return strings.Join(parts, " → ")
-}
-
-func severityLabel(f drift.Finding) string {
-	if f.Severity == "" {
-		return "UNRATED"
-	}
-	if !f.Drift {
-		return string(f.Severity)
-	}
-	return strings.ToUpper(string(f.Severity))
-}
-
-func compliantMark(f drift.Finding) string {
-	if f.Drift {
-		return ""
-	}
-	return " (compliant)"
-}
-
-func severityEmoji(s drift.Severity) string {
-	switch s {
-	case drift.SeverityCritical:
-		return ":red_circle:"
-	case drift.SeverityHigh:
-		return ":large_orange_circle:"
-	case drift.SeverityMedium:
-		return ":large_yellow_circle:"
-	case drift.SeverityLow:
-		return ":large_blue_circle:"
-	case drift.SeverityInfo:
-		return ":white_circle:"
-	}
-	return ":grey_question:"
-}
-
-func decisionText(d drift.Decision) string {
-	switch d {
-	case drift.DecisionAlert:
-		return ":bell: *alert*: reported only; nothing is undone"
-	case drift.DecisionDryRun:
-		return ":test_tube: *dry-run*: nothing is undone; what a revert would do follows"
-	case drift.DecisionRevert:
-		return ":leftwards_arrow_with_hook: *revert*: eksdrift is undoing it; the outcome follows"
-	case drift.DecisionBreakGlass:
-		return ":rotating_light: *break-glass*: made by an emergency actor of the baseline; reported, never undone"
-	case drift.DecisionNone:
-		return "*none*: compliant, nothing to do"
-	}
-	return code(string(d))
-}
-
-func resultEmoji(r string) string {
-	switch r {
-	case drift.ResultReverted:
-		return ":white_check_mark:"
-	case drift.ResultAlreadyCompliant:
-		return ":ballot_box_with_check:"
-	case drift.ResultDryRun:
-		return ":test_tube:"
-	case drift.ResultRevertFailed:
-		return ":x:"
-	case drift.ResultSkipped:
-		return ":fast_forward:"
-	}
-	return ":grey_question:"
-}
-
-func resultTitle(o drift.RevertOutcome) string {
-	if o.Critical && o.Result == drift.ResultSkipped {
-		return "Revert HELD BACK"
-	}
-	switch r := o.Result; r {
-	case drift.ResultReverted:
-		return "Reverted"
-	case drift.ResultAlreadyCompliant:
-		return "Already compliant"
-	case drift.ResultDryRun:
-		return "Dry run"
-	case drift.ResultRevertFailed:
-		return "Revert FAILED"
-	case drift.ResultSkipped:
-		return "Not reverted"
-	}
-	return "Outcome " + o.Result
-}
-
-func resultText(r drift.RevertOutcome) string {
-	var s string
-	switch r.Result {
-	case drift.ResultReverted:
-		s = "eksdrift undid the drift"
-		if r.Duration > 0 {
-			s += " in " + r.Duration.Round(time.Millisecond).String()
-		}
-		s += "."
-	case drift.ResultAlreadyCompliant:
-		s = "Nothing to undo: the live state already matched the baseline when eksdrift looked."
-	case drift.ResultDryRun:
-		s = "Dry run: nothing was changed. A revert would have done what follows."
-	case drift.ResultRevertFailed:
-		s = "*The revert failed: the drift is still live.* Undo it by hand, and find out why eksdrift could not."
-	case drift.ResultSkipped:
-		s = "eksdrift did not revert it."
-		if r.Critical {
-			s = "eksdrift held the revert back: decide by hand whether to undo the change."
-		}
-	default:
+// resultText says what a revert did, why, and what a person must do.
+func resultText(o notice.Outcome, r drift.RevertOutcome) string {
+	s := o.Done
+	switch {
+	case r.Result == drift.ResultRevertFailed:
+		s = "*" + s + "* Undo it by hand, and find out why eksdrift could not."
+	case r.Critical && r.Result == drift.ResultSkipped:
+		s = notice.HeldBack
+	case s == "":
 		s = "eksdrift reported an outcome it does not describe: " + code(r.Result) + "."
 	}
 	if r.Critical {
-		s = "*A person must look now.* " + s
+		s = "*" + notice.LookNow + "* " + s
 	}
 	if r.Reason != "" {
 		s += "\n*Why:* " + esc(r.Reason)
@@ -543,20 +406,6 @@ func resultText(r drift.RevertOutcome) string {
 		s += "\n_" + strings.Join(by, " · ") + "_"
 	}
 	return s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
 }
 
 // counts lists "name n" pairs, most first, then by name.

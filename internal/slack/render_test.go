@@ -290,28 +290,6 @@ func TestShortUserAgent(t *testing.T) {
 	}
 }
 
-func TestConsoleLinks(t *testing.T) {
-	f := loadFinding(t, "access-policy")
-	if got, want := cloudTrailURL(f), "https://us-west-2.console.aws.amazon.com/cloudtrailv2/home?region=us-west-2#/events/49199637-7e5e-4394-aab3-5fa36ceb542f"; got != want {
-		t.Errorf("CloudTrail: got %s, want %s", got, want)
-	}
-	if got, want := clusterAccessURL(f), "https://us-west-2.console.aws.amazon.com/eks/clusters/prod?region=us-west-2&selectedTab=cluster-access-tab"; got != want {
-		t.Errorf("cluster access: got %s, want %s", got, want)
-	}
-	iam := loadFinding(t, "iam-trust-policy")
-	if got, want := roleURL(iam), "https://console.aws.amazon.com/iam/home#/roles/details/developers"; got != want {
-		t.Errorf("role: got %s, want %s", got, want)
-	}
-	if clusterAccessURL(iam) != "" {
-		t.Error("an IAM finding got a cluster link")
-	}
-	cn := f
-	cn.Principal, cn.Actor, cn.Region = "arn:aws-cn:iam::111122223333:role/contractor", "", "cn-north-1"
-	if got := cloudTrailURL(cn); !strings.HasPrefix(got, "https://cn-north-1.console.amazonaws.cn/") {
-		t.Errorf("China: got %s", got)
-	}
-}
-
 func BenchmarkFinding(b *testing.B) {
 	data, err := os.ReadFile(filepath.Join("testdata", "findings", "iam-trust-policy.json"))
 	if err != nil {

@@ -1,13 +1,12 @@
 package slack
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // esc makes untrusted text inert in Slack mrkdwn: Slack reads <...> as
@@ -66,28 +65,7 @@ func slackDate(t time.Time) string {
 	if t.IsZero() {
 		return "_unknown_"
 	}
-	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time_secs}|" + t.UTC().Format("2006-01-02 15:04:05 UTC") + ">"
-}
-
-// shortName gives the name at the end of an ARN (a role without its path,
-// a policy without its prefix, an OIDC provider by its issuer); anything
-// that is not an ARN comes back as it is.
-func shortName(s string) string {
-	a, ok := drift.ParseARN(s)
-	if !ok {
-		return s
-	}
-	r := a.Resource
-	switch {
-	case strings.HasPrefix(r, "oidc-provider/"):
-		return strings.TrimPrefix(r, "oidc-provider/")
-	case r == "root":
-		return a.Account + ":root"
-	}
-	if i := strings.LastIndexByte(r, '/'); i >= 0 && i < len(r)-1 {
-		return r[i+1:]
-	}
-	return r
+	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time_secs}|" + notice.When(t) + ">"
 }
 
 // uaNoise are the user-agent tokens that describe the SDK's plumbing, not
@@ -159,69 +137,4 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 		}
 	}
 	return false
-}
-
-// consoleBase gives the console's address for a partition and region.
-func consoleBase(partition, region string) string {
-	domain := "console.aws.amazon.com"
-	switch partition {
-	case "aws-cn":
-		domain = "console.amazonaws.cn"
-	case "aws-us-gov":
-		domain = "console.amazonaws-us-gov.com"
-	}
-	if region == "" {
-		return "https://" + domain
-	}
-	return "https://" + region + "." + domain
-}
-
-// partitionOf finds the finding's partition from the ARNs it holds.
-func partitionOf(f drift.Finding) string {
-	for _, s := range []string{f.Principal, f.Actor, f.Resource} {
-		if a, ok := drift.ParseARN(strings.SplitN(s, "|", 2)[0]); ok && a.Partition != "" {
-			return a.Partition
-		}
-	}
-	return "aws"
-}
-
-// cloudTrailURL opens the event in CloudTrail's event history. CloudTrail
-// takes a few minutes to show an event, about as long as it took to reach
-// eksdrift.
-func cloudTrailURL(f drift.Finding) string {
-	if f.EventID == "" || f.Region == "" {
-		return ""
-	}
-	return consoleBase(partitionOf(f), f.Region) + "/cloudtrailv2/home?region=" + url.QueryEscape(f.Region) + "#/events/" + url.PathEscape(f.EventID)
-}
-
-// clusterAccessURL opens the cluster's Access tab: its access entries and
-// policies, and its authentication mode.
-func clusterAccessURL(f drift.Finding) string {
-	if f.Cluster == "" || f.Region == "" {
-		return ""
-	}
-	return consoleBase(partitionOf(f), f.Region) + "/eks/clusters/" + url.PathEscape(f.Cluster) + "?region=" + url.QueryEscape(f.Region) + "&selectedTab=cluster-access-tab"
-}
-
-// roleURL opens the IAM role an IAM finding is about.
-func roleURL(f drift.Finding) string {
-	name, ok := drift.RoleName(f.Principal)
-	if !ok {
-		return ""
-	}
-	return consoleBase(partitionOf(f), "") + "/iam/home#/roles/details/" + url.PathEscape(name)
-}
-
-// where names the place of a finding: its cluster, or its account for IAM
-// findings, which belong to no cluster.
-func where(f drift.Finding) string {
-	if f.Cluster != "" {
-		return f.Cluster
-	}
-	if f.Account != "" {
-		return "account " + f.Account
-	}
-	return "unknown cluster"
 }

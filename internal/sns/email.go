@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // maxEmailDocument bounds each JSON document an e-mail shows (expected,
@@ -33,13 +33,9 @@ func emailBody(f drift.Finding, documents bool) string {
 		line("Compliant change (%s) on %s, account %s, %s", orNone(string(f.Severity)), where, orNone(f.Account), orNone(f.Region))
 	}
 	line("")
-	what := shortResource(f)
-	if f.Kind != drift.KindAuthenticationMode {
-		parts := strings.Split(f.Resource, "|")
-		for i, p := range parts {
-			parts[i] = shortARN(p)
-		}
-		what = strings.Join(parts, " -> ")
+	what := notice.ShortResource(f, " -> ")
+	if f.Kind == drift.KindAuthenticationMode {
+		what = notice.ShortResource(f, " ") // as the subject names it
 	}
 	line("%s %s: %s", f.Kind, f.Change, what)
 	if f.Drift {
@@ -56,11 +52,7 @@ func emailBody(f drift.Finding, documents bool) string {
 	field(&b, "Source IP", f.SourceIP)
 	field(&b, "User agent", f.UserAgent)
 	line("When")
-	if f.EventTime.IsZero() {
-		field(&b, "Event time", "unknown")
-	} else {
-		field(&b, "Event time", f.EventTime.UTC().Format("2006-01-02 15:04:05 UTC"))
-	}
+	field(&b, "Event time", notice.When(f.EventTime))
 	field(&b, "Event", strings.TrimSpace(f.EventName+" ("+f.EventSource+") "+f.EventID))
 	line("")
 	line("The change")
@@ -78,13 +70,14 @@ func emailBody(f drift.Finding, documents bool) string {
 	}
 	line("")
 	line("Links")
-	if f.EventID != "" && f.Region != "" {
-		field(&b, "CloudTrail event", consoleBase(f)+"/cloudtrailv2/home?region="+url.QueryEscape(f.Region)+"#/events/"+url.PathEscape(f.EventID))
+	console := notice.Console{Partition: partition(f), Region: f.Region}
+	if u := console.Event(f.EventID); u != "" {
+		field(&b, "CloudTrail event", u)
 	}
-	if f.Cluster != "" && f.Region != "" {
-		field(&b, "Cluster access", consoleBase(f)+"/eks/clusters/"+url.PathEscape(f.Cluster)+"?region="+url.QueryEscape(f.Region)+"&selectedTab=cluster-access-tab")
+	if u := console.ClusterAccess(f.Cluster); u != "" {
+		field(&b, "Cluster access", u)
 	} else if name, ok := drift.RoleName(f.Principal); ok {
-		field(&b, "IAM role", consoleBase(drift.Finding{Principal: f.Principal})+"/iam/home#/roles/details/"+url.PathEscape(name))
+		field(&b, "IAM role", console.Role(name))
 	}
 	line("")
 	line("Finding %s", f.ID())
@@ -139,25 +132,18 @@ func decisionText(d drift.Decision) string {
 	return string(d)
 }
 
-// consoleBase gives the console's address in the finding's partition and
-// region.
-func consoleBase(f drift.Finding) string {
-	partition := "aws"
+// partition gives the partition the e-mail's console links are in: that of
+// the principal if it is an ARN, else that of the actor. It is not
+// notice.Partition, which Slack and Chatbot use: that one also reads the
+// resource and passes over ARNs that name no partition, so for a finding
+// whose principal and actor are not ARNs but whose resource is one in
+// aws-cn, say, the e-mail links to the global console where Slack links to
+// China's.
+func partition(f drift.Finding) string {
 	for _, s := range []string{f.Principal, f.Actor} {
 		if a, ok := drift.ParseARN(s); ok {
-			partition = a.Partition
-			break
+			return a.Partition
 		}
 	}
-	domain := "console.aws.amazon.com"
-	switch partition {
-	case "aws-cn":
-		domain = "console.amazonaws.cn"
-	case "aws-us-gov":
-		domain = "console.amazonaws-us-gov.com"
-	}
-	if f.Region == "" {
-		return "https://" + domain
-	}
-	return "https://" + f.Region + "." + domain
+	return "aws"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // AttrResult is the outcome's result (reverted, dry-run, revert-failed ...);
@@ -64,7 +65,7 @@ func outcomeSubject(o drift.Outcome) string {
 	if where == "" {
 		where = f.Account
 	}
-	what := strings.Join([]string{orNone(where), string(f.Kind), shortResource(f)}, " ")
+	what := strings.Join([]string{orNone(where), string(f.Kind), notice.ShortResource(f, " ")}, " ")
 	verb := map[string]string{
 		drift.ResultReverted:         "reverted",
 		drift.ResultAlreadyCompliant: "nothing to revert",

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
 // Names of the message attributes every finding carries. Subscription
@@ -174,7 +175,7 @@ func subject(f drift.Finding) string {
 	if where == "" {
 		where = f.Account // IAM findings belong to the account
 	}
-	words := []string{orNone(where), string(f.Kind), string(f.Change), shortResource(f)}
+	words := []string{orNone(where), string(f.Kind), string(f.Change), notice.ShortResource(f, " ")}
 	what := strings.Join(words, " ")
 	sev := orNone(string(f.Severity))
 	var head, tail string
@@ -205,42 +206,4 @@ func plainASCII(s string) string {
 		return r
 	}, s))
 	return strings.Join(strings.Fields(string(b)), " ")
-}
-
-// shortResource names the finding's resource the way a person would: ARNs
-// shortened to their names, "principal|policy" pairs as two words, and an
-// authentication mode by its mode.
-func shortResource(f drift.Finding) string {
-	if f.Kind == drift.KindAuthenticationMode {
-		var m drift.AuthenticationMode
-		if err := json.Unmarshal(f.After, &m); err == nil && m.Mode != "" {
-			return m.Mode
-		}
-	}
-	parts := strings.Split(f.Resource, "|")
-	for i, p := range parts {
-		parts[i] = shortARN(p)
-	}
-	return strings.Join(parts, " ")
-}
-
-// shortARN gives the name at the end of an ARN: a role without its path, a
-// policy without its prefix, an OIDC provider by its issuer host and path.
-// Anything that is not an ARN is returned as it is.
-func shortARN(s string) string {
-	a, ok := drift.ParseARN(s)
-	if !ok {
-		return s
-	}
-	r := a.Resource
-	switch {
-	case strings.HasPrefix(r, "oidc-provider/"):
-		return strings.TrimPrefix(r, "oidc-provider/")
-	case r == "root":
-		return a.Account + ":root"
-	}
-	if i := strings.LastIndexByte(r, '/'); i >= 0 && i < len(r)-1 {
-		return r[i+1:]
-	}
-	return r
 }
