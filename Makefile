@@ -10,7 +10,9 @@ MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 TOOLS := $(CURDIR)/$(BUILD)/tools
-CDK := node_modules/.bin/cdk
+# The CDK CLI lives in .cdk/ (package.json, node_modules): a directory whose
+# name starts with a dot, so that `go ... ./...` never walks its Go templates.
+CDK := .cdk/node_modules/.bin/cdk
 CDK_FLAGS ?=
 
 # The CDK app and its tests run through jsii: keep its unpacked packages
@@ -47,12 +49,17 @@ tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambd
 	.venv/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION)
 	touch $@
 
-$(CDK): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+$(CDK): .cdk/package.json .cdk/package-lock.json
+	npm ci --prefix .cdk --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(TOOLS)/aws-lambda-rie:
 	GOBIN=$(TOOLS) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+.PHONY: chromium
+chromium: ## install headless Chromium (Debian's chromium package) for the audit report's browser test
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 .PHONY: build
 build: ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip

@@ -1,0 +1,148 @@
+package infra
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/sns"
+)
+
+// The calls the reverter makes to undo drift (internal/eks and
+// internal/iam writers). They are granted on the clusters and roles in
+// scope only; nothing else in the account can be changed.
+var (
+	eksWriteActions = []string{
+		"eks:CreateAccessEntry",
+		"eks:UpdateAccessEntry",
+		"eks:DeleteAccessEntry",
+		"eks:AssociateAccessPolicy",
+		"eks:DisassociateAccessPolicy",
+		"eks:CreatePodIdentityAssociation",
+		"eks:UpdatePodIdentityAssociation",
+		"eks:DeletePodIdentityAssociation",
+		"eks:DisassociateIdentityProviderConfig",
+	}
+	iamWriteActions = []string{
+		"iam:UpdateAssumeRolePolicy",
+		"iam:AttachRolePolicy",
+		"iam:DetachRolePolicy",
+		"iam:PutRolePolicy",
+		"iam:DeleteRolePolicy",
+		"iam:PutRolePermissionsBoundary",
+		"iam:DeleteRolePermissionsBoundary",
+	}
+	// eksClusterReadActions: the guardrail that keeps a cluster from losing
+	// its last admin lists the cluster's access entries.
+	eksClusterReadActions = []string{"eks:ListAccessEntries"}
+)
+
+// ReverterMetrics are the counts functions/revert writes.
+var ReverterMetrics = []string{metrics.Reverted, metrics.RevertSkipped, metrics.RevertFailed, metrics.DryRuns, metrics.Errors}
+
+// ReverterFilterPolicy lets through the findings the reverter acts on,
+// those whose decision is revert or dry-run, and not the outcomes it
+// publishes itself, which carry the same attributes.
+func ReverterFilterPolicy() map[string][]string {
+	return map[string][]string{
+		sns.AttrMessageType: {sns.MessageTypeFinding},
+		sns.AttrDecision:    {string(drift.DecisionDryRun), string(drift.DecisionRevert)},
+	}
+}
+
+// ReverterProps configures the reverter.
+type ReverterProps struct {
+	Stores      *Stores
+	Scope       Scope
+	BaselineKey string
+	Settings    Settings
+}
+
+// Reverter is functions/revert: a queue subscribed to the findings topic
+// brings it the findings whose decision is revert (or dry-run); it
+// re-reads the baseline and the live state and undoes the drift within its
+// guardrails. Its reserved concurrency bounds how many reverts run at once,
+// and its write access is limited to the clusters and roles in scope.
+type Reverter struct {
+	*Function
+	Inbox *Inbox
+}
+
+// reverterTimeout leaves room for a revert's retries (4 attempts, backoff
+// doubling from 500 ms) over several operations.
+const reverterTimeout = 2 * time.Minute
+
+// NewReverter makes the reverter and its inbox. Its asset,
+// build/revert/bootstrap, must exist.
+func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Reverter {
+	st, s := props.Stores, props.Settings
+	f := NewFunction(scope, id, FunctionProps{
+		Name:        "revert",
+		Description: "eksdrift reverter: undoes drift on the baseline's clusters and roles",
+		AssetsDir:   s.AssetsDir,
+		Environment: map[string]string{
+			config.EnvBaselineBucket:   *st.Baselines.BucketName(),
+			config.EnvBaselineKey:      props.BaselineKey,
+			config.EnvHistoryTable:     *st.History.TableName(),
+			config.EnvFindingsTopicARN: *st.Findings.TopicArn(),
+			config.EnvMetricsNamespace: s.MetricsNamespace,
+		},
+		Timeout:             reverterTimeout,
+		ReservedConcurrency: s.ReverterConcurrency,
+		LogRetentionDays:    s.LogRetentionDays,
+		Retain:              s.RetainData,
+	})
+	// The reverter names itself in its outcomes by its role.
+	f.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), f.Role.RoleArn(), nil)
+	stack := awscdk.Stack_Of(f.Construct)
+	grantBaselineRead(f.Role, st.Baselines.ArnForObjects(jsii.String(props.BaselineKey)), st.Key)
+	grantHistoryWrite(f.Role, st.History.TableArn(), st.Key)
+	// Its circuit breaker counts the recent reverts of a cluster (or of the
+	// account's roles) in the history, through the table's indexes.
+	f.Role.AddToPrincipalPolicy(allow([]string{"dynamodb:Query"}, []*string{
+		st.History.TableArn(), awscdk.Fn_Join(jsii.String(""), &[]*string{st.History.TableArn(), jsii.String("/index/*")}),
+	}))
+	suppress(f.Role, "AwsSolutions-IAM5",
+		"Query on the history table's own indexes (byCluster, byPrincipal, byActor, byDay), which the circuit breaker reads: table/NAME/index/* reaches no other table.",
+		`/^Resource::<.*History[0-9A-F]{8}\.Arn>\/index\/\*$/`)
+	grantPublish(f.Role, st.Findings.TopicArn(), st.Key)
+	grantLiveStateRead(f.Role, stack, props.Scope)
+	f.Role.AddToPrincipalPolicy(allow(eksClusterReadActions, props.Scope.ClusterARNs(stack)))
+	f.Role.AddToPrincipalPolicy(allow(eksWriteActions, props.Scope.EKSResourceARNs(stack)))
+	f.Role.AddToPrincipalPolicy(allow(iamWriteActions, props.Scope.RoleARNs(stack)))
+	// Re-creating a declared pod identity association passes its role to
+	// EKS Pod Identity, and to nothing else.
+	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("iam:PassRole"),
+		Resources:  jsii.Strings(derefAll(props.Scope.RoleARNs(stack))...),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "pods.eks.amazonaws.com"}},
+	}))
+	suppressScopeWildcards(f.Role, props.Scope)
+
+	r := &Reverter{Function: f}
+	r.Inbox = newInbox(f, reverterTimeout, InboxProps{
+		Topic:        st.Findings,
+		FilterPolicy: ReverterFilterPolicy(),
+		BatchSize:    5,
+		// Reserved concurrency and the queue's maximum concurrency agree, so
+		// the queue never invokes more than may run and nothing is throttled
+		// back into the queue.
+		MaxConcurrency:  s.ReverterConcurrency,
+		MaxReceiveCount: 5,
+	})
+	return r
+}
+
+func derefAll(ps []*string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = *p
+	}
+	return out
+}

@@ -1,0 +1,328 @@
+// Package infra is the CDK app that deploys eksdrift: constructs for the
+// stores, the functions, their routing and their alarms, composed in one
+// stack (plus, when the stack is not in us-east-1, a small stack there that
+// forwards IAM's events). It takes its names from the packages the
+// functions use (internal/config, internal/routing, internal/dynamodb,
+// internal/sns, internal/metrics), so the stack and the code cannot
+// disagree.
+package infra
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// Names of the CDK context keys the app reads. Defaults are in cdk.json;
+// `cdk -c key=value` (or `make deploy CDK_FLAGS='-c key=value'`) overrides them.
+const (
+	CtxStackName           = "stackName"
+	CtxAccount             = "account"
+	CtxRegion              = "region"
+	CtxBaselineKey         = "baselineKey"
+	CtxMode                = "mode"
+	CtxSlackSecretARN      = "slackSecretArn"
+	CtxAlarmEmail          = "alarmEmail"
+	CtxExistingTrail       = "existingTrail"
+	CtxClusters            = "clusters"
+	CtxRoles               = "roles"
+	CtxRetainData          = "retainData"
+	CtxLogRetentionDays    = "logRetentionDays"
+	CtxMetricsNamespace    = "metricsNamespace"
+	CtxReverterConcurrency = "reverterConcurrency"
+)
+
+// Deployment modes.
+const (
+	// ModeAlert deploys the detector and the notifier: findings are
+	// recorded and sent, nothing is changed in the account.
+	ModeAlert = "alert"
+	// ModeRevert also deploys the reverter, subscribed to the findings whose
+	// decision is revert or dry-run, with write access to the clusters and
+	// roles in scope only.
+	ModeRevert = "revert"
+)
+
+// Settings is the app's configuration, read once from the CDK context and
+// checked before any construct is made.
+type Settings struct {
+	StackName string
+	// Account and Region pin the stacks to one environment; both or neither.
+	// With neither, the main stack is environment-agnostic and no forwarder
+	// stack is made (its target region would be unknown).
+	Account, Region string
+	// BaselineKey is the baseline's object key in the baselines bucket.
+	BaselineKey string
+	Mode        string
+	// SlackSecretARN is the Secrets Manager secret holding the Slack webhook
+	// URL; the stack references it, it never creates it.
+	SlackSecretARN string
+	// AlarmEmail, when set, is subscribed to the alarm topic.
+	AlarmEmail string
+	// ExistingTrail says a trail already logs management events in this
+	// account, so the app does not create one.
+	ExistingTrail bool
+	// Clusters and Roles are the scope the functions may read (and the
+	// reverter may change): names, name patterns or ARNs. "*" alone means
+	// every cluster (role) of the account, which the reverter refuses.
+	Clusters, Roles []string
+	// RetainData keeps the history table and the buckets when the stack is
+	// destroyed.
+	RetainData          bool
+	LogRetentionDays    int
+	MetricsNamespace    string
+	ReverterConcurrency int
+	// AssetsDir holds build/<function>/bootstrap; not a context key.
+	AssetsDir string
+}
+
+// ContextReader is what ReadSettings needs of a construct node.
+type ContextReader func(key string) any
+
+// Env is the fallback for the account and region when the context has
+// neither: the CDK CLI's CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION, which
+// it sets from the caller's credentials when it can.
+type Env struct{ Account, Region string }
+
+var (
+	accountRE  = regexp.MustCompile(`^\d{12}$`)
+	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+	nameRE     = regexp.MustCompile(`^[A-Za-z0-9*][A-Za-z0-9_*-]*$`)
+	roleNameRE = regexp.MustCompile(`^([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
+	clusterARN = regexp.MustCompile(`^arn:aws[a-z-]*:eks:[a-z0-9*-]+:(\d{12}|\*):cluster/[A-Za-z0-9_*-]+$`)
+	roleARN    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|\*):role/([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
+	secretARN  = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	stackRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,100}$`)
+)
+
+// retentionDays are the retentions CloudWatch Logs accepts, in days.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// ReadSettings reads and checks the context, naming every key that is
+// wrong. Context values given with -c are strings; values in cdk.json may
+// be JSON booleans, numbers and lists, and both are accepted.
+func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error) {
+	var p ctxParser
+	s := Settings{
+		StackName:           p.str(ctx, CtxStackName, "eksdrift"),
+		Account:             p.str(ctx, CtxAccount, ""),
+		Region:              p.str(ctx, CtxRegion, ""),
+		BaselineKey:         p.str(ctx, CtxBaselineKey, "baseline.yaml"),
+		Mode:                p.str(ctx, CtxMode, ModeAlert),
+		SlackSecretARN:      p.str(ctx, CtxSlackSecretARN, ""),
+		AlarmEmail:          p.str(ctx, CtxAlarmEmail, ""),
+		ExistingTrail:       p.boolean(ctx, CtxExistingTrail, false),
+		Clusters:            p.list(ctx, CtxClusters, []string{"*"}),
+		Roles:               p.list(ctx, CtxRoles, []string{"*"}),
+		RetainData:          p.boolean(ctx, CtxRetainData, true),
+		LogRetentionDays:    p.integer(ctx, CtxLogRetentionDays, 90),
+		MetricsNamespace:    p.str(ctx, CtxMetricsNamespace, "eksdrift"),
+		ReverterConcurrency: p.integer(ctx, CtxReverterConcurrency, 2),
+		AssetsDir:           assetsDir,
+	}
+	if s.Account == "" && s.Region == "" {
+		s.Account, s.Region = env.Account, env.Region
+	}
+	if (s.Account == "") != (s.Region == "") {
+		// Half an environment is not one: stay environment-agnostic
+		// rather than guess, unless the context asked for one.
+		if p.given(ctx, CtxAccount) || p.given(ctx, CtxRegion) {
+			p.errorf("%s and %s go together: give both, or neither for an environment-agnostic stack", CtxAccount, CtxRegion)
+		}
+		s.Account, s.Region = "", ""
+	}
+	if s.Account != "" && !accountRE.MatchString(s.Account) {
+		p.errorf("%s=%q is not a 12-digit account ID", CtxAccount, s.Account)
+	}
+	if s.Region != "" && !regionRE.MatchString(s.Region) {
+		p.errorf("%s=%q is not a region such as eu-west-1", CtxRegion, s.Region)
+	}
+	if !stackRE.MatchString(s.StackName) {
+		p.errorf("%s=%q is not a stack name (a letter, then letters, digits and hyphens)", CtxStackName, s.StackName)
+	}
+	if s.BaselineKey == "" || strings.HasPrefix(s.BaselineKey, "/") || strings.ContainsAny(s.BaselineKey, "*?") {
+		p.errorf("%s=%q is not an S3 object key such as baseline.yaml", CtxBaselineKey, s.BaselineKey)
+	}
+	if s.Mode != ModeAlert && s.Mode != ModeRevert {
+		p.errorf("%s=%q is not one of %s, %s", CtxMode, s.Mode, ModeAlert, ModeRevert)
+	}
+	if s.SlackSecretARN != "" && !secretARN.MatchString(s.SlackSecretARN) {
+		p.errorf("%s=%q is not a Secrets Manager secret ARN", CtxSlackSecretARN, s.SlackSecretARN)
+	}
+	if s.AlarmEmail != "" && (!strings.Contains(s.AlarmEmail, "@") || strings.ContainsAny(s.AlarmEmail, " ,;")) {
+		p.errorf("%s=%q is not one e-mail address", CtxAlarmEmail, s.AlarmEmail)
+	}
+	for _, c := range s.Clusters {
+		if c != "*" && !nameRE.MatchString(c) && !clusterARN.MatchString(c) {
+			p.errorf("%s: %q is neither a cluster name (pattern) nor a cluster ARN", CtxClusters, c)
+		}
+	}
+	for _, r := range s.Roles {
+		if r != "*" && !roleNameRE.MatchString(r) && !roleARN.MatchString(r) {
+			p.errorf("%s: %q is neither a role name (with its path, or a pattern) nor a role ARN", CtxRoles, r)
+		}
+	}
+	if len(s.Clusters) == 0 {
+		p.errorf("%s is empty: give cluster names, ARNs, or \"*\" for every cluster of the account", CtxClusters)
+	}
+	if len(s.Roles) == 0 {
+		p.errorf("%s is empty: give role names, ARNs, or \"*\" for every role of the account", CtxRoles)
+	}
+	if _, ok := retentionDays[s.LogRetentionDays]; !ok {
+		p.errorf("%s=%d is not a retention CloudWatch Logs offers (%v)", CtxLogRetentionDays, s.LogRetentionDays, slices.Sorted(maps.Keys(retentionDays)))
+	}
+	if s.MetricsNamespace == "" || strings.HasPrefix(s.MetricsNamespace, "AWS/") {
+		p.errorf("%s=%q: give a namespace of your own, not empty and not AWS/...", CtxMetricsNamespace, s.MetricsNamespace)
+	}
+	if s.ReverterConcurrency < 2 || s.ReverterConcurrency > 10 {
+		p.errorf("%s=%d: give 2 to 10 (2 is the least an SQS event source takes; few reverts run at once on purpose)", CtxReverterConcurrency, s.ReverterConcurrency)
+	}
+	if s.Mode == ModeRevert {
+		if slices.Contains(s.Clusters, "*") || slices.Contains(s.Roles, "*") {
+			p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
+		}
+	}
+	return s, p.err()
+}
+
+// Pinned reports whether the stacks are bound to one account and region.
+func (s Settings) Pinned() bool { return s.Account != "" && s.Region != "" }
+
+type ctxParser struct{ errs []string }
+
+func (p *ctxParser) errorf(format string, args ...any) {
+	p.errs = append(p.errs, fmt.Sprintf(format, args...))
+}
+
+func (p *ctxParser) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("cdk context: %s", strings.Join(p.errs, "; "))
+}
+
+func (p *ctxParser) given(ctx ContextReader, key string) bool {
+	v := ctx(key)
+	s, isString := v.(string)
+	return v != nil && (!isString || strings.TrimSpace(s) != "")
+}
+
+func (p *ctxParser) str(ctx ContextReader, key, def string) string {
+	switch v := ctx(key).(type) {
+	case nil:
+		return def
+	case string:
+		if s := strings.TrimSpace(v); s != "" {
+			return s
+		}
+		return def
+	default:
+		p.errorf("%s=%v is not a string", key, v)
+		return def
+	}
+}
+
+func (p *ctxParser) boolean(ctx ContextReader, key string, def bool) bool {
+	switch v := ctx(key).(type) {
+	case nil:
+		return def
+	case bool:
+		return v
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			p.errorf("%s=%q is not true or false", key, v)
+			return def
+		}
+		return b
+	default:
+		p.errorf("%s=%v is not true or false", key, v)
+		return def
+	}
+}
+
+func (p *ctxParser) integer(ctx ContextReader, key string, def int) int {
+	switch v := ctx(key).(type) {
+	case nil:
+		return def
+	case float64:
+		if v != float64(int(v)) {
+			p.errorf("%s=%v is not a whole number", key, v)
+			return def
+		}
+		return int(v)
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return def
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			p.errorf("%s=%q is not a whole number", key, v)
+			return def
+		}
+		return n
+	default:
+		p.errorf("%s=%v is not a whole number", key, v)
+		return def
+	}
+}
+
+// list takes a JSON list (cdk.json), or a string holding a JSON list or
+// comma-separated values (-c clusters=prod,staging).
+func (p *ctxParser) list(ctx ContextReader, key string, def []string) []string {
+	var items []any
+	switch v := ctx(key).(type) {
+	case nil:
+		return def
+	case []any:
+		items = v
+	case string:
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return def
+		}
+		if strings.HasPrefix(v, "[") {
+			if err := json.Unmarshal([]byte(v), &items); err != nil {
+				p.errorf("%s=%q is not a JSON list: %v", key, v, err)
+				return def
+			}
+			break
+		}
+		for _, s := range strings.Split(v, ",") {
+			items = append(items, s)
+		}
+	default:
+		p.errorf("%s=%v is not a list", key, v)
+		return def
+	}
+	out := []string{}
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			p.errorf("%s: %v is not a string", key, it)
+			continue
+		}
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

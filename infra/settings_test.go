@@ -1,0 +1,117 @@
+package infra
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func readSettings(ctx map[string]any, env Env) (Settings, error) {
+	return ReadSettings(func(k string) any { return ctx[k] }, env, "build")
+}
+
+func TestReadSettingsDefaults(t *testing.T) {
+	got, err := readSettings(nil, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Settings{
+		StackName: "eksdrift", BaselineKey: "baseline.yaml", Mode: ModeAlert,
+		Clusters: []string{"*"}, Roles: []string{"*"}, RetainData: true, LogRetentionDays: 90,
+		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, AssetsDir: "build",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got.Pinned() {
+		t.Error("defaults are pinned to an environment")
+	}
+}
+
+func TestReadSettingsForms(t *testing.T) {
+	tests := []struct {
+		name  string
+		ctx   map[string]any
+		env   Env
+		check func(t *testing.T, s Settings)
+	}{
+		{"strings from -c", map[string]any{
+			CtxExistingTrail: "true", CtxRetainData: "false", CtxLogRetentionDays: "30", CtxReverterConcurrency: "3",
+			CtxClusters: "prod, staging,prod", CtxRoles: `["developers","team/app-api"]`,
+		}, Env{}, func(t *testing.T, s Settings) {
+			if !s.ExistingTrail || s.RetainData || s.LogRetentionDays != 30 || s.ReverterConcurrency != 3 {
+				t.Errorf("got %+v", s)
+			}
+			if want := []string{"prod", "staging"}; !reflect.DeepEqual(s.Clusters, want) {
+				t.Errorf("clusters: got %v, want %v", s.Clusters, want)
+			}
+			if want := []string{"developers", "team/app-api"}; !reflect.DeepEqual(s.Roles, want) {
+				t.Errorf("roles: got %v, want %v", s.Roles, want)
+			}
+		}},
+		{"JSON values from cdk.json", map[string]any{
+			CtxExistingTrail: true, CtxLogRetentionDays: 365.0, CtxClusters: []any{"arn:aws:eks:eu-west-1:111122223333:cluster/prod"},
+		}, Env{}, func(t *testing.T, s Settings) {
+			if !s.ExistingTrail || s.LogRetentionDays != 365 || s.Clusters[0] != "arn:aws:eks:eu-west-1:111122223333:cluster/prod" {
+				t.Errorf("got %+v", s)
+			}
+		}},
+		{"the CLI's environment when the context has none", nil, Env{Account: "111122223333", Region: "eu-west-1"}, func(t *testing.T, s Settings) {
+			if s.Account != "111122223333" || s.Region != "eu-west-1" || !s.Pinned() {
+				t.Errorf("got %s/%s", s.Account, s.Region)
+			}
+		}},
+		{"the context over the CLI's environment", map[string]any{CtxAccount: "444455556666", CtxRegion: "us-east-1"}, Env{Account: "111122223333", Region: "eu-west-1"}, func(t *testing.T, s Settings) {
+			if s.Account != "444455556666" || s.Region != "us-east-1" {
+				t.Errorf("got %s/%s", s.Account, s.Region)
+			}
+		}},
+		{"half an environment from the CLI is none", nil, Env{Region: "eu-west-1"}, func(t *testing.T, s Settings) {
+			if s.Pinned() || s.Region != "" {
+				t.Errorf("got %s/%s, want environment-agnostic", s.Account, s.Region)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := readSettings(tt.ctx, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+func TestReadSettingsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  map[string]any
+		want string
+	}{
+		{"account without region", map[string]any{CtxAccount: "111122223333"}, "account and region go together"},
+		{"bad account", map[string]any{CtxAccount: "1234", CtxRegion: "eu-west-1"}, `account="1234"`},
+		{"bad region", map[string]any{CtxAccount: "111122223333", CtxRegion: "europe"}, `region="europe"`},
+		{"bad mode", map[string]any{CtxMode: "fix"}, `mode="fix"`},
+		{"bad secret", map[string]any{CtxSlackSecretARN: "slack-webhook"}, "not a Secrets Manager secret ARN"},
+		{"two e-mails", map[string]any{CtxAlarmEmail: "a@example.com,b@example.com"}, "not one e-mail address"},
+		{"bad cluster", map[string]any{CtxClusters: "prod/eu"}, `"prod/eu" is neither a cluster name`},
+		{"cluster ARN of another service", map[string]any{CtxClusters: "arn:aws:ecs:eu-west-1:111122223333:cluster/prod"}, "neither a cluster name"},
+		{"empty roles", map[string]any{CtxRoles: []any{}}, "roles is empty"},
+		{"bad retention", map[string]any{CtxLogRetentionDays: "42"}, "logRetentionDays=42"},
+		{"bad boolean", map[string]any{CtxExistingTrail: "yes please"}, `existingTrail="yes please"`},
+		{"bad key", map[string]any{CtxBaselineKey: "/baseline.yaml"}, "not an S3 object key"},
+		{"AWS namespace", map[string]any{CtxMetricsNamespace: "AWS/Lambda"}, "not empty and not AWS/"},
+		{"concurrency under what SQS takes", map[string]any{CtxReverterConcurrency: 1.0}, "reverterConcurrency=1"},
+		{"bad stack name", map[string]any{CtxStackName: "1st"}, "not a stack name"},
+		{"revert on every role", map[string]any{CtxMode: ModeRevert, CtxClusters: "prod"}, "reverter may not change every cluster or role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readSettings(tt.ctx, Env{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
