@@ -191,21 +191,36 @@ func CreateTable(ctx context.Context, client tableMaker, name string) error {
 	for _, name := range slices.Sorted(maps.Keys(defs)) {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: defs[name]})
 	}
-	_, err := client.CreateTable(ctx, &ddb.CreateTableInput{
+	in := &ddb.CreateTableInput{
 		TableName:              aws.String(name),
 		BillingMode:            types.BillingMode(s.BillingMode),
 		AttributeDefinitions:   attrs,
 		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String(s.PartitionKey.Name), KeyType: types.KeyTypeHash}},
 		GlobalSecondaryIndexes: gsis,
-	})
-	if err != nil {
+	}
+	// CreateTable is not idempotent: when a response is lost after the table
+	// was made, the SDK's retry meets "already exists". So the call is made
+	// without the SDK's retries, and a failed attempt asks DescribeTable
+	// whether it went through before trying again.
+	noRetry := func(o *ddb.Options) { o.RetryMaxAttempts = 1 }
+	for attempt := 1; ; attempt++ {
+		_, err := client.CreateTable(ctx, in, noRetry)
+		if err == nil {
+			break
+		}
 		var inUse *types.ResourceInUseException
 		if errors.As(err, &inUse) {
 			return fmt.Errorf("dynamodb history %s: the table already exists: %w", name, err)
 		}
-		return fmt.Errorf("dynamodb history %s: cannot create the table: %w", name, err)
+		if _, derr := client.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String(name)}); derr == nil {
+			break // this attempt made it; only its answer was lost
+		}
+		if attempt == 3 || ctx.Err() != nil {
+			return fmt.Errorf("dynamodb history %s: cannot create the table: %w", name, err)
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 	}
-	err = ddb.NewTableExistsWaiter(client).Wait(ctx, &ddb.DescribeTableInput{TableName: aws.String(name)}, tableWait)
+	err := ddb.NewTableExistsWaiter(client).Wait(ctx, &ddb.DescribeTableInput{TableName: aws.String(name)}, tableWait)
 	if err != nil {
 		return fmt.Errorf("dynamodb history %s: the table did not become active: %w", name, err)
 	}
