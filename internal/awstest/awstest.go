@@ -29,7 +29,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/smithy-go/middleware"
 )
 
 // MiniStackVersion is the emulator version the tests are written against;
@@ -210,19 +209,7 @@ func Config(t testing.TB) aws.Config {
 	if err != nil {
 		t.Fatalf("awstest: loading SDK config: %v", err)
 	}
-	cfg.APIOptions = append(cfg.APIOptions, skipDynamoDBChecksum)
 	return cfg
-}
-
-// skipDynamoDBChecksum takes the DynamoDB client's CRC32 check of responses
-// out of the test clients: now and then MiniStack's response body does not
-// match its X-Amz-Crc32 header (timing-dependent, seen about one package run
-// in three), the SDK retries, and a CreateTable that had worked meets
-// "already exists". Other clients have no such middleware; nothing changes
-// for them. The functions keep the check.
-func skipDynamoDBChecksum(stack *middleware.Stack) error {
-	stack.Deserialize.Remove("DynamoDB:ResponseChecksumValidation")
-	return nil
 }
 
 // Name gives a unique, lower-case resource name for a test, so tests that
