@@ -47,6 +47,7 @@ field, and exits 1 when any file is invalid.`,
 			return err
 		},
 	})
+	cmd.AddCommand(newCaptureCmd(e))
 	return cmd
 }
 

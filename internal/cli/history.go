@@ -6,7 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,23 +14,31 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
-	"github.com/eksdrift/eksdrift/internal/sqlite"
 )
 
 func newHistoryCmd(e *env) *cobra.Command {
 	var (
-		q                          drift.HistoryQuery
-		kind, since, until, output string
-		historyPath                string
+		q                                 drift.HistoryQuery
+		kind, severity, decision, outcome string
+		since, until, output              string
+		store                             storeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "history [flags]",
 		Short: "Query the drift history",
 		Long: `History prints the recorded findings that match every filter given, oldest
-first: who changed what, when, what eksdrift decided.`,
+first: who changed what, when, what eksdrift decided, and what the reverter
+did about it.
+
+It reads the local history that replay records, or, with --table (or
+$EKSDRIFT_HISTORY_TABLE), the DynamoDB history of a deployment, through the
+standard AWS credential chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL...).
+Both answer the same filters. Results are read and printed page by page;
+on a terminal, stderr shows the progress of a long query.`,
 		Example: `  eksdrift history --cluster prod --since 30d
   eksdrift history --principal arn:aws:iam::111122223333:role/contractor --output csv > contractor.csv
-  eksdrift history --actor arn:aws:iam::111122223333:user/bob --drift-only --output json`,
+  eksdrift history --actor arn:aws:iam::111122223333:user/bob --drift-only --output json
+  eksdrift history --table eksdrift-history --severity critical --outcome revert-failed --since 90d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
@@ -41,50 +49,42 @@ first: who changed what, when, what eksdrift decided.`,
 			if q.Until, err = parseTime(until, now); err != nil {
 				return usageError{fmt.Errorf("history: --until: %w", err)}
 			}
-			if kind != "" {
-				if !validKind(kind) {
-					return usageError{fmt.Errorf("history: --kind %q is not one of %s", kind, kindList())}
-				}
-				q.Kind = drift.Kind(kind)
+			if err := parseFilters(&q, kind, severity, decision, outcome); err != nil {
+				return usageError{fmt.Errorf("history: %w", err)}
+			}
+			if q.Limit < 0 {
+				return usageError{fmt.Errorf("history: --limit must not be negative, got %d", q.Limit)}
 			}
 			if output != "table" && output != "json" && output != "csv" {
 				return usageError{fmt.Errorf("history: --output must be table, json or csv, got %q", output)}
 			}
-			return e.history(cmd.Context(), historyPath, q, output)
+			return e.history(cmd.Context(), store, q, output)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&q.Cluster, "cluster", "", "only this cluster")
+	f.StringVar(&q.Account, "account", "", "only this AWS account")
 	f.StringVar(&q.Principal, "principal", "", "only changes to this principal's access (IAM ARN)")
 	f.StringVar(&q.Actor, "actor", "", "only changes made by this actor (canonical IAM ARN)")
 	f.StringVar(&kind, "kind", "", "only this kind: "+kindList())
+	f.StringVar(&severity, "severity", "", "only this severity: "+severityList())
+	f.StringVar(&decision, "decision", "", "only this decision: "+decisionList())
+	f.StringVar(&outcome, "outcome", "", "only this revert outcome: "+outcomeList())
 	f.StringVar(&since, "since", "", "from this time: RFC 3339 (2026-03-14T09:00:00Z), a date (2026-03-14), or an age (30d, 12h)")
 	f.StringVar(&until, "until", "", "before this time, same forms as --since")
 	f.BoolVar(&q.DriftOnly, "drift-only", false, "leave out compliant changes")
 	f.IntVar(&q.Limit, "limit", 0, "at most this many findings (0: all)")
 	f.StringVarP(&output, "output", "o", "table", "table, json (one object a line) or csv")
-	f.StringVar(&historyPath, "history", "", "history database (default $XDG_STATE_HOME/eksdrift/history.db)")
+	store.add(f)
 	return cmd
 }
 
-func (e *env) history(ctx context.Context, historyFlag string, q drift.HistoryQuery, output string) error {
-	hp, err := e.historyPath(historyFlag)
+func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, output string) error {
+	h, err := e.openHistory(ctx, "history", s)
 	if err != nil {
 		return err
 	}
-	// Querying must not leave an empty database behind a mistyped path.
-	if _, err := os.Stat(hp); err != nil {
-		return fmt.Errorf("history: no history at %s (eksdrift replay records one; --history chooses another): %w", hp, err)
-	}
-	store, err := sqlite.Open(ctx, hp)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	found, err := store.Query(ctx, q)
-	if err != nil {
-		return err
-	}
+	defer h.close()
 	out := bufio.NewWriter(e.stdout)
 	var w findingWriter
 	var cw *csv.Writer
@@ -95,25 +95,91 @@ func (e *env) history(ctx context.Context, historyFlag string, q drift.HistoryQu
 		cw = csv.NewWriter(out)
 		w = &csvWriter{w: cw}
 	default:
-		w = &tableWriter{w: out}
+		w = &tableWriter{w: out, outcome: true}
 	}
-	for i := range found {
-		if err := w.write(&found[i]); err != nil {
-			return err
+	p := newProgress(e.stderr)
+	n, err := h.each(ctx, q, p, func(page []drift.Finding) error {
+		// Each page is printed as it comes, so a large result never sits
+		// whole in memory; the progress line goes first.
+		p.clear()
+		for i := range page {
+			if err := w.write(&page[i]); err != nil {
+				return err
+			}
 		}
-	}
-	if cw != nil {
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
+		if cw != nil {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return err
+			}
 		}
+		return out.Flush()
+	})
+	p.clear()
+	if err != nil {
+		return err
 	}
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "%d findings in %s\n", len(found), hp)
+	fmt.Fprintf(e.stderr, "%d findings in %s\n", n, h.where)
 	return nil
 }
+
+// parseFilters checks the filters whose values are fixed lists and sets
+// them on q.
+func parseFilters(q *drift.HistoryQuery, kind, severity, decision, outcome string) error {
+	if kind != "" {
+		if !validKind(kind) {
+			return fmt.Errorf("--kind %q is not one of %s", kind, kindList())
+		}
+		q.Kind = drift.Kind(kind)
+	}
+	if severity != "" {
+		if drift.Severity(severity).Rank() < 0 {
+			return fmt.Errorf("--severity %q is not one of %s", severity, severityList())
+		}
+		q.Severity = drift.Severity(severity)
+	}
+	if decision != "" {
+		if !slices.Contains(decisionValues, drift.Decision(decision)) {
+			return fmt.Errorf("--decision %q is not one of %s", decision, decisionList())
+		}
+		q.Decision = drift.Decision(decision)
+	}
+	if outcome != "" {
+		if !slices.Contains(outcomeValues, outcome) {
+			return fmt.Errorf("--outcome %q is not one of %s", outcome, outcomeList())
+		}
+		q.Outcome = outcome
+	}
+	return nil
+}
+
+var (
+	decisionValues = []drift.Decision{drift.DecisionNone, drift.DecisionAlert, drift.DecisionDryRun, drift.DecisionRevert,
+		drift.DecisionBreakGlass, drift.DecisionRemediation}
+	outcomeValues = []string{drift.ResultReverted, drift.ResultAlreadyCompliant, drift.ResultRevertFailed, drift.ResultDryRun,
+		drift.ResultSkipped, drift.OutcomeNone}
+)
+
+func severityList() string {
+	s := make([]string, len(drift.Severities))
+	for i, v := range drift.Severities {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func decisionList() string {
+	s := make([]string, len(decisionValues))
+	for i, v := range decisionValues {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func outcomeList() string { return strings.Join(outcomeValues, ", ") + " (no outcome recorded)" }
 
 // parseTime reads an absolute time (RFC 3339 or a date) or an age before
 // now ("30d", "12h", "90m").

@@ -26,14 +26,26 @@ func (j *jsonWriter) write(f *drift.Finding) error { return j.enc.Encode(f) }
 type tableWriter struct {
 	w      io.Writer
 	header bool
+	// outcome adds the reverter's outcome after the decision, for the
+	// history; a replay has none.
+	outcome bool
 }
 
 const tableFormat = "%-20s  %-8s  %-11s  %-10s  %-24s  %-8s  %-50s  %-24s  %s\n"
 
+// outcomeFormat is tableFormat with the OUTCOME column.
+const outcomeFormat = "%-20s  %-8s  %-11s  %-17s  %-10s  %-24s  %-8s  %-50s  %-24s  %s\n"
+
 func (t *tableWriter) write(f *drift.Finding) error {
 	if !t.header {
 		t.header = true
-		if _, err := fmt.Fprintf(t.w, tableFormat, "TIME", "SEVERITY", "DECISION", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY"); err != nil {
+		var err error
+		if t.outcome {
+			_, err = fmt.Fprintf(t.w, outcomeFormat, "TIME", "SEVERITY", "DECISION", "OUTCOME", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
+		} else {
+			_, err = fmt.Fprintf(t.w, tableFormat, "TIME", "SEVERITY", "DECISION", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -45,9 +57,22 @@ func (t *tableWriter) write(f *drift.Finding) error {
 	if f.Drift {
 		why = f.SeverityReason + ": " + f.Reason
 	}
+	if t.outcome {
+		_, err := fmt.Fprintf(t.w, outcomeFormat, f.EventTime.UTC().Format(time.RFC3339), f.Severity, f.Decision,
+			outcomeOf(f, "-"), cluster, f.Kind, f.Change, shortResource(f), shortActor(f), why)
+		return err
+	}
 	_, err := fmt.Fprintf(t.w, tableFormat, f.EventTime.UTC().Format(time.RFC3339), f.Severity, f.Decision,
 		cluster, f.Kind, f.Change, shortResource(f), shortActor(f), why)
 	return err
+}
+
+// outcomeOf is the reverter's result for f, or none when it has not acted.
+func outcomeOf(f *drift.Finding, none string) string {
+	if f.Outcome == nil || f.Outcome.Result == "" {
+		return none
+	}
+	return f.Outcome.Result
 }
 
 // shortResource drops what the row already says (the account, the policy
@@ -96,10 +121,12 @@ func shortActor(f *drift.Finding) string {
 }
 
 // csvColumns are the public finding fields, in the order CSV files show them.
+// outcome is the reverter's result (outcome.result in the JSON), empty when
+// it has not acted; new columns go at the end.
 var csvColumns = []string{
 	"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource", "principal",
 	"change", "drift", "severity", "severityReason", "decision", "actor", "actorSession", "sourceIp",
-	"reason", "expected", "before", "after", "baselineVersion", "detectedBy",
+	"reason", "expected", "before", "after", "baselineVersion", "detectedBy", "outcome",
 }
 
 type csvWriter struct {
@@ -119,5 +146,6 @@ func (c *csvWriter) write(f *drift.Finding) error {
 		string(f.Kind), f.Resource, f.Principal, string(f.Change), strconv.FormatBool(f.Drift),
 		string(f.Severity), f.SeverityReason, string(f.Decision), f.Actor, f.ActorSession, f.SourceIP,
 		f.Reason, string(f.Expected), string(f.Before), string(f.After), f.BaselineVersion, f.DetectedBy,
+		outcomeOf(f, ""),
 	})
 }

@@ -68,18 +68,26 @@ type Result struct {
 // per CPU), calling emit with each file's result in input order. It stops at
 // the first error emit returns, or when ctx ends.
 func Run(ctx context.Context, files []string, ev *drift.Evaluator, workers int, emit func(Result) error) error {
+	return RunSources(ctx, FileSources(files), ev, workers, emit)
+}
+
+// RunSources is Run for inputs of any kind: local files, S3 objects. Each
+// source is opened, read and judged by one worker; up to workers run at
+// once, and at most twice as many results wait in memory for emit, so the
+// memory used is bounded whatever the number of sources.
+func RunSources(ctx context.Context, sources []Source, ev *drift.Evaluator, workers int, emit func(Result) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Each file gets a one-slot channel; the queue keeps them in input
+	// Each source gets a one-slot channel; the queue keeps them in input
 	// order and bounds how many results wait in memory.
 	queue := make(chan chan Result, workers*2)
 	sem := make(chan struct{}, workers)
 	go func() {
 		defer close(queue)
-		for _, f := range files {
+		for _, src := range sources {
 			ch := make(chan Result, 1)
 			select {
 			case queue <- ch:
@@ -91,10 +99,10 @@ func Run(ctx context.Context, files []string, ev *drift.Evaluator, workers int, 
 			case <-ctx.Done():
 				return
 			}
-			go func(path string) {
+			go func(src Source) {
 				defer func() { <-sem }()
-				ch <- judgeFile(path, ev)
-			}(f)
+				ch <- judge(ctx, src, ev)
+			}(src)
 		}
 	}()
 	for ch := range queue {
@@ -111,11 +119,11 @@ func Run(ctx context.Context, files []string, ev *drift.Evaluator, workers int, 
 	return ctx.Err()
 }
 
-func judgeFile(path string, ev *drift.Evaluator) Result {
-	r := Result{Path: path, Ignored: map[string]int{}}
-	b, err := cloudtrail.ReadFile(path)
+func judge(ctx context.Context, src Source, ev *drift.Evaluator) Result {
+	r := Result{Path: src.Name, Ignored: map[string]int{}}
+	b, err := src.read(ctx)
 	if err != nil {
-		r.Errors = append(r.Errors, fmt.Errorf("%s: %w", path, err))
+		r.Errors = append(r.Errors, fmt.Errorf("%s: %w", src.Name, err))
 		return r
 	}
 	r.Records = b.Total
@@ -126,7 +134,7 @@ func judgeFile(path string, ev *drift.Evaluator) Result {
 		changes, ignored, err := cloudtrail.Changes(&b.Records[i])
 		switch {
 		case err != nil:
-			r.Errors = append(r.Errors, fmt.Errorf("%s: %w", path, err))
+			r.Errors = append(r.Errors, fmt.Errorf("%s: %w", src.Name, err))
 		case ignored != "":
 			r.Ignored[ignored]++
 		}

@@ -80,6 +80,17 @@ func RunFindingStore(t *testing.T, open func(t *testing.T) drift.FindingStore) {
 				t.Errorf("setting the outcome changed the finding: got %+v", got)
 			}
 		}
+		// Queries filter on the outcome set after recording, as on one
+		// recorded with the finding.
+		for _, tt := range []struct {
+			outcome string
+			want    int
+		}{{drift.ResultReverted, 1}, {drift.ResultRevertFailed, 0}, {drift.OutcomeNone, 0}} {
+			got, err := s.Query(context.Background(), drift.HistoryQuery{Outcome: tt.outcome})
+			if err != nil || len(got) != tt.want {
+				t.Errorf("Query(outcome %s): got %d findings, %v, want %d", tt.outcome, len(got), err, tt.want)
+			}
+		}
 		if err := s.SetOutcome(context.Background(), "nope", drift.RevertOutcome{Result: drift.ResultSkipped}); err == nil {
 			t.Error("got no error setting the outcome of a finding that does not exist")
 		}

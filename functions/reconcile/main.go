@@ -1,0 +1,156 @@
+// Command reconcile is the scheduled reconcile Lambda function: an
+// EventBridge schedule (hourly by default) invokes it; it catches up on the
+// watched CloudTrail events the history does not know (LookupEvents since
+// its checkpoint, fed through the detector) and then sweeps the live state
+// of the baseline's clusters and roles, recording drift that no event
+// reported and closing findings fixed outside eksdrift. See
+// internal/reconcile and docs/scanning.md.
+//
+// main only wires: configuration is read and checked once, clients are built
+// once per execution environment, and lambda.Start takes over.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/dynamodb"
+	"github.com/eksdrift/eksdrift/internal/eks"
+	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/lookup"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/reconcile"
+	"github.com/eksdrift/eksdrift/internal/s3"
+	"github.com/eksdrift/eksdrift/internal/scan"
+	"github.com/eksdrift/eksdrift/internal/sns"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	h, err := build(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("reconcile: cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+// retries is how many times a throttled call is tried: adaptive retries
+// slow a full scan down, and a large account needs more than three tries to
+// get through a burst of throttling.
+const retries = 10
+
+type handler func(context.Context, json.RawMessage) (reconcile.Report, error)
+
+// build wires the reconciler from the environment and returns the handler.
+func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (handler, error) {
+	cfg, err := config.LoadReconcile(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive), awsconfig.WithRetryMaxAttempts(retries))
+	if err != nil {
+		return nil, fmt.Errorf("aws configuration: %w", err)
+	}
+	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("sts GetCallerIdentity (which account to sweep?): %w", err)
+	}
+	account := aws.ToString(id.Account)
+
+	set := &metrics.Set{}
+	source := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(awsCfg), cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, nil)
+	source.MaxStale = cfg.BaselineMaxStale
+	baselineOf := func(ctx context.Context) (*drift.Index, error) {
+		ix, info, err := source.Index(ctx)
+		if info.Reloaded {
+			set.Add(metrics.BaselineReloads, 1)
+			log.InfoContext(ctx, "baseline loaded", "source", source.URI(), "version", info.VersionID)
+		}
+		if info.Stale {
+			log.WarnContext(ctx, "baseline: S3 unavailable, using the cached version", "source", source.URI(), "version", info.VersionID, "error", info.RefreshErr)
+		}
+		return ix, err
+	}
+	store := dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable)
+	remediators := []string{cfg.ReverterRoleARN}
+	det := &detect.Detector{
+		Baseline:    baselineOf,
+		EKS:         eks.NewReader(awsCfg),
+		IAM:         iam.NewReader(awsCfg),
+		History:     store,
+		Publisher:   sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
+		Metrics:     set,
+		Log:         log,
+		Remediators: remediators,
+	}
+	r := &reconcile.Reconciler{
+		Baseline: baselineOf,
+		Account:  account,
+		Scanner: &scan.Scanner{EKS: eks.NewScanner(awsCfg, cfg.ScanConcurrency), IAM: iam.NewScanner(awsCfg, 0),
+			Parallel: max(cfg.ScanConcurrency/2, 2)},
+		History:       store,
+		Detector:      det,
+		Checkpoints:   store,
+		Regions:       cfg.CatchUpRegions,
+		Overlap:       cfg.CatchUpOverlap,
+		FirstLookback: cfg.CatchUpFirstLookback,
+		Remediators:   remediators,
+		Metrics:       set,
+		Log:           log,
+	}
+	if cfg.CatchUp {
+		lk := lookup.New(awsCfg)
+		lk.Interval = cfg.CatchUpInterval
+		r.Lookup = func(ctx context.Context, region, name string, from, to time.Time) ([]json.RawMessage, error) {
+			events, err := lk.Events(ctx, region, name, from, to)
+			out := make([]json.RawMessage, len(events))
+			for i, e := range events {
+				out[i] = e.Record
+			}
+			return out, err
+		}
+	}
+	return func(ctx context.Context, event json.RawMessage) (reconcile.Report, error) {
+		start := time.Now()
+		rep, err := r.Run(ctx, scheduledAt(event, start))
+		set.AddUnit(metrics.ReconcileTime, float64(time.Since(start).Microseconds())/1000, metrics.Milliseconds)
+		if err != nil {
+			log.ErrorContext(ctx, "reconcile incomplete", "error", err)
+		}
+		if ferr := set.Flush(os.Stdout, cfg.MetricsNamespace, "reconcile", time.Now()); ferr != nil {
+			log.WarnContext(ctx, "metrics not written", "error", ferr)
+		}
+		return rep, err
+	}, nil
+}
+
+// scheduledAt is the time of the scheduled event that invoked the function:
+// a retried invocation carries the same time, so its sweep makes the same
+// findings, which the history already has. Any other event runs at now.
+func scheduledAt(event json.RawMessage, now time.Time) time.Time {
+	var e struct {
+		Time time.Time `json:"time"`
+	}
+	if json.Unmarshal(event, &e) == nil && !e.Time.IsZero() {
+		return e.Time
+	}
+	return now
+}

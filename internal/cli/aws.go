@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/s3"
+)
+
+// scanRetries is how many times a throttled call is tried during a scan:
+// adaptive retries slow the client down, and a large account needs more
+// than the SDK's three tries to get through a burst of throttling.
+const scanRetries = 10
+
+// awsConfig loads the SDK configuration the way the AWS CLI does (the
+// environment, shared files, SSO), with adaptive retries so that throttling
+// slows the command down rather than failing it. region, when set,
+// overrides the configured one.
+func awsConfig(ctx context.Context, region string) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryMode(aws.RetryModeAdaptive),
+		awsconfig.WithRetryMaxAttempts(scanRetries),
+	}
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, fmt.Errorf("aws configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// callerAccount is the account the credentials belong to: a scan reads the
+// clusters and roles of that account only.
+func callerAccount(ctx context.Context, cfg aws.Config) (string, error) {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("sts GetCallerIdentity (which account do these credentials reach?): %w", err)
+	}
+	return aws.ToString(out.Account), nil
+}
+
+// loadBaseline reads a baseline from a file or an s3://bucket/key URI.
+func loadBaseline(ctx context.Context, ref string, cfg func() (aws.Config, error)) (*drift.Index, error) {
+	bucket, key, isS3 := s3.ParseURI(ref)
+	if !isS3 {
+		return baseline.Load(ref)
+	}
+	if key == "" {
+		return nil, usageError{fmt.Errorf("--baseline %s: want s3://bucket/key", ref)}
+	}
+	c, err := cfg()
+	if err != nil {
+		return nil, err
+	}
+	if r, err := s3.BucketRegion(ctx, awss3.NewFromConfig(c), bucket); err == nil && r != "" {
+		c.Region = r
+	}
+	ix, _, err := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(c), bucket, key, 0, nil).Index(ctx)
+	return ix, err
+}
+
+// isTerminal reports whether w is a terminal, where a progress bar belongs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// splitList accepts repeated flags and comma-separated values alike.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Environment variables of the reconcile function (functions/reconcile). It
+// also reads the baseline, history, topic, metrics and reverter-role
+// variables of the detector, whose path it feeds.
+const (
+	// EnvCatchUp is "false" to turn the CloudTrail catch-up off (the sweep
+	// still runs). Default on.
+	EnvCatchUp = "EKSDRIFT_CATCHUP"
+	// EnvCatchUpRegions lists, comma-separated, the regions whose EKS
+	// events the catch-up looks up, besides the regions of the baseline's
+	// clusters. Default: the function's own region (AWS_REGION). IAM events
+	// are looked up in us-east-1, where CloudTrail records them.
+	EnvCatchUpRegions = "EKSDRIFT_CATCHUP_REGIONS"
+	// EnvCatchUpOverlap is how far before the checkpoint a run looks again,
+	// for events CloudTrail made visible late. Go duration, default 20m.
+	EnvCatchUpOverlap = "EKSDRIFT_CATCHUP_OVERLAP"
+	// EnvCatchUpFirstLookback is how far back the first run looks, when no
+	// checkpoint exists. Go duration, default 24h; at most 90 days, what
+	// LookupEvents keeps (use eksdrift backfill for older history).
+	EnvCatchUpFirstLookback = "EKSDRIFT_CATCHUP_FIRST_LOOKBACK"
+	// EnvCatchUpInterval is the least time between two LookupEvents calls
+	// in one region (CloudTrail allows two a second). Go duration, default
+	// 500ms.
+	EnvCatchUpInterval = "EKSDRIFT_CATCHUP_INTERVAL"
+	// EnvScanConcurrency is how many EKS calls the sweep has in flight.
+	// Default 8.
+	EnvScanConcurrency = "EKSDRIFT_SCAN_CONCURRENCY"
+)
+
+// The schedule and time limit the stack gives the reconcile function.
+const (
+	// DefaultReconcileSchedule is the EventBridge schedule expression of
+	// the sweep: hourly.
+	DefaultReconcileSchedule = "rate(1 hour)"
+	// DefaultReconcileTimeout is its Lambda timeout: a full scan of a large
+	// account, slowed down by throttling, and 23 LookupEvents calls or more
+	// at two a second.
+	DefaultReconcileTimeout = 10 * time.Minute
+)
+
+// Reconcile is the reconcile function's configuration.
+type Reconcile struct {
+	BaselineBucket     string
+	BaselineKey        string
+	BaselineRevalidate time.Duration
+	BaselineMaxStale   time.Duration
+	HistoryTable       string
+	FindingsTopicARN   string
+	MetricsNamespace   string
+	ReverterRoleARN    string
+
+	CatchUp              bool
+	CatchUpRegions       []string
+	CatchUpOverlap       time.Duration
+	CatchUpFirstLookback time.Duration
+	CatchUpInterval      time.Duration
+	ScanConcurrency      int
+}
+
+// maxLookback is how long LookupEvents keeps events.
+const maxLookback = 90 * 24 * time.Hour
+
+// LoadReconcile reads and validates the reconcile function's configuration.
+func LoadReconcile(getenv func(string) string) (Reconcile, error) {
+	var p parser
+	c := Reconcile{
+		BaselineBucket:       p.required(getenv, EnvBaselineBucket),
+		BaselineKey:          p.required(getenv, EnvBaselineKey),
+		BaselineRevalidate:   p.duration(getenv, EnvBaselineRevalidate, 60*time.Second),
+		BaselineMaxStale:     p.duration(getenv, EnvBaselineMaxStale, 15*time.Minute),
+		HistoryTable:         p.required(getenv, EnvHistoryTable),
+		FindingsTopicARN:     p.required(getenv, EnvFindingsTopicARN),
+		MetricsNamespace:     p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
+		ReverterRoleARN:      p.optional(getenv, EnvReverterRoleARN, ""),
+		CatchUp:              !strings.EqualFold(strings.TrimSpace(getenv(EnvCatchUp)), "false"),
+		CatchUpOverlap:       p.duration(getenv, EnvCatchUpOverlap, 20*time.Minute),
+		CatchUpFirstLookback: p.duration(getenv, EnvCatchUpFirstLookback, 24*time.Hour),
+		CatchUpInterval:      p.duration(getenv, EnvCatchUpInterval, 500*time.Millisecond),
+		ScanConcurrency:      p.count(getenv, EnvScanConcurrency, 8),
+	}
+	if v := strings.TrimSpace(getenv(EnvCatchUp)); v != "" && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q is neither true nor false", EnvCatchUp, v))
+	}
+	for _, r := range strings.Split(p.optional(getenv, EnvCatchUpRegions, getenv("AWS_REGION")), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.CatchUpRegions = append(c.CatchUpRegions, r)
+		}
+	}
+	if c.CatchUpFirstLookback > maxLookback {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%s is longer than the 90 days LookupEvents keeps", EnvCatchUpFirstLookback, c.CatchUpFirstLookback))
+	}
+	if c.ScanConcurrency < 1 {
+		p.errs = append(p.errs, fmt.Sprintf("%s must be at least 1", EnvScanConcurrency))
+	}
+	for _, v := range []struct{ name, val string }{{EnvFindingsTopicARN, c.FindingsTopicARN}, {EnvReverterRoleARN, c.ReverterRoleARN}} {
+		if v.val != "" && !strings.HasPrefix(v.val, "arn:") {
+			p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", v.name, v.val))
+		}
+	}
+	return c, p.err()
+}

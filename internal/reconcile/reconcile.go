@@ -1,0 +1,434 @@
+// Package reconcile is the scheduled second look at the account, for when
+// events fail: EventBridge can drop or delay them, a deploy can miss some,
+// and a new user has no baseline yet when the changes happen. One run does
+// two things, in this order:
+//
+//  1. Catch-up: it asks CloudTrail (LookupEvents) for the watched calls
+//     since the last run's checkpoint and feeds each event the history does
+//     not know through the detector, exactly as if EventBridge had
+//     delivered it, so the finding is the one the event path would have
+//     made (same ID: never twice).
+//  2. Sweep: it reads the full live state of the baseline's clusters and
+//     roles, records a finding (detectedBy "sweep") for every drift that has
+//     no open finding, and closes open findings whose resource is now as the
+//     baseline wants (fixed outside eksdrift).
+//
+// The catch-up runs first so that a missed event is recorded with its actor
+// before the sweep would record the same drift without one.
+//
+// It depends only on the small interfaces it declares; functions/reconcile
+// wires the AWS adapters into them.
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
+	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/scan"
+)
+
+// History is what a run needs of the history store.
+type History interface {
+	Query(ctx context.Context, q drift.HistoryQuery) ([]drift.Finding, error)
+	Get(ctx context.Context, id string) (drift.Finding, bool, error)
+}
+
+// Detector is the event path: Handle judges, records and publishes an
+// event's changes; Deliver records and publishes one finding, once.
+type Detector interface {
+	Handle(ctx context.Context, event json.RawMessage) error
+	Deliver(ctx context.Context, f drift.Finding) error
+}
+
+// Lookup returns the CloudTrail records of the events named eventName in a
+// region between from and to.
+type Lookup func(ctx context.Context, region, eventName string, from, to time.Time) ([]json.RawMessage, error)
+
+// Checkpoints keep how far the catch-up got, across processes.
+type Checkpoints interface {
+	Checkpoint(ctx context.Context, name string) (time.Time, bool, error)
+	SetCheckpoint(ctx context.Context, name string, t time.Time) error
+}
+
+// CheckpointName is the catch-up's checkpoint.
+const CheckpointName = "catchup"
+
+// Defaults for the catch-up window.
+const (
+	// DefaultOverlap is how far before the checkpoint a run looks again:
+	// CloudTrail makes an event visible to LookupEvents up to about 15
+	// minutes after it happened, so the last run may not have seen it.
+	DefaultOverlap = 20 * time.Minute
+	// DefaultFirstLookback is how far back the first run looks.
+	DefaultFirstLookback = 24 * time.Hour
+	// IAMRegion is where CloudTrail records IAM's (global) events.
+	IAMRegion = "us-east-1"
+)
+
+// Reconciler runs the catch-up and the sweep. It is safe for one run at a
+// time; runs that overlap are harmless (every finding has one ID) but
+// wasteful.
+type Reconciler struct {
+	// Baseline gives the current baseline; without one the sweep cannot
+	// judge and fails, while the catch-up still feeds events to the
+	// detector, which records them unjudged.
+	Baseline func(ctx context.Context) (*drift.Index, error)
+	// Account is the account the credentials reach: only its clusters and
+	// roles are swept.
+	Account  string
+	Scanner  *scan.Scanner
+	History  History
+	Detector Detector
+
+	Lookup      Lookup
+	Checkpoints Checkpoints
+	// Regions are where EKS events are looked up, besides the regions of
+	// the baseline's clusters (the function's own region, typically).
+	Regions       []string
+	Overlap       time.Duration // 0: DefaultOverlap
+	FirstLookback time.Duration // 0: DefaultFirstLookback
+	// Remediators are the reverter's roles, as for the detector.
+	Remediators []string
+
+	// Metrics and Log may be nil: nothing is counted or logged.
+	Metrics *metrics.Set
+	Log     *slog.Logger
+}
+
+// Report is what one run did.
+type Report struct {
+	At time.Time `json:"at"`
+	// CatchUp is nil when the catch-up is off.
+	CatchUp *CatchUpReport `json:"catchUp,omitempty"`
+	Sweep   SweepReport    `json:"sweep"`
+}
+
+// CatchUpReport is what the catch-up did.
+type CatchUpReport struct {
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Calls   int       `json:"lookups"`
+	Events  int       `json:"events"`
+	Known   int       `json:"known"`
+	Ignored int       `json:"ignored"`
+	New     int       `json:"new"`
+	// Malformed events cannot be read; they are logged and passed over,
+	// since asking again will not make them readable.
+	Malformed int `json:"malformed"`
+}
+
+// SweepReport is what the sweep did.
+type SweepReport struct {
+	Clusters int `json:"clusters"`
+	Roles    int `json:"roles"`
+	// NotFound are declared clusters that do not exist.
+	NotFound []string `json:"notFound,omitempty"`
+	// Elsewhere are declared in other accounts and not read.
+	ElsewhereClusters int `json:"elsewhereClusters"`
+	ElsewhereRoles    int `json:"elsewhereRoles"`
+	Drift             int `json:"drift"`
+	AlreadyOpen       int `json:"alreadyOpen"`
+	Recorded          int `json:"recorded"`
+	Resolved          int `json:"resolved"`
+	Errors            int `json:"errors"`
+}
+
+// defaults fills in what a caller may leave out.
+func (r *Reconciler) defaults() {
+	if r.Metrics == nil {
+		r.Metrics = &metrics.Set{}
+	}
+	if r.Log == nil {
+		r.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run catches up, then sweeps, at time at: the scheduled event's time, so a
+// retried invocation of the same schedule makes the same sweep findings.
+// Both halves run even when the other fails; the error joins theirs.
+func (r *Reconciler) Run(ctx context.Context, at time.Time) (Report, error) {
+	at = at.UTC().Truncate(time.Second)
+	rep := Report{At: at}
+	var errs []error
+	var err error
+	if r.Lookup != nil {
+		cu, err := r.CatchUp(ctx, at)
+		rep.CatchUp = &cu
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rep.Sweep, err = r.Sweep(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
+	return rep, errors.Join(errs...)
+}
+
+// CatchUp looks up the watched events from the checkpoint (less the
+// overlap) to now, feeds those the history does not know through the
+// detector, oldest first, and moves the checkpoint to now. On an error the
+// checkpoint stays, and the next run looks at the same window again.
+func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport, error) {
+	r.defaults()
+	var rep CatchUpReport
+	cp, found, err := r.Checkpoints.Checkpoint(ctx, CheckpointName)
+	if err != nil {
+		return rep, fmt.Errorf("catch-up: %w", err)
+	}
+	rep.To = now.UTC()
+	if found {
+		rep.From = cp.Add(-cmpOr(r.Overlap, DefaultOverlap))
+	} else {
+		rep.From = rep.To.Add(-cmpOr(r.FirstLookback, DefaultFirstLookback))
+	}
+	r.Metrics.AddUnit(metrics.CatchUpWindow, rep.To.Sub(rep.From).Seconds(), metrics.Seconds)
+
+	type event struct {
+		id  string
+		at  time.Time
+		raw json.RawMessage
+	}
+	var events []event
+	seen := map[string]bool{}
+	lookup := func(region, name string) error {
+		rep.Calls++
+		recs, err := r.Lookup(ctx, region, name, rep.From, rep.To)
+		if err != nil {
+			return err
+		}
+		for _, raw := range recs {
+			var head struct {
+				EventID   string `json:"eventID"`
+				EventTime string `json:"eventTime"`
+			}
+			_ = json.Unmarshal(raw, &head) // an unreadable record is the detector's to report
+			if head.EventID != "" && seen[head.EventID] {
+				continue
+			}
+			seen[head.EventID] = true
+			t, _ := time.Parse(time.RFC3339, head.EventTime)
+			events = append(events, event{id: head.EventID, at: t, raw: raw})
+		}
+		return nil
+	}
+	for _, region := range r.eksRegions(ctx) {
+		for _, name := range cloudtrail.WatchedEventNames(cloudtrail.SourceEKS) {
+			if err := lookup(region, name); err != nil {
+				return rep, fmt.Errorf("catch-up: %w", err)
+			}
+		}
+	}
+	for _, name := range cloudtrail.WatchedEventNames(cloudtrail.SourceIAM) {
+		if err := lookup(IAMRegion, name); err != nil {
+			return rep, fmt.Errorf("catch-up: %w", err)
+		}
+	}
+	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
+	rep.Events = len(events)
+	r.Metrics.Add(metrics.CatchUpEvents, float64(len(events)))
+
+	for _, ev := range events {
+		state, err := r.known(ctx, ev.raw)
+		if err != nil {
+			return rep, fmt.Errorf("catch-up: %w", err)
+		}
+		switch state {
+		case known:
+			rep.Known++
+			continue
+		case nothing:
+			rep.Ignored++
+			continue
+		}
+		if err := r.Detector.Handle(ctx, ev.raw); err != nil {
+			if detect.IsMalformed(err) {
+				rep.Malformed++
+				r.Log.ErrorContext(ctx, "catch-up: event cannot be read; passed over", "eventId", ev.id, "error", err)
+				continue
+			}
+			return rep, fmt.Errorf("catch-up: event %s: %w", ev.id, err)
+		}
+		rep.New++
+		r.Log.InfoContext(ctx, "catch-up: event the history did not know", "eventId", ev.id, "eventTime", ev.at)
+	}
+	r.Metrics.Add(metrics.CatchUpKnown, float64(rep.Known))
+	r.Metrics.Add(metrics.CatchUpNew, float64(rep.New))
+	if err := r.Checkpoints.SetCheckpoint(ctx, CheckpointName, rep.To); err != nil {
+		// Another run got further: it covers this window too.
+		r.Log.WarnContext(ctx, "catch-up: checkpoint not moved", "error", err)
+	}
+	r.Log.InfoContext(ctx, "catch-up done", "from", rep.From, "to", rep.To, "lookups", rep.Calls, "events", rep.Events,
+		"known", rep.Known, "new", rep.New, "ignored", rep.Ignored, "malformed", rep.Malformed)
+	return rep, nil
+}
+
+// eksRegions are where EKS events are looked up: the configured regions and
+// those of the baseline's clusters in the account.
+func (r *Reconciler) eksRegions(ctx context.Context) []string {
+	regions := slices.Clone(r.Regions)
+	if ix, err := r.Baseline(ctx); err == nil {
+		regions = append(regions, scan.BaselineTargets(ix.Baseline, r.Account).Regions()...)
+	}
+	slices.Sort(regions)
+	return slices.Compact(regions)
+}
+
+type eventState int
+
+const (
+	unknown eventState = iota
+	known              // every finding it makes is recorded and published
+	nothing            // it changes no access (failed, read-only, ...)
+)
+
+// known tells whether the history has every finding an event makes,
+// published. Its finding IDs are computed from the record, as the detector
+// computes them, without judging it: a known event costs no live-state
+// read.
+func (r *Reconciler) known(ctx context.Context, raw json.RawMessage) (eventState, error) {
+	batch, err := cloudtrail.Decode(raw)
+	if err != nil {
+		return unknown, nil // the detector reports it
+	}
+	changes := 0
+	for i := range batch.Records {
+		cs, ignored, err := cloudtrail.Changes(&batch.Records[i])
+		if err != nil {
+			return unknown, nil
+		}
+		if ignored != "" {
+			continue
+		}
+		for _, c := range cs {
+			changes++
+			id := drift.Finding{EventID: c.Event.ID, Kind: c.Kind(), Cluster: c.Cluster, Resource: c.Resource.Key()}.ID()
+			f, found, err := r.History.Get(ctx, id)
+			if err != nil {
+				return unknown, err
+			}
+			if !found || f.NotifiedAt == nil {
+				return unknown, nil
+			}
+		}
+	}
+	if changes == 0 {
+		return nothing, nil
+	}
+	return known, nil
+}
+
+// Sweep reads the baseline's clusters and roles in the account, judges them,
+// and records what the history lacks: new drift and resolutions. Clusters
+// and roles that cannot be read are left out of this sweep (none of their
+// findings is resolved) and make the sweep fail after the others are done.
+func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, error) {
+	r.defaults()
+	var rep SweepReport
+	ix, err := r.Baseline(ctx)
+	if err != nil {
+		r.Metrics.Add(metrics.BaselineErrors, 1)
+		return rep, fmt.Errorf("sweep: no baseline to judge against: %w", err)
+	}
+	ev := drift.NewEvaluator(ix).WithRemediators(r.Remediators...)
+	targets := scan.BaselineTargets(ix.Baseline, r.Account)
+	rep.ElsewhereClusters, rep.ElsewhereRoles = targets.ElsewhereClusters, targets.ElsewhereRoles
+	r.Scanner.Expect(len(targets.Clusters), len(targets.Roles))
+	clusters, errs := r.Scanner.Clusters(ctx, targets.Clusters)
+	roles, roleErrs := r.Scanner.Roles(ctx, targets.Roles)
+	errs = append(errs, roleErrs...)
+	rep.Errors = len(errs)
+	r.Metrics.Add(metrics.ScanErrors, float64(len(errs)))
+	for _, err := range errs {
+		r.Log.ErrorContext(ctx, "sweep: cannot read", "error", err)
+	}
+
+	var (
+		scope   drift.SweepScope
+		judged  []drift.Finding
+		history []drift.Finding
+	)
+	for _, cs := range clusters {
+		if !cs.Found {
+			rep.NotFound = append(rep.NotFound, cs.Region+"/"+cs.Name)
+			r.Log.WarnContext(ctx, "sweep: declared cluster not found", "cluster", cs.Name, "region", cs.Region)
+			continue
+		}
+		rep.Clusters++
+		scope.AddCluster(cs)
+		for _, j := range ev.SweepCluster(at, cs) {
+			judged = append(judged, j.Finding)
+		}
+		fs, err := r.History.Query(ctx, drift.HistoryQuery{Cluster: cs.Name})
+		if err != nil {
+			return rep, fmt.Errorf("sweep: history of cluster %s: %w", cs.Name, err)
+		}
+		history = append(history, fs...)
+	}
+	for _, rs := range roles {
+		rep.Roles++
+		scope.AddRole(rs)
+		for _, j := range ev.SweepRole(at, rs) {
+			judged = append(judged, j.Finding)
+		}
+		rb, ok := ix.Role(rs.Account, rs.Name)
+		if !ok {
+			continue
+		}
+		fs, err := r.History.Query(ctx, drift.HistoryQuery{Principal: rb.ARN})
+		if err != nil {
+			return rep, fmt.Errorf("sweep: history of role %s: %w", rb.ARN, err)
+		}
+		for _, f := range fs {
+			if f.Cluster == "" { // the role's own findings, not its access to clusters
+				history = append(history, f)
+			}
+		}
+	}
+	r.Metrics.Add(metrics.ClustersScanned, float64(rep.Clusters))
+	r.Metrics.Add(metrics.RolesScanned, float64(rep.Roles))
+
+	open := drift.OpenDrift(history)
+	for _, f := range judged {
+		if f.Drift {
+			rep.Drift++
+			if _, ok := open[drift.DriftKey(f)]; ok {
+				rep.AlreadyOpen++
+			}
+		}
+	}
+	for _, f := range ev.Reconcile(at, judged, open, scope) {
+		if err := r.Detector.Deliver(ctx, f); err != nil {
+			return rep, fmt.Errorf("sweep: %w", err)
+		}
+		if f.Drift {
+			rep.Recorded++
+		} else {
+			rep.Resolved++
+		}
+	}
+	r.Metrics.Add(metrics.SweepDrift, float64(rep.Recorded))
+	r.Metrics.Add(metrics.SweepOpen, float64(rep.AlreadyOpen))
+	r.Metrics.Add(metrics.SweepResolved, float64(rep.Resolved))
+	r.Log.InfoContext(ctx, "sweep done", "at", at, "clusters", rep.Clusters, "roles", rep.Roles, "drift", rep.Drift,
+		"alreadyOpen", rep.AlreadyOpen, "recorded", rep.Recorded, "resolved", rep.Resolved, "errors", rep.Errors)
+	if len(errs) > 0 {
+		return rep, fmt.Errorf("sweep: %d clusters or roles could not be read: %w", len(errs), errors.Join(errs...))
+	}
+	return rep, nil
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
