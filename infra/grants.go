@@ -39,7 +39,8 @@ func allow(actions []string, resources []*string) awsiam.PolicyStatement {
 
 // grantLiveStateRead lets role read the live state of the clusters and
 // roles in scope: what the detector confirms drift with, and what the
-// reverter and the sweep will read too.
+// reverter reads too. The sweep reads more (the scanners' lists): see
+// NewReconciler.
 func grantLiveStateRead(role awsiam.IRole, stack awscdk.Stack, scope Scope) {
 	role.AddToPrincipalPolicy(allow(eksReadActions, scope.EKSResourceARNs(stack)))
 	role.AddToPrincipalPolicy(allow(iamRoleReadActions, scope.RoleARNs(stack)))

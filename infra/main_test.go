@@ -150,9 +150,10 @@ var (
 	// every cluster and role of the account, a trail, data retained.
 	caseDefault = synthCase{name: "default"}
 	// casePinned is a deployment in eu-west-1 whose account has a trail,
-	// scoped to named clusters and roles: the forwarder stack is added.
+	// scoped to named clusters and roles, sweeping on a cron: the
+	// forwarder stack is added.
 	casePinned = synthCase{name: "pinned-eu-west-1", overrides: map[string]any{
-		CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxExistingTrail: "true",
+		CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxExistingTrail: "true", CtxReconcileSchedule: "cron(15 * * * ? *)",
 		CtxClusters: "prod,arn:aws:eks:eu-west-1:111122223333:cluster/staging",
 		CtxRoles:    `["developers","arn:aws:iam::111122223333:role/team/app-api"]`,
 	}}

@@ -15,8 +15,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/eksdrift/eksdrift/internal/config"
 )
 
 // Names of the CDK context keys the app reads. Defaults are in cdk.json;
@@ -36,6 +39,7 @@ const (
 	CtxLogRetentionDays    = "logRetentionDays"
 	CtxMetricsNamespace    = "metricsNamespace"
 	CtxReverterConcurrency = "reverterConcurrency"
+	CtxReconcileSchedule   = "reconcileSchedule"
 )
 
 // Deployment modes.
@@ -78,6 +82,10 @@ type Settings struct {
 	LogRetentionDays    int
 	MetricsNamespace    string
 	ReverterConcurrency int
+	// ReconcileSchedule is the EventBridge schedule expression that
+	// invokes the reconcile sweep: rate(...) no more often than the
+	// function's timeout, or cron(...) at most hourly.
+	ReconcileSchedule string
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -133,6 +141,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		LogRetentionDays:    p.integer(ctx, CtxLogRetentionDays, 90),
 		MetricsNamespace:    p.str(ctx, CtxMetricsNamespace, "eksdrift"),
 		ReverterConcurrency: p.integer(ctx, CtxReverterConcurrency, 2),
+		ReconcileSchedule:   p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
 		AssetsDir:           assetsDir,
 	}
 	if s.Account == "" && s.Region == "" {
@@ -192,12 +201,56 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 	if s.ReverterConcurrency < 2 || s.ReverterConcurrency > 10 {
 		p.errorf("%s=%d: give 2 to 10 (2 is the least an SQS event source takes; few reverts run at once on purpose)", CtxReverterConcurrency, s.ReverterConcurrency)
 	}
+	if err := checkSchedule(s.ReconcileSchedule); err != nil {
+		p.errorf("%s=%q %v", CtxReconcileSchedule, s.ReconcileSchedule, err)
+	}
 	if s.Mode == ModeRevert {
 		if slices.Contains(s.Clusters, "*") || slices.Contains(s.Roles, "*") {
 			p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
 		}
 	}
 	return s, p.err()
+}
+
+var (
+	rateRE = regexp.MustCompile(`^rate\((\d+) (minute|hour|day)(s?)\)$`)
+	cronRE = regexp.MustCompile(`^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$`)
+	// cronMinuteRE is one minute of the hour: a cron that names one fires
+	// at most hourly.
+	cronMinuteRE = regexp.MustCompile(`^([0-9]|[1-5][0-9])$`)
+)
+
+var rateUnits = map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
+
+// checkSchedule checks a schedule expression as EventBridge reads it, and
+// that two sweeps cannot run at once: two concurrent sweeps would both
+// find drift with no open finding and record it twice, under two run
+// times. A rate may be no shorter than the function's timeout; a cron
+// names one minute of the hour, so it fires at most hourly.
+func checkSchedule(expr string) error {
+	if m := rateRE.FindStringSubmatch(expr); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n < 1 {
+			return fmt.Errorf("is not a rate EventBridge takes: the value is a whole number, 1 or more")
+		}
+		if (n == 1) != (m[3] == "") {
+			return fmt.Errorf("is not a rate EventBridge takes: it wants rate(1 %s) and rate(%d %ss)", m[2], max(n, 2), m[2])
+		}
+		if every := time.Duration(n) * rateUnits[m[2]]; every < config.DefaultReconcileTimeout {
+			return fmt.Errorf("runs every %v: give at least the function's timeout, %v, so that two sweeps never run at once", every, config.DefaultReconcileTimeout)
+		}
+		return nil
+	}
+	if m := cronRE.FindStringSubmatch(expr); m != nil {
+		if (m[3] == "?") == (m[5] == "?") {
+			return fmt.Errorf("is not a cron EventBridge takes: one of day-of-month and day-of-week must be ?, not both")
+		}
+		if !cronMinuteRE.MatchString(m[1]) {
+			return fmt.Errorf("must name one minute of the hour (0 to 59), so that it fires at most hourly; use rate(N minutes) for more often")
+		}
+		return nil
+	}
+	return fmt.Errorf("is not an EventBridge schedule: give rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year)")
 }
 
 // Pinned reports whether the stacks are bound to one account and region.

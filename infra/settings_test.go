@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/eksdrift/eksdrift/internal/config"
 )
 
 func readSettings(ctx map[string]any, env Env) (Settings, error) {
@@ -18,7 +20,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 	want := Settings{
 		StackName: "eksdrift", BaselineKey: "baseline.yaml", Mode: ModeAlert,
 		Clusters: []string{"*"}, Roles: []string{"*"}, RetainData: true, LogRetentionDays: 90,
-		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, AssetsDir: "build",
+		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, ReconcileSchedule: config.DefaultReconcileSchedule, AssetsDir: "build",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
@@ -66,6 +68,16 @@ func TestReadSettingsForms(t *testing.T) {
 				t.Errorf("got %s/%s", s.Account, s.Region)
 			}
 		}},
+		{"schedules EventBridge takes", map[string]any{CtxReconcileSchedule: "rate(10 minutes)"}, Env{}, func(t *testing.T, s Settings) {
+			for _, expr := range []string{"rate(10 minutes)", "rate(1 hour)", "rate(6 hours)", "rate(1 day)", "cron(15 * * * ? *)", "cron(0 3 ? * MON-FRI *)"} {
+				if err := checkSchedule(expr); err != nil {
+					t.Errorf("%s: got %v, want no error", expr, err)
+				}
+			}
+			if s.ReconcileSchedule != "rate(10 minutes)" {
+				t.Errorf("schedule: got %q, want rate(10 minutes)", s.ReconcileSchedule)
+			}
+		}},
 		{"half an environment from the CLI is none", nil, Env{Region: "eu-west-1"}, func(t *testing.T, s Settings) {
 			if s.Pinned() || s.Region != "" {
 				t.Errorf("got %s/%s, want environment-agnostic", s.Account, s.Region)
@@ -105,6 +117,14 @@ func TestReadSettingsErrors(t *testing.T) {
 		{"concurrency under what SQS takes", map[string]any{CtxReverterConcurrency: 1.0}, "reverterConcurrency=1"},
 		{"bad stack name", map[string]any{CtxStackName: "1st"}, "not a stack name"},
 		{"revert on every role", map[string]any{CtxMode: ModeRevert, CtxClusters: "prod"}, "reverter may not change every cluster or role"},
+		{"schedule not EventBridge's", map[string]any{CtxReconcileSchedule: "hourly"}, `reconcileSchedule="hourly" is not an EventBridge schedule`},
+		{"rate of none", map[string]any{CtxReconcileSchedule: "rate(0 minutes)"}, "1 or more"},
+		{"rate of 1 in the plural", map[string]any{CtxReconcileSchedule: "rate(1 hours)"}, "it wants rate(1 hour) and rate(2 hours)"},
+		{"rate of 2 in the singular", map[string]any{CtxReconcileSchedule: "rate(2 day)"}, "it wants rate(1 day) and rate(2 days)"},
+		{"rate shorter than the timeout", map[string]any{CtxReconcileSchedule: "rate(5 minutes)"}, "two sweeps never run at once"},
+		{"cron every few minutes", map[string]any{CtxReconcileSchedule: "cron(0/5 * * * ? *)"}, "one minute of the hour"},
+		{"cron with both days", map[string]any{CtxReconcileSchedule: "cron(0 * * * * *)"}, "day-of-month and day-of-week"},
+		{"cron with five fields", map[string]any{CtxReconcileSchedule: "cron(0 * * * ?)"}, "is not an EventBridge schedule"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,13 +28,14 @@ type Stacks struct {
 	Trail    *Trail
 	Notifier *Notifier
 	// Reverter is nil unless the mode is revert.
-	Reverter *Reverter
+	Reverter   *Reverter
+	Reconciler *Reconciler
 }
 
 // Functions lists the functions the settings deploy, by their directory
 // under functions/: their assets must be built before synthesis.
 func Functions(s Settings) []string {
-	fns := []string{"detect", "notify"}
+	fns := []string{"detect", "notify", "reconcile"}
 	if s.Mode == ModeRevert {
 		fns = append(fns, "revert")
 	}
@@ -93,11 +94,15 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 		// The detector records the reverter's own changes as remediation.
 		out.Detector.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), out.Reverter.Role.RoleArn(), nil)
 	}
-	// The reconcile sweep comes here: NewFunction "reconcile" with
-	// grantLiveStateRead, grantBaselineRead, grantHistoryWrite and
-	// grantPublish as the detector has them (plus the List calls it walks
-	// clusters with), an awsevents rule on a schedule, and Operations.Watch;
-	// docs/deploy.md says what it adds.
+	// The sweep records what no event reported, through the detector's
+	// path: it gets the detector's remediator too.
+	out.Reconciler = NewReconciler(main, "Reconciler", ReconcilerProps{
+		Stores: out.Stores, Scope: scope, BaselineKey: s.BaselineKey, Settings: s,
+	})
+	out.Operations.Watch(out.Reconciler.Function, ReconcilerMetrics, ReconcilerTimes, []string{metrics.ScanErrors})
+	if out.Reverter != nil {
+		out.Reconciler.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), out.Reverter.Role.RoleArn(), nil)
+	}
 
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)
@@ -131,4 +136,5 @@ func outputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	output("AlarmTopic", "eksdrift's own alarms", out.Operations.Topic.TopicArn())
 	output("Dashboard", "The CloudWatch dashboard", out.Operations.Dashboard.DashboardName())
 	output("DetectorFunction", "The detector function", out.Detector.Fn.FunctionName())
+	output("ReconcileFunction", "The reconcile sweep (invoke it to sweep now)", out.Reconciler.Fn.FunctionName())
 }

@@ -199,20 +199,23 @@ func TestResourceCounts(t *testing.T) {
 	}{
 		{caseDefault, map[string]int{
 			"AWS::KMS::Key": 1, "AWS::S3::Bucket": 3, "AWS::DynamoDB::Table": 1, "AWS::SNS::Topic": 3,
-			"AWS::Lambda::Function": 2, "AWS::Lambda::EventSourceMapping": 1, "AWS::IAM::Role": 2, "AWS::Logs::LogGroup": 2,
-			// detect: its dead-letter queue; notify: its inbox and dead-letter queue
-			"AWS::SQS::Queue": 3, "AWS::SNS::Subscription": 1, "AWS::Events::Rule": 2, "AWS::CloudTrail::Trail": 1,
-			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed
-			"AWS::CloudWatch::Alarm": 6, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
+			"AWS::Lambda::Function": 3, "AWS::Lambda::EventSourceMapping": 1, "AWS::IAM::Role": 3, "AWS::Logs::LogGroup": 3,
+			// detect, reconcile: their dead-letter queues; notify: its inbox and dead-letter queue
+			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1, "AWS::CloudTrail::Trail": 1,
+			// detect's two rules, reconcile's schedule
+			"AWS::Events::Rule": 3, "AWS::Lambda::EventInvokeConfig": 1,
+			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed,
+			// reconcile's ScanErrors
+			"AWS::CloudWatch::Alarm": 9, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
 		}},
 		{casePinned, map[string]int{
-			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 2, "AWS::Events::Rule": 2,
+			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 3,
 		}},
 		{caseRevert, map[string]int{
-			// detect, notify, revert, and CDK's handler that empties the
-			// buckets before they are deleted (retainData=false)
-			"AWS::Lambda::Function": 4, "AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 5, "AWS::Logs::LogGroup": 3,
-			"AWS::CloudWatch::Alarm": 9, "AWS::SNS::Subscription": 3, "AWS::SecretsManager::Secret": 0,
+			// detect, notify, revert, reconcile, and CDK's handler that
+			// empties the buckets before they are deleted (retainData=false)
+			"AWS::Lambda::Function": 5, "AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 6, "AWS::Logs::LogGroup": 4,
+			"AWS::CloudWatch::Alarm": 12, "AWS::SNS::Subscription": 3, "AWS::SecretsManager::Secret": 0,
 		}},
 	}
 	for _, tt := range tests {
@@ -412,6 +415,7 @@ func TestFunctionsAsDeployed(t *testing.T) {
 		{st.Detector.Function, append(slices.Clone(common), config.EnvReverterRoleARN), true, 30.0, nil},
 		{st.Notifier.Function, []string{config.EnvChatbotTopicARN, config.EnvReportBatchItemFailures, config.EnvMetricsNamespace, config.EnvSlackWebhookSecretARN}, false, 120.0, nil},
 		{st.Reverter.Function, append(slices.Clone(common), config.EnvReverterRoleARN), false, 120.0, 3.0},
+		{st.Reconciler.Function, append(slices.Clone(common), config.EnvReverterRoleARN), true, config.DefaultReconcileTimeout.Seconds(), nil},
 	}
 	for _, tt := range tests {
 		f := tt.f
@@ -720,7 +724,7 @@ func TestReverterInbox(t *testing.T) {
 func TestAlarmsAndDashboard(t *testing.T) {
 	s := synth(t, caseRevert)
 	topic := map[string]any{"Ref": logicalID(s.stacks.Main, s.stacks.Operations.Topic)}
-	for _, f := range []*Function{s.stacks.Detector.Function, s.stacks.Notifier.Function, s.stacks.Reverter.Function} {
+	for _, f := range []*Function{s.stacks.Detector.Function, s.stacks.Notifier.Function, s.stacks.Reverter.Function, s.stacks.Reconciler.Function} {
 		for _, what := range []string{"Errors", "DeadLetters"} {
 			a, ok := s.stacks.Operations.Alarms[f.Name+what]
 			if !ok {
@@ -733,7 +737,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"detect" + metrics.BaselineErrors, "notify" + NotifierAlarmOn, "revert" + metrics.RevertFailed} {
+	for _, id := range []string{"detect" + metrics.BaselineErrors, "notify" + NotifierAlarmOn, "revert" + metrics.RevertFailed, "reconcile" + metrics.ScanErrors} {
 		if _, ok := s.stacks.Operations.Alarms[id]; !ok {
 			t.Errorf("no alarm %s", id)
 		}
@@ -744,7 +748,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 		})
 	})
 	body := fmt.Sprint(props(resource(t, s, s.stacks.Operations.Dashboard))["DashboardBody"])
-	for _, m := range slices.Concat(DetectorMetrics, DetectorTimes, NotifierMetrics, ReverterMetrics) {
+	for _, m := range slices.Concat(DetectorMetrics, DetectorTimes, NotifierMetrics, ReverterMetrics, ReconcilerMetrics, ReconcilerTimes) {
 		if !strings.Contains(body, `"`+m+`"`) {
 			t.Errorf("dashboard: no %s", m)
 		}
