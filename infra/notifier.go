@@ -69,7 +69,7 @@ func NewNotifier(scope constructs.Construct, id string, props NotifierProps) *No
 			Resources: jsii.Strings(s.SlackSecretARN, s.SlackSecretARN+"-??????"),
 		}))
 	}
-	policy, err := sns.FilterPolicy(sns.DefaultAlertSeverities, sns.DefaultAlertDecisions)
+	policy, err := sns.FilterPolicy(s.AlertSeverities, s.AlertDecisions)
 	if err != nil {
 		panic("infra: notifier filter policy: " + err.Error())
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/sns"
 )
 
 // Names of the CDK context keys the app reads. Defaults are in cdk.json;
@@ -40,6 +42,10 @@ const (
 	CtxMetricsNamespace    = "metricsNamespace"
 	CtxReverterConcurrency = "reverterConcurrency"
 	CtxReconcileSchedule   = "reconcileSchedule"
+	// CtxAlertSeverities and CtxAlertDecisions choose what reaches people
+	// (Slack, Chatbot): the notifier's filter policy on the findings topic.
+	CtxAlertSeverities = "alertSeverities"
+	CtxAlertDecisions  = "alertDecisions"
 )
 
 // Deployment modes.
@@ -86,6 +92,9 @@ type Settings struct {
 	// invokes the reconcile sweep: rate(...) no more often than the
 	// function's timeout, or cron(...) at most hourly.
 	ReconcileSchedule string
+	// AlertSeverities and AlertDecisions are the notifier's filter.
+	AlertSeverities []drift.Severity
+	AlertDecisions  []drift.Decision
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -143,6 +152,15 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		ReverterConcurrency: p.integer(ctx, CtxReverterConcurrency, 2),
 		ReconcileSchedule:   p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
 		AssetsDir:           assetsDir,
+	}
+	for _, v := range p.list(ctx, CtxAlertSeverities, severityNames(sns.DefaultAlertSeverities)) {
+		s.AlertSeverities = append(s.AlertSeverities, drift.Severity(v))
+	}
+	for _, v := range p.list(ctx, CtxAlertDecisions, decisionNames(sns.DefaultAlertDecisions)) {
+		s.AlertDecisions = append(s.AlertDecisions, drift.Decision(v))
+	}
+	if _, err := sns.FilterPolicy(s.AlertSeverities, s.AlertDecisions); err != nil {
+		p.errorf("%s/%s: %v", CtxAlertSeverities, CtxAlertDecisions, err)
 	}
 	if s.Account == "" && s.Region == "" {
 		s.Account, s.Region = env.Account, env.Region
@@ -376,6 +394,22 @@ func (p *ctxParser) list(ctx ContextReader, key string, def []string) []string {
 		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+func severityNames(s []drift.Severity) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func decisionNames(d []drift.Decision) []string {
+	out := make([]string, len(d))
+	for i, v := range d {
+		out[i] = string(v)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/sns"
 )
 
 func readSettings(ctx map[string]any, env Env) (Settings, error) {
@@ -21,6 +22,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		StackName: "eksdrift", BaselineKey: "baseline.yaml", Mode: ModeAlert,
 		Clusters: []string{"*"}, Roles: []string{"*"}, RetainData: true, LogRetentionDays: 90,
 		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, ReconcileSchedule: config.DefaultReconcileSchedule, AssetsDir: "build",
+		AlertSeverities: sns.DefaultAlertSeverities, AlertDecisions: sns.DefaultAlertDecisions,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
@@ -125,6 +127,8 @@ func TestReadSettingsErrors(t *testing.T) {
 		{"cron every few minutes", map[string]any{CtxReconcileSchedule: "cron(0/5 * * * ? *)"}, "one minute of the hour"},
 		{"cron with both days", map[string]any{CtxReconcileSchedule: "cron(0 * * * * *)"}, "day-of-month and day-of-week"},
 		{"cron with five fields", map[string]any{CtxReconcileSchedule: "cron(0 * * * ?)"}, "is not an EventBridge schedule"},
+		{"unknown alert severity", map[string]any{CtxAlertSeverities: "critical,urgent"}, `unknown severity "urgent"`},
+		{"unknown alert decision", map[string]any{CtxAlertDecisions: "revert,fix"}, `unknown decision "fix"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,5 +137,22 @@ func TestReadSettingsErrors(t *testing.T) {
 				t.Errorf("got %v, want an error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestAlertFilterOptions(t *testing.T) {
+	s, err := readSettings(map[string]any{CtxAlertSeverities: "critical,high", CtxAlertDecisions: []any{"revert", "alert"}}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.AlertSeverities) != 2 || s.AlertSeverities[1] != "high" || len(s.AlertDecisions) != 2 || s.AlertDecisions[0] != "revert" {
+		t.Errorf("got %v %v", s.AlertSeverities, s.AlertDecisions)
+	}
+	d, err := readSettings(map[string]any{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.AlertSeverities) != 3 || len(d.AlertDecisions) != 4 {
+		t.Errorf("defaults: got %v %v, want the notifier's (medium and up; every decision but none)", d.AlertSeverities, d.AlertDecisions)
 	}
 }
