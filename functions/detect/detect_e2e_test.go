@@ -150,10 +150,10 @@ func TestDriftEndToEnd(t *testing.T) {
 	if len(all) != 2 {
 		t.Errorf("got %d records after redelivery, want 2", len(all))
 	}
-	if !strings.Contains(fn.Logs(), `"_aws"`) {
+	if !fn.LogsContain(`"_aws"`, 2*time.Second) {
 		t.Error("no EMF metrics line in the function's output")
 	}
-	if !strings.Contains(fn.Logs(), `"msg":"finding"`) && !strings.Contains(fn.Logs(), `"message":"finding"`) {
+	if !fn.LogsContain(`"message":"finding"`, 2*time.Second) {
 		t.Errorf("no structured JSON finding log line:\n%s", fn.Logs())
 	}
 }
@@ -200,7 +200,7 @@ func TestFailuresComeBackForRetry(t *testing.T) {
 	if !strings.Contains(r.Error, "history") {
 		t.Errorf("history down: got error %q, want one naming the history", r.Error)
 	}
-	if !strings.Contains(down.Logs(), "will be retried") {
+	if !down.LogsContain("will be retried", 2*time.Second) {
 		t.Error("the failure was not logged")
 	}
 }
@@ -211,7 +211,7 @@ func TestMissingConfigurationStopsAtStart(t *testing.T) {
 	if r.Error == "" {
 		t.Error("a function with no configuration answered without error")
 	}
-	if !strings.Contains(fn.Logs(), config.EnvBaselineBucket+" is not set") {
+	if !fn.LogsContain(config.EnvBaselineBucket+" is not set", 2*time.Second) {
 		t.Errorf("the logs do not name the missing variable:\n%s", fn.Logs())
 	}
 }

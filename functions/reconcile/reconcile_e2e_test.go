@@ -277,7 +277,7 @@ func TestCapturePlanReconcile(t *testing.T) {
 	if code, got, _ := planDrift(t, path); code != cli.ExitDrift || len(got) != 1 {
 		t.Errorf("plan after the fix: exit %d, drift %q, want only the managed policy", code, got)
 	}
-	if !strings.Contains(fn.Logs(), `"ClustersScanned"`) {
+	if !fn.LogsContain(`"ClustersScanned"`, 2*time.Second) {
 		t.Error("no EMF metrics line in the function's output")
 	}
 }
@@ -472,7 +472,7 @@ func TestMissingConfigurationStopsAtStart(t *testing.T) {
 	if r := fn.Invoke(t, scheduled(time.Now())); r.Error == "" {
 		t.Error("a function with no configuration answered without error")
 	}
-	if !strings.Contains(fn.Logs(), config.EnvBaselineBucket+" is not set") {
+	if !fn.LogsContain(config.EnvBaselineBucket+" is not set", 2*time.Second) {
 		t.Errorf("the logs do not name the missing variable:\n%s", fn.Logs())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -158,6 +159,22 @@ func (f *Function) Invoke(t testing.TB, event []byte) Result {
 
 // Logs is what the emulator and the function printed so far.
 func (f *Function) Logs() string { return f.logs.String() }
+
+// LogsContain waits up to wait for the function's output to contain s: the
+// emulator answers an invocation before it has copied every line the
+// function printed.
+func (f *Function) LogsContain(s string, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for {
+		if strings.Contains(f.Logs(), s) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 func waitListening(t testing.TB, addr string) {
 	t.Helper()
