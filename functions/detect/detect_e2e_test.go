@@ -13,7 +13,6 @@ import (
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
-	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
@@ -24,7 +23,7 @@ import (
 // emulator against MiniStack: S3 (versioned baseline), DynamoDB (history),
 // SNS to SQS (findings, with a filter policy) and EKS (live state).
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
 
 const (
 	eksRegion  = "us-west-2"

@@ -17,14 +17,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	slackgo "github.com/slack-go/slack"
 
-	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/chatbot"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/lambdatest"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/slack"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
 
 // fakeSlack records posts and fails those whose text holds failOn.
 type fakeSlack struct {

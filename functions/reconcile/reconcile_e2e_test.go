@@ -38,7 +38,7 @@ import (
 // checkpoint, SNS to SQS findings, EKS and IAM live state), and the
 // eksdrift command (capture, validate, plan) against the same emulator.
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
 
 const (
 	policyPrefix = "arn:aws:eks::aws:cluster-access-policy/"

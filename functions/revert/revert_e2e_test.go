@@ -19,7 +19,6 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
@@ -32,7 +31,7 @@ import (
 // the finding travels through SNS to the reverter's SQS queue (filtered on
 // the decision), and the reverter's invocation is that queue's message.
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
 
 const (
 	reverterRole = "arn:aws:iam::111122223333:role/eksdrift-revert"

@@ -44,6 +44,20 @@ var (
 	built   = map[string]string{}
 )
 
+// Main runs a package's tests with the emulators awstest starts, and
+// removes the bootstraps Build made: call it from TestMain as
+//
+//	func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
+func Main(m *testing.M) int {
+	code := awstest.Main(m)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	for _, p := range built {
+		os.RemoveAll(filepath.Dir(p))
+	}
+	return code
+}
+
 // Build compiles a function package (e.g. "./functions/detect") as a
 // bootstrap for this machine, once per test process.
 func Build(t testing.TB, pkg string) string {
