@@ -70,7 +70,8 @@ func emailBody(f drift.Finding, documents bool) string {
 	}
 	line("")
 	line("Links")
-	console := notice.Console{Partition: partition(f), Region: f.Region}
+	// The same console as Slack's and Chatbot's links.
+	console := notice.ConsoleOf(f)
 	if u := console.Event(f.EventID); u != "" {
 		field(&b, "CloudTrail event", u)
 	}
@@ -130,20 +131,4 @@ func decisionText(d drift.Decision) string {
 		return "nothing: the change is compliant."
 	}
 	return string(d)
-}
-
-// partition gives the partition the e-mail's console links are in: that of
-// the principal if it is an ARN, else that of the actor. It is not
-// notice.Partition, which Slack and Chatbot use: that one also reads the
-// resource and passes over ARNs that name no partition, so for a finding
-// whose principal and actor are not ARNs but whose resource is one in
-// aws-cn, say, the e-mail links to the global console where Slack links to
-// China's.
-func partition(f drift.Finding) string {
-	for _, s := range []string{f.Principal, f.Actor} {
-		if a, ok := drift.ParseARN(s); ok {
-			return a.Partition
-		}
-	}
-	return "aws"
 }
