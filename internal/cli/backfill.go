@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -107,9 +105,7 @@ func (e *env) backfill(ctx context.Context, uri string, o backfillOptions) error
 		return &exitError{ExitError}
 	}
 	var (
-		store interface {
-			Record(context.Context, []drift.Finding) (int, error)
-		}
+		store recorder
 		where string
 	)
 	if o.table != "" {
@@ -160,66 +156,28 @@ func (e *env) backfill(ctx context.Context, uri string, o backfillOptions) error
 		}}
 	}
 
-	out := bufio.NewWriterSize(e.stdout, 64<<10)
-	defer out.Flush()
-	var w findingWriter = &tableWriter{w: out}
-	if o.output == "json" {
-		w = &jsonWriter{enc: json.NewEncoder(out)}
-	}
-	var sum replay.Summary
-	inserted := 0
-	var pending []drift.Finding
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		n, err := store.Record(ctx, pending)
-		if err != nil {
-			return err
-		}
-		inserted += n
-		pending = pending[:0]
-		return nil
-	}
+	sk := newSink(e.stdout, e.stderr, o.output, o.all, store)
+	sk.beforeError = bar.clear
 	start := time.Now()
 	err = replay.RunSources(ctx, sources, drift.NewEvaluator(ix), o.workers, func(r replay.Result) error {
-		sum.Add(r)
-		for _, err := range r.Errors {
-			bar.clear()
-			fmt.Fprintln(e.stderr, "eksdrift: skipped:", err)
+		if err := sk.add(ctx, r); err != nil {
+			return err
 		}
-		for i := range r.Findings {
-			f := &r.Findings[i]
-			if f.Drift || o.all {
-				if err := w.write(f); err != nil {
-					return err
-				}
-			}
-		}
-		pending = append(pending, r.Findings...)
 		secs := time.Since(start).Seconds()
 		bar.show(fmt.Sprintf("backfilling %s %d/%d files · %.1f/%.1f MB · %.1f MB/s · %d drift",
-			progressBar(sum.Files, len(sources)), sum.Files, len(sources), mb(read.Load()), mb(total), mb(read.Load())/max(secs, 0.001), sum.DriftTotal()))
-		if len(pending) >= 500 {
-			return flush()
-		}
+			progressBar(sk.sum.Files, len(sources)), sk.sum.Files, len(sources), mb(read.Load()), mb(total), mb(read.Load())/max(secs, 0.001), sk.sum.DriftTotal()))
 		return nil
 	})
-	if err == nil {
-		err = flush()
-	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
+	err = sk.close(ctx, err)
 	bar.clear()
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	writeSummary(e.stderr, &sum, inserted, where, ix.Baseline)
+	writeSummary(e.stderr, &sk.sum, sk.inserted, where, ix.Baseline)
 	fmt.Fprintf(e.stderr, "read %d log files, %.1f MB from %s in %s: %.1f MB/s, %.0f records/s\n",
-		len(objects), mb(read.Load()), uri, elapsed.Round(time.Millisecond), mb(read.Load())/max(elapsed.Seconds(), 0.001), float64(sum.Records)/max(elapsed.Seconds(), 0.001))
-	if sum.Errors > 0 {
+		len(objects), mb(read.Load()), uri, elapsed.Round(time.Millisecond), mb(read.Load())/max(elapsed.Seconds(), 0.001), float64(sk.sum.Records)/max(elapsed.Seconds(), 0.001))
+	if sk.sum.Errors > 0 {
 		return &exitError{ExitError}
 	}
 	return nil

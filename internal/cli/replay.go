@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -85,59 +83,13 @@ func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output stri
 	}
 	defer store.Close()
 
-	out := bufio.NewWriterSize(e.stdout, 64<<10)
-	defer out.Flush()
-	var w findingWriter = &tableWriter{w: out}
-	if output == "json" {
-		w = &jsonWriter{enc: json.NewEncoder(out)}
-	}
-	var sum replay.Summary
-	inserted := 0
-	// Findings are recorded in batches: one transaction per file would cost
-	// more than the judging itself on large trails.
-	var pending []drift.Finding
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		n, err := store.Record(ctx, pending)
-		if err != nil {
-			return err
-		}
-		inserted += n
-		pending = pending[:0]
-		return nil
-	}
-	err = replay.Run(ctx, files, drift.NewEvaluator(ix), workers, func(r replay.Result) error {
-		sum.Add(r)
-		for _, err := range r.Errors {
-			fmt.Fprintln(e.stderr, "eksdrift: skipped:", err)
-		}
-		for i := range r.Findings {
-			f := &r.Findings[i]
-			if f.Drift || all {
-				if err := w.write(f); err != nil {
-					return err
-				}
-			}
-		}
-		pending = append(pending, r.Findings...)
-		if len(pending) >= 500 {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
+	sk := newSink(e.stdout, e.stderr, output, all, store)
+	err = replay.Run(ctx, files, drift.NewEvaluator(ix), workers, func(r replay.Result) error { return sk.add(ctx, r) })
+	if err := sk.close(ctx, err); err != nil {
 		return err
 	}
-	writeSummary(e.stderr, &sum, inserted, hp, ix.Baseline)
-	if sum.Errors > 0 {
+	writeSummary(e.stderr, &sk.sum, sk.inserted, hp, ix.Baseline)
+	if sk.sum.Errors > 0 {
 		return &exitError{ExitError}
 	}
 	return nil
