@@ -15,35 +15,23 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
-	"github.com/eksdrift/eksdrift/internal/s3"
 	"github.com/eksdrift/eksdrift/internal/sns"
 )
 
-func main() {
-	log := lambdacontext.NewLogger()
-	h, err := build(context.Background(), os.Getenv, log)
-	if err != nil {
-		log.Error("detect: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { lambdamain.Start("detect", build) }
 
 // build wires the detector from the environment and returns the handler.
 func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, json.RawMessage) error, error) {
@@ -58,8 +46,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 	timer := &awsTime{}
 	awsCfg.APIOptions = append(awsCfg.APIOptions, timer.middleware)
 	set := &metrics.Set{}
-	source := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(awsCfg), cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, nil)
-	source.MaxStale = cfg.BaselineMaxStale
+	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
 	d := &detect.Detector{
 		Baseline: func(ctx context.Context) (*drift.Index, error) {
 			ix, info, err := source.Index(ctx)

@@ -18,8 +18,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -27,20 +25,13 @@ import (
 
 	"github.com/eksdrift/eksdrift/internal/chatbot"
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/secrets"
 	"github.com/eksdrift/eksdrift/internal/slack"
 )
 
-func main() {
-	log := lambdacontext.NewLogger()
-	h, err := build(context.Background(), os.Getenv, log)
-	if err != nil {
-		log.Error("notify: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { lambdamain.Start("notify", build) }
 
 // build wires the notifier from the environment and returns the handler.
 func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, json.RawMessage) (any, error), error) {

@@ -18,39 +18,27 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/lookup"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/reconcile"
-	"github.com/eksdrift/eksdrift/internal/s3"
 	"github.com/eksdrift/eksdrift/internal/scan"
 	"github.com/eksdrift/eksdrift/internal/sns"
 )
 
-func main() {
-	log := lambdacontext.NewLogger()
-	h, err := build(context.Background(), os.Getenv, log)
-	if err != nil {
-		log.Error("reconcile: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { lambdamain.Start("reconcile", build) }
 
 // retries is how many times a throttled call is tried: adaptive retries
 // slow a full scan down, and a large account needs more than three tries to
@@ -76,8 +64,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	account := aws.ToString(id.Account)
 
 	set := &metrics.Set{}
-	source := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(awsCfg), cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, nil)
-	source.MaxStale = cfg.BaselineMaxStale
+	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
 	baselineOf := func(ctx context.Context) (*drift.Index, error) {
 		ix, info, err := source.Index(ctx)
 		if info.Reloaded {

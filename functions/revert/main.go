@@ -18,35 +18,23 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/revert"
-	"github.com/eksdrift/eksdrift/internal/s3"
 	"github.com/eksdrift/eksdrift/internal/sns"
 )
 
-func main() {
-	log := lambdacontext.NewLogger()
-	h, err := build(context.Background(), os.Getenv, log)
-	if err != nil {
-		log.Error("revert: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { lambdamain.Start("revert", build) }
 
 type handler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
@@ -60,8 +48,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		return nil, fmt.Errorf("aws configuration: %w", err)
 	}
 	set := &metrics.Set{}
-	source := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(awsCfg), cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, nil)
-	source.MaxStale = cfg.BaselineMaxStale
+	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
 	eksWriter := eks.NewWriter(awsCfg)
 	by := cfg.RoleARN
 	if fn := getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
