@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/eksdrift/eksdrift/internal/cloudtrail"
@@ -47,6 +48,21 @@ type Detector struct {
 	// Remediators are the reverter's roles: their changes are recorded as
 	// remediation, never judged as new drift (loop prevention).
 	Remediators []string
+
+	// The evaluator of the last baseline index, built once per baseline
+	// load rather than per change.
+	mu   sync.Mutex
+	ev   *drift.Evaluator
+	evIx *drift.Index
+}
+
+func (d *Detector) evaluator(ix *drift.Index) *drift.Evaluator {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ev == nil || d.evIx != ix {
+		d.ev, d.evIx = drift.NewEvaluator(ix).WithRemediators(d.Remediators...), ix
+	}
+	return d.ev
 }
 
 // MalformedEventError is an event that cannot be read. Retrying it will not
@@ -101,7 +117,7 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 		d.Log.ErrorContext(ctx, "baseline unusable: recording the change unjudged", "eventId", c.Event.ID, "error", err)
 		f = drift.Unjudged(c, err.Error())
 	} else {
-		ev := drift.NewEvaluator(ix).WithRemediators(d.Remediators...)
+		ev := d.evaluator(ix)
 		f = ev.Evaluate(c)
 		// Only drift needs the live state: it decides whether a revert is
 		// still due. Compliant changes cost no API call.
