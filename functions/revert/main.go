@@ -50,9 +50,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	set := &metrics.Set{}
 	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
 	eksWriter := eks.NewWriter(awsCfg)
-	by := cfg.RoleARN
+	by := cfg.ReverterRoleARN
 	if fn := getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
-		by = fn + " (" + cfg.RoleARN + ")"
+		by = fn + " (" + cfg.ReverterRoleARN + ")"
 	}
 	r := &revert.Reverter{
 		Baseline: func(ctx context.Context) (*drift.Index, error) {

@@ -23,8 +23,10 @@ const (
 	EnvReverterRoleARN = "EKSDRIFT_REVERTER_ROLE_ARN" // optional
 )
 
-// Detect is the detector's configuration.
-type Detect struct {
+// Shared is what the detector, the reverter and the sweep all read: where
+// the baseline, the history and the findings topic are, and the reverter's
+// role (changes it makes are remediation).
+type Shared struct {
 	BaselineBucket     string
 	BaselineKey        string
 	BaselineRevalidate time.Duration
@@ -35,11 +37,8 @@ type Detect struct {
 	ReverterRoleARN    string
 }
 
-// LoadDetect reads and validates the detector's configuration, naming every
-// variable that is missing or wrong.
-func LoadDetect(getenv func(string) string) (Detect, error) {
-	var p parser
-	c := Detect{
+func (p *parser) shared(getenv func(string) string) Shared {
+	c := Shared{
 		BaselineBucket:     p.required(getenv, EnvBaselineBucket),
 		BaselineKey:        p.required(getenv, EnvBaselineKey),
 		BaselineRevalidate: p.duration(getenv, EnvBaselineRevalidate, 60*time.Second),
@@ -49,12 +48,24 @@ func LoadDetect(getenv func(string) string) (Detect, error) {
 		MetricsNamespace:   p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
 		ReverterRoleARN:    p.optional(getenv, EnvReverterRoleARN, ""),
 	}
-	if c.ReverterRoleARN != "" && !strings.HasPrefix(c.ReverterRoleARN, "arn:") {
-		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", EnvReverterRoleARN, c.ReverterRoleARN))
+	for _, v := range []struct{ name, val string }{{EnvFindingsTopicARN, c.FindingsTopicARN}, {EnvReverterRoleARN, c.ReverterRoleARN}} {
+		if v.val != "" && !strings.HasPrefix(v.val, "arn:") {
+			p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", v.name, v.val))
+		}
 	}
-	if c.FindingsTopicARN != "" && !strings.HasPrefix(c.FindingsTopicARN, "arn:") {
-		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", EnvFindingsTopicARN, c.FindingsTopicARN))
-	}
+	return c
+}
+
+// Detect is the detector's configuration.
+type Detect struct {
+	Shared
+}
+
+// LoadDetect reads and validates the detector's configuration, naming every
+// variable that is missing or wrong.
+func LoadDetect(getenv func(string) string) (Detect, error) {
+	var p parser
+	c := Detect{Shared: p.shared(getenv)}
 	return c, p.err()
 }
 

@@ -47,14 +47,7 @@ const (
 
 // Reconcile is the reconcile function's configuration.
 type Reconcile struct {
-	BaselineBucket     string
-	BaselineKey        string
-	BaselineRevalidate time.Duration
-	BaselineMaxStale   time.Duration
-	HistoryTable       string
-	FindingsTopicARN   string
-	MetricsNamespace   string
-	ReverterRoleARN    string
+	Shared
 
 	CatchUp              bool
 	CatchUpRegions       []string
@@ -71,14 +64,7 @@ const maxLookback = 90 * 24 * time.Hour
 func LoadReconcile(getenv func(string) string) (Reconcile, error) {
 	var p parser
 	c := Reconcile{
-		BaselineBucket:       p.required(getenv, EnvBaselineBucket),
-		BaselineKey:          p.required(getenv, EnvBaselineKey),
-		BaselineRevalidate:   p.duration(getenv, EnvBaselineRevalidate, 60*time.Second),
-		BaselineMaxStale:     p.duration(getenv, EnvBaselineMaxStale, 15*time.Minute),
-		HistoryTable:         p.required(getenv, EnvHistoryTable),
-		FindingsTopicARN:     p.required(getenv, EnvFindingsTopicARN),
-		MetricsNamespace:     p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
-		ReverterRoleARN:      p.optional(getenv, EnvReverterRoleARN, ""),
+		Shared:               p.shared(getenv),
 		CatchUp:              !strings.EqualFold(strings.TrimSpace(getenv(EnvCatchUp)), "false"),
 		CatchUpOverlap:       p.duration(getenv, EnvCatchUpOverlap, 20*time.Minute),
 		CatchUpFirstLookback: p.duration(getenv, EnvCatchUpFirstLookback, 24*time.Hour),
@@ -98,11 +84,6 @@ func LoadReconcile(getenv func(string) string) (Reconcile, error) {
 	}
 	if c.ScanConcurrency < 1 {
 		p.errs = append(p.errs, fmt.Sprintf("%s must be at least 1", EnvScanConcurrency))
-	}
-	for _, v := range []struct{ name, val string }{{EnvFindingsTopicARN, c.FindingsTopicARN}, {EnvReverterRoleARN, c.ReverterRoleARN}} {
-		if v.val != "" && !strings.HasPrefix(v.val, "arn:") {
-			p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an ARN", v.name, v.val))
-		}
 	}
 	return c, p.err()
 }
