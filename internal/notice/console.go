@@ -1,7 +1,7 @@
 package notice
 
 import (
-	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
@@ -20,18 +20,24 @@ func ConsoleOf(f drift.Finding) Console {
 	return Console{Partition: Partition(f), Region: f.Region}
 }
 
+// partitionPattern is what an AWS partition looks like: "aws", "aws-cn",
+// "aws-us-gov", "aws-iso-b" ...
+var partitionPattern = regexp.MustCompile(`^aws(-[a-z]+){0,2}$`)
+
 // Partition gives the partition of the first of f's principal, actor and
-// resource that is an ARN naming one, and "aws" when none does.
+// resource that is an ARN naming one that looks like a partition, and
+// "aws" when none does.
 func Partition(f drift.Finding) string {
 	for _, s := range []string{f.Principal, f.Actor, f.Resource} {
-		if a, ok := drift.ParseARN(strings.SplitN(s, "|", 2)[0]); ok && a.Partition != "" {
+		if a, ok := drift.ParseARN(strings.SplitN(s, "|", 2)[0]); ok && partitionPattern.MatchString(a.Partition) {
 			return a.Partition
 		}
 	}
 	return "aws"
 }
 
-// Base gives the console's address.
+// Base gives the console's address: the region's when the region is a
+// valid one (see ValidRegion), else the global console's.
 func (c Console) Base() string {
 	domain := "console.aws.amazon.com"
 	switch c.Partition {
@@ -40,44 +46,44 @@ func (c Console) Base() string {
 	case "aws-us-gov":
 		domain = "console.amazonaws-us-gov.com"
 	}
-	if c.Region == "" {
+	if !ValidRegion(c.Region) {
 		return "https://" + domain
 	}
 	return "https://" + c.Region + "." + domain
 }
 
 // Event opens a CloudTrail event in the event history, or gives "" without
-// an event ID or a region. CloudTrail takes a few minutes to show an event,
+// an event ID or a valid region. CloudTrail takes a few minutes to show an event,
 // about as long as it took to reach eksdrift.
 func (c Console) Event(id string) string {
-	if id == "" || c.Region == "" {
+	if id == "" || !ValidRegion(c.Region) {
 		return ""
 	}
-	return c.Base() + "/cloudtrailv2/home?region=" + url.QueryEscape(c.Region) + "#/events/" + url.PathEscape(id)
+	return c.Base() + "/cloudtrailv2/home?region=" + c.Region + "#/events/" + PathEscape(id)
 }
 
 // ClusterAccess opens a cluster's Access tab (its access entries and
 // policies, and its authentication mode), or gives "" without a cluster or
-// a region.
+// a valid region.
 func (c Console) ClusterAccess(cluster string) string {
-	if cluster == "" || c.Region == "" {
+	if cluster == "" || !ValidRegion(c.Region) {
 		return ""
 	}
-	return c.Base() + "/eks/clusters/" + url.PathEscape(cluster) + "?region=" + url.QueryEscape(c.Region) + "&selectedTab=cluster-access-tab"
+	return c.Base() + "/eks/clusters/" + PathEscape(cluster) + "?region=" + c.Region + "&selectedTab=cluster-access-tab"
 }
 
 // Role opens an IAM role, by its name without its path, in the global
 // console whatever the region.
 func (c Console) Role(name string) string {
-	return Console{Partition: c.Partition}.Base() + "/iam/home#/roles/details/" + url.PathEscape(name)
+	return Console{Partition: c.Partition}.Base() + "/iam/home#/roles/details/" + PathEscape(name)
 }
 
 // CloudTrailURL opens f's event in CloudTrail, or gives "" when f has no
-// event ID or region.
+// event ID or no valid region.
 func CloudTrailURL(f drift.Finding) string { return ConsoleOf(f).Event(f.EventID) }
 
 // ClusterAccessURL opens the Access tab of f's cluster, or gives "" for a
-// finding without a cluster (IAM) or a region.
+// finding without a cluster (IAM) or a valid region.
 func ClusterAccessURL(f drift.Finding) string { return ConsoleOf(f).ClusterAccess(f.Cluster) }
 
 // RoleURL opens the IAM role f's principal is, or gives "" when the

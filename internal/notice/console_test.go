@@ -40,7 +40,23 @@ func TestConsoleLinks(t *testing.T) {
 			f.EventID, f.Cluster, f.Region = "a/b#c", "a b&c", "eu-west-1"
 		}),
 			"https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/a%2Fb%23c",
-			"https://eu-west-1.console.aws.amazon.com/eks/clusters/a%20b&c?region=eu-west-1&selectedTab=cluster-access-tab",
+			"https://eu-west-1.console.aws.amazon.com/eks/clusters/a%20b%26c?region=eu-west-1&selectedTab=cluster-access-tab",
+			"https://console.aws.amazon.com/iam/home#/roles/details/contractor"},
+		{"mrkdwn in the names is percent-encoded", finding(func(f *drift.Finding) {
+			f.EventID, f.Cluster, f.Principal = "<!channel>|x", "<https://evil.example|click>", "arn:aws:iam::111122223333:role/a@b=c+d:*`"
+		}),
+			"https://us-west-2.console.aws.amazon.com/cloudtrailv2/home?region=us-west-2#/events/%3C%21channel%3E%7Cx",
+			"https://us-west-2.console.aws.amazon.com/eks/clusters/%3Chttps%3A%2F%2Fevil.example%7Cclick%3E?region=us-west-2&selectedTab=cluster-access-tab",
+			"https://console.aws.amazon.com/iam/home#/roles/details/a%40b%3Dc%2Bd%3A%2A%60"},
+		{"a hostile region: no link but the role", finding(func(f *drift.Finding) { f.Region = "us-west-2<!channel> <https://evil.example|click>" }),
+			"", "", "https://console.aws.amazon.com/iam/home#/roles/details/contractor"},
+		{"a region that names another host: no link but the role", finding(func(f *drift.Finding) { f.Region = "evil.example/#" }),
+			"", "", "https://console.aws.amazon.com/iam/home#/roles/details/contractor"},
+		{"a hostile partition is passed over", finding(func(f *drift.Finding) {
+			f.Principal, f.Actor = "arn:evil.example/<x>:iam::111122223333:role/contractor", ""
+		}),
+			"https://us-west-2.console.aws.amazon.com/cloudtrailv2/home?region=us-west-2#/events/49199637-7e5e-4394-aab3-5fa36ceb542f",
+			"https://us-west-2.console.aws.amazon.com/eks/clusters/prod?region=us-west-2&selectedTab=cluster-access-tab",
 			"https://console.aws.amazon.com/iam/home#/roles/details/contractor"},
 		{"no region: only the role", finding(func(f *drift.Finding) { f.Region = "" }),
 			"", "", "https://console.aws.amazon.com/iam/home#/roles/details/contractor"},
@@ -95,6 +111,8 @@ func TestConsoleBase(t *testing.T) {
 		{Console{Partition: "aws-cn", Region: "cn-northwest-1"}, "https://cn-northwest-1.console.amazonaws.cn"},
 		{Console{Partition: "aws-us-gov"}, "https://console.amazonaws-us-gov.com"},
 		{Console{Partition: "aws-iso", Region: "us-iso-east-1"}, "https://us-iso-east-1.console.aws.amazon.com"},
+		{Console{Partition: "aws", Region: "evil.example/#"}, "https://console.aws.amazon.com"},
+		{Console{Partition: "aws", Region: "us-west-2<!channel>"}, "https://console.aws.amazon.com"},
 	} {
 		t.Run(tt.c.Partition+"/"+tt.c.Region, func(t *testing.T) {
 			if got := tt.c.Base(); got != tt.want {
