@@ -212,7 +212,7 @@ func message(blocks []slackgo.Block, fallback string) *slackgo.WebhookMessage {
 func document(title, doc string) []slackgo.Block {
 	head := "*" + title + "*\n```\n"
 	tail := "\n```"
-	body := esc(doc)
+	body := escLines(doc)
 	budget := maxText - len([]rune(head)) - len([]rune(tail))
 	if len([]rune(body)) <= budget {
 		return []slackgo.Block{section(head + body + tail)}
@@ -225,7 +225,7 @@ func document(title, doc string) []slackgo.Block {
 }
 
 func header(s string) *slackgo.HeaderBlock {
-	return slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(strings.Join(strings.Fields(s), " "), maxHeader), true, false))
+	return slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(notice.Line(s), maxHeader), true, false))
 }
 
 func section(s string) *slackgo.SectionBlock {
@@ -254,8 +254,12 @@ func contextBlock(parts ...string) *slackgo.ContextBlock {
 	return slackgo.NewContextBlock("", els...)
 }
 
+// mrkdwn gives a mrkdwn text object. It is verbatim: Slack then reads only
+// the markup written here (our links, dates, bold), and does not turn bare
+// URLs, channel names or "@here"-style words from a finding into links
+// and mentions by itself.
 func mrkdwn(s string) *slackgo.TextBlockObject {
-	return slackgo.NewTextBlockObject(slackgo.MarkdownType, s, false, false)
+	return slackgo.NewTextBlockObject(slackgo.MarkdownType, s, false, true)
 }
 
 // placeFields says where the change happened and to whom, then adds extra.

@@ -9,22 +9,30 @@ import (
 	"github.com/eksdrift/eksdrift/internal/notice"
 )
 
-// esc makes untrusted text inert in Slack mrkdwn: Slack reads <...> as
-// links and mentions (<!channel>), so the three control characters must be
-// escaped as entities. A role or session name is chosen by whoever made
-// the change, who is the last person who should be able to ping a channel.
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// esc makes untrusted text inert in Slack mrkdwn, on one line. Slack reads
+// <...> as links and mentions (<!channel>, <@U123>), so its three control
+// characters are escaped as entities everywhere; "|", which splits a link's
+// address from its text, becomes a look-alike ("∣"), so that no character
+// of a finding can take part in a link; "@channel", "@here" and
+// "@everyone" lose their "@" (see notice.Unmention); and control and
+// bidi characters go (see notice.Line). A role or session name is chosen by
+// whoever made the change, who is the last person who should be able to
+// ping a channel or disguise a link.
+func esc(s string) string { return escaper.Replace(notice.Unmention(notice.Line(s))) }
+
+// escLines is esc for text that keeps its line breaks: a policy document.
+func escLines(s string) string { return escaper.Replace(notice.Unmention(notice.Lines(s))) }
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "∣")
 
 // code gives s as inline code: escaped, on one line, without backticks
 // (which would end the span), or "_none_" when s is empty.
 func code(s string) string {
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "'")), " ")
+	s = esc(strings.ReplaceAll(s, "`", "'"))
 	if s == "" {
 		return "_none_"
 	}
-	return "`" + esc(s) + "`"
+	return "`" + s + "`"
 }
 
 // codes gives a list as inline code, comma-separated.
@@ -39,9 +47,14 @@ func codes(list []string) string {
 	return strings.Join(out, ", ")
 }
 
-// link gives a mrkdwn link; url must come from this package (console URLs),
-// never from a finding as it is.
+// link gives a mrkdwn link. u must come from internal/notice's console
+// links, which are built only from a valid region and percent-encode
+// everything else; a u that still holds a character Slack reads in a link
+// gives the text alone, never a link.
 func link(u, text string) string {
+	if u == "" || strings.ContainsAny(u, "<>| \t\r\n`") {
+		return esc(text)
+	}
 	return "<" + strings.ReplaceAll(u, "&", "&amp;") + "|" + esc(text) + ">"
 }
 
