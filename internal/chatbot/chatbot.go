@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +125,7 @@ func Outcome(o drift.Outcome) Notification {
 	say := notice.OfOutcome(o)
 	lines := []string{resultText(say, r), ""}
 	lines = append(lines,
-		"*The finding:* "+say.Finding.Emoji+" *"+say.Finding.Label+"* "+inert(say.Finding.What)+" "+code(say.Finding.Resource),
+		"*The finding:* "+say.Finding.Emoji+" *"+inert(say.Finding.Label)+"* "+inert(say.Finding.What)+" "+code(say.Finding.Resource),
 		inert(f.Reason),
 		"*Where:* "+place(f),
 		"*Changed by:* "+who(f),
@@ -143,7 +144,7 @@ func Outcome(o drift.Outcome) Notification {
 	default:
 		n.Content.NextSteps = links(f)
 	}
-	n.Content.Keywords = append(keywords(f, say.Finding), r.Result)
+	n.Content.Keywords = append(keywords(f, say.Finding), keywordList(r.Result)...)
 	n.Metadata = &Metadata{
 		ThreadID:          threadID(id),
 		Summary:           clip(inert(say.Label+": "+say.Finding.Summary), maxTitle),
@@ -151,7 +152,7 @@ func Outcome(o drift.Outcome) Notification {
 		RelatedResources:  related(f),
 		AdditionalContext: additional(f),
 	}
-	n.Metadata.AdditionalContext["result"] = r.Result
+	n.Metadata.AdditionalContext["result"] = machine(r.Result)
 	return n
 }
 
@@ -182,15 +183,15 @@ func Digest(items []Item) Notification {
 	}
 	key := "digest#" + first.Account + "#" + first.Region + "#" + first.Cluster + "#" + items[0].Time().UTC().Format(time.RFC3339)
 	n := notification(key, title(d.Emoji+" Burst on "+d.Where+": "+what), lines)
-	if u := notice.ClusterAccessURL(first); u != "" {
+	if u := notice.ClusterAccessURL(first); safeURL(u) {
 		n.Content.NextSteps = []string{"Review the cluster's access entries: " + u}
 	}
-	n.Content.Keywords = []string{"eksdrift", "digest", d.Where}
+	n.Content.Keywords = keywordList("eksdrift", "digest", d.Where)
 	n.Metadata = &Metadata{
 		ThreadID:          threadID(key),
 		Summary:           clip(inert(what+" on "+d.Where), maxTitle),
 		EventType:         EventDigest,
-		AdditionalContext: map[string]string{"cluster": first.Cluster, "account": first.Account, "region": first.Region, "count": strconv.Itoa(len(items))},
+		AdditionalContext: inertValues(map[string]string{"cluster": first.Cluster, "account": first.Account, "region": first.Region, "count": strconv.Itoa(len(items))}),
 	}
 	return n
 }
@@ -209,7 +210,7 @@ func notification(id, title string, lines []string) Notification {
 	return Notification{
 		Version: "1.0",
 		Source:  "custom",
-		ID:      id,
+		ID:      machine(id),
 		Content: Content{
 			TextType:    "client-markdown",
 			Title:       clip(title, maxTitle),
@@ -255,6 +256,8 @@ func threadID(key string) string {
 	return "eksdrift-" + hex.EncodeToString(sum[:8])
 }
 
+// nextSteps says what a person should do. The actor is named in code, where
+// a chat client makes no link of a URL in a session name.
 func nextSteps(f drift.Finding, say notice.Notice) []string {
 	var steps []string
 	actor := say.Actor
@@ -262,23 +265,23 @@ func nextSteps(f drift.Finding, say notice.Notice) []string {
 	case drift.DecisionRevert:
 		steps = append(steps, "eksdrift is undoing it: the outcome follows in this thread.")
 	case drift.DecisionAlert:
-		steps = append(steps, "Nothing is undone. If "+inert(actor)+" did not plan this change, undo it by hand.")
+		steps = append(steps, "Nothing is undone. If "+code(actor)+" did not plan this change, undo it by hand.")
 	case drift.DecisionDryRun:
 		steps = append(steps, "Nothing is undone (dry run): what a revert would do follows in this thread. Undo it by hand if it was not planned.")
 	case drift.DecisionBreakGlass:
-		steps = append(steps, "Made by a break-glass actor: confirm the emergency with "+inert(actor)+"; the change stays until someone undoes it.")
+		steps = append(steps, "Made by a break-glass actor: confirm the emergency with "+code(actor)+"; the change stays until someone undoes it.")
 	}
 	return append(steps, links(f)...)
 }
 
 func links(f drift.Finding) []string {
 	var out []string
-	if u := notice.CloudTrailURL(f); u != "" {
+	if u := notice.CloudTrailURL(f); safeURL(u) {
 		out = append(out, "Read the CloudTrail event: "+u)
 	}
-	if u := notice.ClusterAccessURL(f); u != "" {
+	if u := notice.ClusterAccessURL(f); safeURL(u) {
 		out = append(out, "Review the cluster's access entries: "+u)
-	} else if u := notice.RoleURL(f); u != "" {
+	} else if u := notice.RoleURL(f); safeURL(u) {
 		out = append(out, "Review the role in IAM: "+u)
 	}
 	for i := range out {
@@ -287,26 +290,56 @@ func links(f drift.Finding) []string {
 	return out
 }
 
+// safeURL reports whether u can stand bare in a chat message: one of
+// internal/notice's console links (built only from a valid region, every
+// name percent-encoded) always can; anything with a character chat markup
+// reads is left out rather than sent.
+func safeURL(u string) bool {
+	return strings.HasPrefix(u, "https://") && !strings.ContainsAny(u, "<>|[]()` \t\r\n")
+}
+
 func keywords(f drift.Finding, say notice.Notice) []string {
 	k := []string{"eksdrift", string(f.Severity), string(f.Kind), say.Where}
 	if f.Decision != "" && f.Decision != drift.DecisionNone {
 		k = append(k, string(f.Decision))
 	}
-	return k
+	return keywordList(k...)
 }
 
+// maxKeyword bounds a keyword, which Chatbot shows as a tag.
+const maxKeyword = 64
+
+// keywordList makes each keyword one inert line (see inert) of at most
+// maxKeyword characters, and leaves out the empty ones.
+func keywordList(list ...string) []string {
+	var out []string
+	for _, k := range list {
+		if k = clip(inert(k), maxKeyword); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// related names the resources the notification is about, by ARN. Only
+// values that are already inert are named: an ARN is a machine's value, and
+// one that needs changing to be shown is better left out than altered.
 func related(f drift.Finding) []string {
 	var out []string
-	if f.Cluster != "" && f.Account != "" && f.Region != "" {
-		out = append(out, "arn:"+notice.Partition(f)+":eks:"+f.Region+":"+f.Account+":cluster/"+f.Cluster)
+	if f.Cluster != "" && accountPattern.MatchString(f.Account) && notice.ValidRegion(f.Region) {
+		if arn := "arn:" + notice.Partition(f) + ":eks:" + f.Region + ":" + f.Account + ":cluster/" + f.Cluster; inert(arn) == arn {
+			out = append(out, arn)
+		}
 	}
 	for _, s := range []string{f.Principal, f.Actor} {
-		if _, ok := drift.ParseARN(s); ok && !slices.Contains(out, s) {
+		if _, ok := drift.ParseARN(s); ok && inert(s) == s && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
+
+var accountPattern = regexp.MustCompile(`^\d{12}$`)
 
 func additional(f drift.Finding) map[string]string {
 	m := map[string]string{
@@ -324,23 +357,45 @@ func additional(f drift.Finding) map[string]string {
 	if f.Principal != "" {
 		m["principal"] = f.Principal
 	}
+	return inertValues(m)
+}
+
+// inertValues makes each value of m a machine value (see machine): custom
+// actions read them as variables.
+func inertValues(m map[string]string) map[string]string {
+	for k, v := range m {
+		m[k] = machine(v)
+	}
 	return m
 }
 
-// inert keeps untrusted text from acting in chat: Slack reads <...> as
-// links and mentions (<!channel>), and Chatbot passes the markdown on, so
-// angle brackets become look-alike quotes. Entities (&lt;) would show as
-// they are on platforms other than Slack.
+// machine keeps a value that programs read and channels do not show (the
+// notification's ID, the additional context a custom action reads) as it
+// is, so that a finding's ID still matches the history's, but on one
+// printable line and without "@channel"-style words (see notice.Line and
+// notice.Unmention).
+func machine(s string) string { return notice.Unmention(notice.Line(s)) }
+
+// inert keeps untrusted text from acting in chat, on one line. Slack reads
+// <...> as links and mentions (<!channel>), and Chatbot passes the markdown
+// on, so angle brackets become look-alike quotes, and "|" (a link's
+// separator in Slack, a table's in Teams) a look-alike bar; entities
+// (&lt;) would show as they are on platforms other than Slack. A markdown
+// link, "[text](url)", is broken apart so that its text cannot hide where
+// it goes. "@channel", "@here" and "@everyone" lose their "@" (see
+// notice.Unmention), and control and bidi characters go (notice.Line).
 func inert(s string) string {
-	return strings.NewReplacer("<", "‹", ">", "›").Replace(s)
+	return inertReplacer.Replace(notice.Unmention(notice.Line(s)))
 }
 
+var inertReplacer = strings.NewReplacer("<", "‹", ">", "›", "|", "∣", "](", "] (")
+
 func code(s string) string {
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "'")), " ")
+	s = inert(strings.ReplaceAll(s, "`", "'"))
 	if s == "" {
 		return "_none_"
 	}
-	return "`" + inert(s) + "`"
+	return "`" + s + "`"
 }
 
 // clip shortens s to at most max characters, ending it with "…" when cut.
@@ -351,7 +406,7 @@ func clip(s string, max int) string {
 	return string([]rune(s)[:max-1]) + "…"
 }
 
-func title(s string) string { return inert(strings.Join(strings.Fields(s), " ")) }
+func title(s string) string { return inert(s) }
 
 func compact(raw json.RawMessage) string {
 	s := strings.TrimSpace(string(raw))
