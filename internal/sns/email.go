@@ -18,9 +18,22 @@ const maxEmailDocument = 8000
 // bad, who did it, when, what eksdrift does about it, and where to look.
 // E-mail subscribers get it instead of the JSON every other subscriber
 // gets; with documents false it leaves out the JSON documents, to fit.
+//
+// Every value from the finding is reduced to one printable line
+// (notice.Line: no CR, LF or other control character, no bidi override),
+// so that a session name or a resource cannot add a line of its own making
+// ("Links", "Bcc: ...") or turn a line around; only the JSON documents span
+// lines, as indented JSON, in which a string cannot.
 func emailBody(f drift.Finding, documents bool) string {
 	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	line := func(format string, args ...any) {
+		for i, a := range args {
+			if s, ok := a.(string); ok {
+				args[i] = notice.Line(s)
+			}
+		}
+		fmt.Fprintf(&b, format+"\n", args...)
+	}
 
 	sev := strings.ToUpper(orNone(string(f.Severity)))
 	where := "cluster " + orNone(f.Cluster)
@@ -37,7 +50,7 @@ func emailBody(f drift.Finding, documents bool) string {
 	if f.Kind == drift.KindAuthenticationMode {
 		what = notice.ShortResource(f, " ") // as the subject names it
 	}
-	line("%s %s: %s", f.Kind, f.Change, what)
+	line("%s %s: %s", string(f.Kind), string(f.Change), what)
 	if f.Drift {
 		line("Why %s: %s", strings.ToLower(sev), f.SeverityReason)
 	}
@@ -90,13 +103,15 @@ func emailBody(f drift.Finding, documents bool) string {
 }
 
 func field(b *strings.Builder, name, value string) {
-	if strings.TrimSpace(value) == "" {
+	if value = notice.Line(value); value == "" {
 		return
 	}
 	fmt.Fprintf(b, "  %-17s %s\n", name+":", value)
 }
 
-// document writes a JSON document indented under its name.
+// document writes a JSON document indented under its name. Indented JSON
+// breaks lines only between values; a document that is not JSON is shown
+// on one line.
 func document(b *strings.Builder, name string, raw json.RawMessage, ifNone string) {
 	s := strings.TrimSpace(string(raw))
 	if s == "" || s == "null" {
@@ -108,11 +123,11 @@ func document(b *strings.Builder, name string, raw json.RawMessage, ifNone strin
 	var out bytes.Buffer
 	if json.Indent(&out, []byte(s), "    ", "  ") != nil {
 		out.Reset()
-		out.WriteString(s)
+		out.WriteString(notice.Line(s))
 	}
-	text := out.String()
+	text := notice.Lines(out.String())
 	if len(text) > maxEmailDocument {
-		text = text[:maxEmailDocument] + "\n    ... (truncated: the whole document is in the finding's JSON)"
+		text = strings.ToValidUTF8(text[:maxEmailDocument], "") + "\n    ... (truncated: the whole document is in the finding's JSON)"
 	}
 	fmt.Fprintf(b, "  %s:\n    %s\n", name, text)
 }
