@@ -141,11 +141,29 @@ func (c *csvWriter) write(f *drift.Finding) error {
 			return err
 		}
 	}
-	return c.w.Write([]string{
+	row := []string{
 		f.EventID, f.EventTime.UTC().Format(time.RFC3339), f.EventName, f.Account, f.Region, f.Cluster,
 		string(f.Kind), f.Resource, f.Principal, string(f.Change), strconv.FormatBool(f.Drift),
 		string(f.Severity), f.SeverityReason, string(f.Decision), f.Actor, f.ActorSession, f.SourceIP,
 		f.Reason, string(f.Expected), string(f.Before), string(f.After), f.BaselineVersion, f.DetectedBy,
 		outcomeOf(f, ""),
-	})
+	}
+	for i := range row {
+		row[i] = csvCell(row[i])
+	}
+	return c.w.Write(row)
+}
+
+// csvCell keeps a spreadsheet from reading a cell as a formula: whoever made
+// a change chooses its session name, and "=HYPERLINK(...)" or
+// "+cmd|' /C calc'!A0" would run when an auditor opens the export. A cell
+// that begins with =, +, -, @, a tab or a carriage return gets a leading
+// single quote, as OWASP's rule for CSV injection asks; every column gets
+// the same treatment, since every column can hold an attacker's text. No
+// column holds a number that a leading "-" would belong to.
+func csvCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
