@@ -68,3 +68,21 @@ func checkBody(t *testing.T, body string) {
 		}
 	}
 }
+
+// TestEmailHostileRegion is the case of issue 12 in an e-mail: a region that
+// is not an AWS region gives no regional console link, and shows on its
+// line as text.
+func TestEmailHostileRegion(t *testing.T) {
+	f := critical()
+	f.Region = "us-west-2<!channel> <https://evil.example|click>"
+	body := emailBody(f, true)
+	checkBody(t, body)
+	for _, link := range []string{"/cloudtrailv2/", "/eks/clusters/", "evil.example|click>."} {
+		if strings.Contains(body, link) {
+			t.Errorf("got %q in the e-mail, want no regional console link:\n%s", link, body)
+		}
+	}
+	if want := "account 111122223333, us-west-2<!channel> <https://evil.example|click>\n"; !strings.Contains(body, want) {
+		t.Errorf("got no %q in:\n%s", want, body)
+	}
+}
