@@ -79,7 +79,11 @@ func checkMessage(t *testing.T, m *slackgo.WebhookMessage) {
 			return
 		}
 		if o.Type == slackgo.PlainTextType {
+			// Slack reads no markup in plain text, so < > | may stand.
 			checkPrintable(t, where, o.Text, false)
+			if m := pings.FindString(o.Text); m != "" {
+				t.Errorf("%s: got the mention %q in %q", where, m, o.Text)
+			}
 			return
 		}
 		if !o.Verbatim {

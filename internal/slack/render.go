@@ -224,8 +224,11 @@ func document(title, doc string) []slackgo.Block {
 	}
 }
 
+// header gives a header block. Its text is plain_text, which Slack shows as
+// it is, markup and entities included, so it is not escaped; it is put on
+// one printable line, without "@channel"-style words.
 func header(s string) *slackgo.HeaderBlock {
-	return slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(notice.Line(s), maxHeader), true, false))
+	return slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(notice.Unmention(notice.Line(s)), maxHeader), true, false))
 }
 
 func section(s string) *slackgo.SectionBlock {
