@@ -717,6 +717,8 @@ func (s *scanner) errorf(format string, a ...any) error {
 	return &SyntaxError{Line: line, Column: col, Err: fmt.Errorf(format, a...)}
 }
 
+// peek, ws and expect are the hot path: each is small enough to be
+// inlined, and leaves reading more of a stream to a call it rarely makes.
 func (s *scanner) peek() byte {
 	if s.pos < len(s.data) || s.more() {
 		return s.data[s.pos]
@@ -724,23 +726,46 @@ func (s *scanner) peek() byte {
 	return 0
 }
 
+// space marks JSON's white space.
+var space = [256]bool{' ': true, '\n': true, '\r': true, '\t': true}
+
 func (s *scanner) ws() {
-	for s.pos < len(s.data) || s.more() {
-		switch s.data[s.pos] {
-		case ' ', '\n', '\r', '\t':
+	for s.pos < len(s.data) && space[s.data[s.pos]] {
+		s.pos++
+	}
+	if s.pos >= len(s.data) {
+		s.wsMore()
+	}
+}
+
+func (s *scanner) wsMore() {
+	for s.more() {
+		for s.pos < len(s.data) && space[s.data[s.pos]] {
 			s.pos++
-		default:
+		}
+		if s.pos < len(s.data) {
 			return
 		}
 	}
 }
 
 func (s *scanner) expect(c byte) bool {
-	if s.peek() == c {
-		s.pos++
-		return true
+	if s.pos >= len(s.data) {
+		return s.expectMore(c)
 	}
-	return false
+	if s.data[s.pos] != c {
+		return false
+	}
+	s.pos++
+	return true
+}
+
+func (s *scanner) expectMore(c byte) bool {
+	if !s.more() || s.data[s.pos] != c {
+		return false
+	}
+	s.pos++
+	return true
 }
 
 // rawStr reads a string and gives its bytes between the quotes, escapes
@@ -750,25 +775,24 @@ func (s *scanner) rawStr() ([]byte, bool) {
 		return nil, false
 	}
 	// The string is kept whole while it is read, from the mark if there is
-	// one, or from its start.
-	mark := s.mark
-	if mark < 0 {
+	// one, or from its start; offsets from the mark survive a move of the
+	// window.
+	own := s.mark < 0
+	if own {
 		s.mark = s.pos
 	}
-	defer func() {
-		if mark < 0 {
-			s.mark = -1
-		}
-	}()
 	rel := s.pos - s.mark
 	for {
 		i := bytes.IndexByte(s.data[s.pos:], '"')
 		if i < 0 {
 			s.pos = len(s.data)
-			if !s.more() {
-				return nil, false
+			if s.more() {
+				continue
 			}
-			continue
+			if own {
+				s.mark = -1
+			}
+			return nil, false
 		}
 		start := s.mark + rel
 		end := s.pos + i
@@ -779,6 +803,9 @@ func (s *scanner) rawStr() ([]byte, bool) {
 		}
 		s.pos = end + 1
 		if bs%2 == 0 {
+			if own {
+				s.mark = -1
+			}
 			return s.data[start:end], true
 		}
 	}
