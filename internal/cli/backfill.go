@@ -12,6 +12,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/replay"
@@ -29,10 +30,11 @@ type backfillOptions struct {
 	output, region         string
 	all                    bool
 	workers                int
+	maxFileSize            sizeFlag
 }
 
 func newBackfillCmd(e *env) *cobra.Command {
-	var o backfillOptions
+	o := backfillOptions{maxFileSize: sizeFlag(cloudtrail.DefaultMaxDecompressed)}
 	cmd := &cobra.Command{
 		Use:   "backfill s3://BUCKET/PREFIX --baseline FILE|s3://BUCKET/KEY [--since 30d] [flags]",
 		Short: "Judge a trail's CloudTrail log files in S3 and record them in the history",
@@ -47,7 +49,12 @@ or backfilled twice, is recorded once. It prints the drift (everything with
 
 The history is the local one unless --table names the DynamoDB history of a
 deployment. Backfilled findings are not published and not confirmed on the
-live state: they tell what happened then.`,
+live state: they tell what happened then.
+
+A log file over --max-file-size of JSON once decompressed (a gzip bomb), or
+with a record over 4 MiB, is reported and skipped; an unreadable record is
+reported with its file, place and eventID, and the file's other records are
+judged. The exit code is then 1.`,
 		Example: `  eksdrift backfill s3://org-trail-logs --baseline baseline.yaml --since 30d
   eksdrift backfill s3://org-trail-logs/AWSLogs/o-abc123/111122223333 --baseline s3://eksdrift-config/baseline.yaml \
       --since 2026-09-01 --until 2026-10-01 --table eksdrift-history --output json > findings.jsonl`,
@@ -74,6 +81,7 @@ live state: they tell what happened then.`,
 	f.StringVarP(&o.output, "output", "o", "table", "table or json (one JSON object a line)")
 	f.BoolVar(&o.all, "all", false, "also print compliant changes")
 	f.IntVar(&o.workers, "workers", defaultBackfillWorkers, "log files read at once")
+	f.Var(&o.maxFileSize, "max-file-size", maxFileSizeUsage)
 	f.StringVar(&o.region, "region", "", "region of the bucket and the table (default: the configured region for the table, the bucket's own for the bucket)")
 	return cmd
 }
@@ -153,7 +161,7 @@ func (e *env) backfill(ctx context.Context, uri string, o backfillOptions) error
 				return nil, err
 			}
 			return replay.CountingReader{R: rc, N: &read}, nil
-		}}
+		}, Decoder: cloudtrail.Decoder{MaxDecompressed: int64(o.maxFileSize)}}
 	}
 
 	sk := newSink(e.stdout, e.stderr, o.output, o.all, store)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/replay"
 	"github.com/eksdrift/eksdrift/internal/sqlite"
@@ -22,6 +23,7 @@ func newReplayCmd(e *env) *cobra.Command {
 		output       string
 		historyPath  string
 		workers      int
+		maxFileSize  = sizeFlag(cloudtrail.DefaultMaxDecompressed)
 	)
 	cmd := &cobra.Command{
 		Use:   "replay --baseline FILE [flags] PATH...",
@@ -32,8 +34,11 @@ directory searched for *.json and *.json.gz), judges every access change
 against the baseline, prints one finding per line on stdout and a summary on
 stderr, and records the findings in the history (idempotent by event).
 
-A file that cannot be read is reported with its name and position and
-skipped; the others are still judged, and the exit code is 1.`,
+A file that cannot be read, or holds more than --max-file-size of JSON once
+decompressed, is reported with its name and position (or the limit) and
+skipped; a record that cannot be read is reported with its file, place and
+eventID, and the file's other records are judged. The others are still
+judged, and the exit code is 1.`,
 		Example: `  eksdrift replay --baseline events/baseline.yaml events/
   eksdrift replay --baseline baseline.yaml --output json --all trail-logs/ > findings.jsonl`,
 		Args: cobra.MinimumNArgs(1),
@@ -44,7 +49,8 @@ skipped; the others are still judged, and the exit code is 1.`,
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("replay: --output must be table or json, got %q", output)}
 			}
-			return e.replay(cmd.Context(), baselinePath, historyPath, output, all, workers, args)
+			dec := cloudtrail.Decoder{MaxDecompressed: int64(maxFileSize)}
+			return e.replay(cmd.Context(), baselinePath, historyPath, output, all, workers, dec, args)
 		},
 	}
 	f := cmd.Flags()
@@ -53,6 +59,7 @@ skipped; the others are still judged, and the exit code is 1.`,
 	f.StringVarP(&output, "output", "o", "table", "table or json (one JSON object a line)")
 	f.StringVar(&historyPath, "history", "", "history database (default $XDG_STATE_HOME/eksdrift/history.db)")
 	f.IntVar(&workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
+	f.Var(&maxFileSize, "max-file-size", maxFileSizeUsage)
 	return cmd
 }
 
@@ -63,7 +70,7 @@ func (e *env) historyPath(flag string) (string, error) {
 	return sqlite.DefaultPath(e.getenv)
 }
 
-func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output string, all bool, workers int, paths []string) error {
+func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output string, all bool, workers int, dec cloudtrail.Decoder, paths []string) error {
 	ix, err := baseline.Load(baselinePath)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
@@ -84,7 +91,11 @@ func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output stri
 	defer store.Close()
 
 	sk := newSink(e.stdout, e.stderr, output, all, store)
-	err = replay.Run(ctx, files, drift.NewEvaluator(ix), workers, func(r replay.Result) error { return sk.add(ctx, r) })
+	sources := replay.FileSources(files)
+	for i := range sources {
+		sources[i].Decoder = dec
+	}
+	err = replay.RunSources(ctx, sources, drift.NewEvaluator(ix), workers, func(r replay.Result) error { return sk.add(ctx, r) })
 	if err := sk.close(ctx, err); err != nil {
 		return err
 	}

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/replay"
 )
@@ -53,7 +55,11 @@ func (s *sink) add(ctx context.Context, r replay.Result) error {
 		if s.beforeError != nil {
 			s.beforeError()
 		}
-		fmt.Fprintln(s.stderr, "eksdrift: skipped:", err)
+		hint := ""
+		if tl := (*cloudtrail.TooLargeError)(nil); errors.As(err, &tl) && tl.What == "decompressed input" {
+			hint = " (--max-file-size)"
+		}
+		fmt.Fprintln(s.stderr, "eksdrift: skipped:", err.Error()+hint)
 	}
 	for i := range r.Findings {
 		if f := &r.Findings[i]; f.Drift || s.all {

@@ -96,8 +96,10 @@ func TestDecodeErrorsSayWhere(t *testing.T) {
 		says        string
 	}{
 		{"truncated log", "{\"Records\":[\n{\"eventName\":\"CreateAccessEntry\",\n\"eventSource\":", 3, "a record must be an object"},
-		{"bad record in log", "{\"Records\":[\n{\"eventName\":\"CreateAccessEntry\", \"eventSource\": tru}\n]}", 2, "invalid character"},
-		{"wrong type in record", "{\"Records\":[\n{\"eventName\":\"CreateAccessEntry\",\n \"eventID\": 7}]}", 3, "eventID"},
+		{"unterminated string in log", "{\"Records\":[\n{\"eventName\":\"CreateAccessEntry\", \"eventSource\": \"eks}\n]}", 3, "a record must be an object"},
+		{"data after the log", "{\"Records\":[]}\n\n x", 3, "data after the end"},
+		{"bad bare record", "\n{\"eventName\":\"CreateAccessEntry\", \"eventSource\": tru}", 2, "invalid character"},
+		{"wrong type in bare record", "{\"eventName\":\"CreateAccessEntry\",\n \"userIdentity\": {\"arn\": {}}}", 1, "userIdentity.arn"},
 		{"not json", "hello", 1, "want a JSON object"},
 		{"array", "[1,2]", 1, "want a JSON object"},
 	}

@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,7 +29,9 @@ func TestPrefilterAgreesWithChanges(t *testing.T) {
 }
 
 // FuzzDecode feeds arbitrary input through the decoder and the translation to
-// changes: nothing may panic, and a batch always accounts for its records.
+// changes: nothing may panic, a batch always accounts for its records, and
+// reading the input as a stream (a byte at a time, so that the window moves
+// at every token) gives what decoding it in memory gives.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("../../events/*.json")
 	for _, p := range files {
@@ -37,17 +40,27 @@ func FuzzDecode(f *testing.F) {
 		f.Add(append(append([]byte(`{"Records":[`), detailOf(f, data)...), ']', '}'))
 	}
 	f.Add([]byte(`{"Records":[{"eventName":"CreateAccessEntry","eventSource":"eks.amazonaws.com"}]}`))
+	f.Add([]byte("{\"Records\":[\n{\"eventName\":\"CreateAccessEntry\",\"eventID\":\"x\",\"userIdentity\":{\"arn\":{}}},\n{\"EVENTNAME\":\"ListClusters\",\"readOnly\":\"False\"}]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Decode(data)
+		if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+			sb, serr := (Decoder{MaxRecord: len(data) + 1}).Read(oneByte{bytes.NewReader(data)})
+			if (err == nil) != (serr == nil) {
+				t.Fatalf("got %v streamed, want %v as in memory", serr, err)
+			}
+			if err == nil && (sb.Total != b.Total || len(sb.Records) != len(b.Records) || len(sb.Errors) != len(b.Errors)) {
+				t.Fatalf("got %d/%d/%d streamed, want %d/%d/%d as in memory", sb.Total, len(sb.Records), len(sb.Errors), b.Total, len(b.Records), len(b.Errors))
+			}
+		}
 		if err != nil {
 			return
 		}
-		n := len(b.Records)
+		n := len(b.Records) + len(b.Errors)
 		for _, v := range b.Ignored {
 			n += v
 		}
 		if n != b.Total {
-			t.Fatalf("parsed %d + ignored = %d, want total %d", len(b.Records), n, b.Total)
+			t.Fatalf("parsed %d + unreadable %d + ignored = %d, want total %d", len(b.Records), len(b.Errors), n, b.Total)
 		}
 		for i := range b.Records {
 			changes, _, _ := Changes(&b.Records[i])

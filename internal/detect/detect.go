@@ -106,6 +106,12 @@ func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 			}
 		}
 	}
+	if len(batch.Errors) > 0 {
+		// A log-file-shaped input with a record that cannot be read: the
+		// others are handled, this one must not be dropped.
+		d.Metrics.Add(metrics.Errors, float64(len(batch.Errors)))
+		return &MalformedEventError{Err: batch.Errors[0]}
+	}
 	return nil
 }
 

@@ -163,6 +163,17 @@ func TestErrorsAreReturnedForRetry(t *testing.T) {
 	}
 }
 
+// TestUnreadableRecordIsNotDropped: the decoder reads the other records of a
+// log file past one it cannot read; the detector must still fail the input
+// so that it reaches the dead-letter queue.
+func TestUnreadableRecordIsNotDropped(t *testing.T) {
+	d, _ := newDetector(t, states{}, &outbox{})
+	err := d.Handle(context.Background(), []byte(`{"Records": [{"eventName": "CreateAccessEntry", "eventSource": "eks.amazonaws.com", "eventID": "e-1", "userIdentity": {"arn": {}}}]}`))
+	if !IsMalformed(err) || !strings.Contains(err.Error(), "e-1") {
+		t.Errorf("got %v, want a malformed-event error naming the record", err)
+	}
+}
+
 func TestIgnoredAndCompliantEvents(t *testing.T) {
 	out := &outbox{}
 	d, store := newDetector(t, states{}, out)

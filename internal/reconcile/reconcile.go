@@ -296,7 +296,7 @@ const (
 // read.
 func (r *Reconciler) known(ctx context.Context, raw json.RawMessage) (eventState, error) {
 	batch, err := cloudtrail.Decode(raw)
-	if err != nil {
+	if err != nil || len(batch.Errors) > 0 {
 		return unknown, nil // the detector reports it
 	}
 	changes := 0

@@ -60,7 +60,8 @@ type Result struct {
 	Records int
 	Ignored map[string]int
 	// Errors are the records or the file that could not be read; the other
-	// records of the file are still judged.
+	// records of the file are still judged. A file over its Decoder's limits
+	// is not judged at all.
 	Errors []error
 }
 
@@ -129,6 +130,9 @@ func judge(ctx context.Context, src Source, ev *drift.Evaluator) Result {
 	r.Records = b.Total
 	for k, n := range b.Ignored {
 		r.Ignored[k] += n
+	}
+	for _, err := range b.Errors {
+		r.Errors = append(r.Errors, fmt.Errorf("%s: %w", src.Name, err))
 	}
 	for i := range b.Records {
 		changes, ignored, err := cloudtrail.Changes(&b.Records[i])

@@ -11,11 +11,13 @@ import (
 
 // Source is one input to judge: a name for reports and errors (a path, an
 // s3:// URI), and a way to open it. Size, when known, is its size in
-// bytes as stored (gzipped or not), for progress.
+// bytes as stored (gzipped or not), for progress. Decoder sets the limits
+// it is read within (its zero value, the defaults).
 type Source struct {
-	Name string
-	Size int64
-	Open func(ctx context.Context) (io.ReadCloser, error)
+	Name    string
+	Size    int64
+	Open    func(ctx context.Context) (io.ReadCloser, error)
+	Decoder cloudtrail.Decoder
 }
 
 // FileSources gives the sources of local files.
@@ -34,7 +36,7 @@ func (s Source) read(ctx context.Context) (*cloudtrail.Batch, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	return cloudtrail.Read(rc)
+	return s.Decoder.Read(rc)
 }
 
 // CountingReader counts the bytes read through it, for throughput.
