@@ -155,8 +155,12 @@ func TestDiffBaselines(t *testing.T) {
 		{"break-glass with an override", func(_ *testing.T, b *Baseline) {
 			b.BreakGlass[0].Expires, b.BreakGlass[0].LongExpiry = time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC), "standing on-call role"
 		}, SeverityCritical, "allowLongExpiry"},
-		{"break-glass extended", func(_ *testing.T, b *Baseline) { b.BreakGlass[0].Expires = time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC) }, SeverityHigh, "extended"},
-		{"break-glass shortened", func(_ *testing.T, b *Baseline) { b.BreakGlass[0].Expires = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }, SeverityInfo, "no longer than before"},
+		{"break-glass extended", func(_ *testing.T, b *Baseline) {
+			b.BreakGlass[0].Expires = time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+		}, SeverityHigh, "extended"},
+		{"break-glass shortened", func(_ *testing.T, b *Baseline) {
+			b.BreakGlass[0].Expires = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+		}, SeverityInfo, "no longer than before"},
 		{"break-glass removed", func(_ *testing.T, b *Baseline) { b.BreakGlass = nil }, SeverityLow, "removed"},
 		{"AdministratorAccess on a role", func(_ *testing.T, b *Baseline) {
 			b.IAMRoles[0].ManagedPolicies = append(b.IAMRoles[0].ManagedPolicies, "arn:aws:iam::aws:policy/AdministratorAccess")
