@@ -118,11 +118,10 @@ func s3ObjectRecord(data []byte) (Record, error) {
 	}
 	req, _ := json.Marshal(map[string]string{"bucketName": d.Bucket.Name, "key": d.Object.Key})
 	resp, _ := json.Marshal(map[string]string{"x-amz-version-id": d.Object.VersionID})
+	// The account, not its root user: S3 does not say which principal.
 	id := UserIdentity{Type: "AWSAccount", AccountID: d.Requester, PrincipalID: d.Requester}
 	if strings.Contains(d.Requester, ".amazonaws.com") {
 		id = UserIdentity{Type: "AWSService", InvokedBy: d.Requester}
-	} else if d.Requester != "" {
-		id.ARN = "arn:aws:iam::" + d.Requester + ":root"
 	}
 	return Record{
 		EventVersion:       "s3-eventbridge",

@@ -587,7 +587,7 @@ func baselineFinding(c Change, obj *BaselineObject, sev Severity, why, reason st
 		Severity:       sev,
 		SeverityReason: why,
 		Decision:       DecisionAlert,
-		Reason:         reason + "; written by " + c.Event.Actor.ARN + "; a baseline write is reported, never reverted",
+		Reason:         reason + "; written by " + writer(c.Event.Actor) + "; a baseline write is reported, never reverted",
 		Actor:          c.Event.Actor.ARN,
 		ActorType:      c.Event.Actor.Type,
 		ActorSession:   c.Event.Actor.SessionName,
@@ -620,4 +620,14 @@ func (e *Evaluator) baselineWrite(c Change) Finding {
 		fmt.Sprintf("new version %s of the baseline %s; %s", orNone(obj.VersionID), obj.URI, obj.Unread))
 	f.BaselineSource, f.BaselineVersion = e.ix.Baseline.Source, e.ix.Baseline.VersionID
 	return f
+}
+
+// writer names who wrote the baseline. S3's EventBridge notifications name
+// only the account (an actor of type AWSAccount); CloudTrail data events
+// name the principal.
+func writer(a Actor) string {
+	if a.Type == "AWSAccount" {
+		return "account " + a.ARN + " (S3's notification names only the account; CloudTrail data events on the bucket name the principal)"
+	}
+	return a.ARN
 }
