@@ -46,7 +46,9 @@ func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale tim
 // (no rule relative to time).
 func BaselineVersions(cfg aws.Config, bucket, key string) func(ctx context.Context, versionID string) (s3.Around, error) {
 	client := awss3.NewFromConfig(cfg)
-	lenient := func(source string, data []byte) (*drift.Baseline, error) { return baseline.ParseAt(time.Time{}, source, data) }
+	lenient := func(source string, data []byte) (*drift.Baseline, error) {
+		return baseline.ParseAt(time.Time{}, source, data)
+	}
 	return func(ctx context.Context, versionID string) (s3.Around, error) {
 		return s3.VersionsAround(ctx, client, baseline.Parse, lenient, bucket, key, versionID)
 	}
