@@ -19,11 +19,13 @@ type Stacks struct {
 	Main awscdk.Stack
 	// Forwarder forwards IAM's events from us-east-1; nil when the main
 	// stack is in us-east-1 or is environment-agnostic.
-	Forwarder  awscdk.Stack
-	Stores     *Stores
-	Detector   *Detector
-	Routing    *Routing
-	Operations *Operations
+	Forwarder awscdk.Stack
+	Stores    *Stores
+	Detector  *Detector
+	Routing   *Routing
+	// BaselineWatch sends writes to the baseline object to the detector.
+	BaselineWatch *BaselineWatch
+	Operations    *Operations
 	// Trail is nil when the settings say a trail exists.
 	Trail    *Trail
 	Notifier *Notifier
@@ -83,6 +85,7 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	})
 	out.Operations.Watch(out.Detector.Function, DetectorMetrics, DetectorTimes, []string{metrics.BaselineErrors})
 	out.Routing = NewRouting(main, "Routing", out.Detector.Function)
+	out.BaselineWatch = NewBaselineWatch(main, "BaselineWatch", out.Stores, s.BaselineKey, out.Detector.Function)
 
 	out.Notifier = NewNotifier(main, "Notifier", NotifierProps{Stores: out.Stores, Settings: s})
 	out.Operations.Watch(out.Notifier.Function, NotifierMetrics, nil, []string{NotifierAlarmOn})

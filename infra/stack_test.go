@@ -202,14 +202,14 @@ func TestResourceCounts(t *testing.T) {
 			"AWS::Lambda::Function": 3, "AWS::Lambda::EventSourceMapping": 1, "AWS::IAM::Role": 3, "AWS::Logs::LogGroup": 3,
 			// detect, reconcile: their dead-letter queues; notify: its inbox and dead-letter queue
 			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1, "AWS::CloudTrail::Trail": 1,
-			// detect's two rules, reconcile's schedule
-			"AWS::Events::Rule": 3, "AWS::Lambda::EventInvokeConfig": 1,
+			// detect's two rules and two baseline rules, reconcile's schedule
+			"AWS::Events::Rule": 5, "AWS::Lambda::EventInvokeConfig": 1,
 			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed,
 			// reconcile's ScanErrors
 			"AWS::CloudWatch::Alarm": 9, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
 		}},
 		{casePinned, map[string]int{
-			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 3,
+			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 5,
 		}},
 		{caseRevert, map[string]int{
 			// detect, notify, revert, reconcile, and CDK's handler that
@@ -576,7 +576,7 @@ func TestNotifierMetricNames(t *testing.T) {
 // state, the baseline; record, publish, log, dead-letter.
 var detectorMay = map[string]bool{
 	"logs:CreateLogStream": true, "logs:PutLogEvents": true, "sqs:SendMessage": true,
-	"s3:GetObject": true, "dynamodb:GetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true,
+	"s3:GetObject": true, "s3:ListBucketVersions": true, "s3:GetObjectVersion": true, "dynamodb:GetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true,
 	"sns:Publish": true, "kms:Decrypt": true, "kms:Encrypt": true, "kms:GenerateDataKey": true, "kms:DescribeKey": true,
 }
 

@@ -91,6 +91,15 @@ func NewStores(scope constructs.Construct, id string, props StoresProps) *Stores
 		AutoDeleteObjects:      jsii.Bool(!props.Retain),
 	})
 
+	// Every write to the baseline is a finding (BaselineWatch): S3 sends
+	// the bucket's object events to EventBridge. Set on the CloudFormation
+	// bucket itself: BucketProps.EventBridgeEnabled would add CDK's
+	// notifications custom resource, a Lambda function allowed to change
+	// the bucket's notifications, for what CloudFormation does natively.
+	s.Baselines.Node().DefaultChild().(awss3.CfnBucket).SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
+		EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
+	})
+
 	s.History = newHistoryTable(c, s.Key, props.Retain, removal)
 
 	topic := func(id, name string) awssns.Topic {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
@@ -219,5 +220,50 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBaselineWriteEndToEnd writes a new baseline version that puts a
+// principal in system:masters, for real on MiniStack's versioned bucket,
+// then delivers S3's notification of the write: the detector reads both
+// versions, and records and publishes a critical baseline finding with the
+// diff and the writer.
+func TestBaselineWriteEndToEnd(t *testing.T) {
+	w := setup(t, sample(t, "baseline.yaml"))
+	ctx := context.Background()
+	escalated := strings.Replace(string(sample(t, "baseline.yaml")), "kubernetesGroups: [dev]", "kubernetesGroups: [dev, system:masters]", 1)
+	put, err := awss3.NewFromConfig(w.Config, func(o *awss3.Options) { o.UsePathStyle = true }).PutObject(ctx, &awss3.PutObjectInput{
+		Bucket: aws.String(w.Bucket), Key: aws.String(w.Key), Body: strings.NewReader(escalated)})
+	must(t, err)
+	version := aws.ToString(put.VersionId)
+	event := strings.NewReplacer(
+		"eksdrift-baselines-111122223333", w.Bucket,
+		"Yq7bX2k9pLmN4vR8sT1uW3zA6cD0eF5g", version,
+	).Replace(string(sample(t, "s3-object-created-baseline.json")))
+
+	fn := w.start(t)
+	if r := fn.Invoke(t, []byte(event)); r.Error != "" {
+		t.Fatalf("invocation failed: %s", r.Error)
+	}
+	// S3's notification's id is the event's: it has no CloudTrail record.
+	id := "6f1e2d3c-4b5a-4978-8e6d-5c4b3a291807#" + string(drift.KindBaseline) + "##s3://" + w.Bucket + "/" + w.Key
+	f, found, err := w.History.Get(ctx, id)
+	must(t, err)
+	if !found {
+		t.Fatalf("the baseline finding %s was not recorded:\n%s", id, fn.Logs())
+	}
+	if f.Severity != drift.SeverityCritical || f.Decision != drift.DecisionAlert || !strings.Contains(f.SeverityReason, "system:masters") || f.NotifiedAt == nil {
+		t.Errorf("got %s %s %q notified %v, want critical, alert, system:masters, notified", f.Severity, f.Decision, f.SeverityReason, f.NotifiedAt)
+	}
+	var o drift.BaselineObject
+	must(t, json.Unmarshal(f.After, &o))
+	if o.VersionID != version || o.PreviousVersionID != w.Version || len(o.Diff) == 0 {
+		t.Errorf("got %+v, want version %s after %s with its diff", o, version, w.Version)
+	}
+	if f.Actor != "111122223333" || f.BaselineVersion != version {
+		t.Errorf("got actor %s baseline version %s, want the requester's account and %s", f.Actor, f.BaselineVersion, version)
+	}
+	if msgs := w.Receive(t, w.queueURL, 3*time.Second); len(msgs) != 1 {
+		t.Errorf("got %d messages on the drift queue, want 1", len(msgs))
 	}
 }

@@ -47,6 +47,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 	awsCfg.APIOptions = append(awsCfg.APIOptions, timer.middleware)
 	set := &metrics.Set{}
 	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
+	versions := lambdamain.BaselineVersions(awsCfg, cfg.BaselineBucket, cfg.BaselineKey)
 	d := &detect.Detector{
 		Baseline: func(ctx context.Context) (*drift.Index, error) {
 			ix, info, err := source.Index(ctx)
@@ -66,6 +67,13 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 		Metrics:     set,
 		Log:         log,
 		Remediators: []string{cfg.ReverterRoleARN},
+		// Writes to the baseline object are judged from its versions.
+		BaselineBucket: cfg.BaselineBucket,
+		BaselineKey:    cfg.BaselineKey,
+		BaselineVersions: func(ctx context.Context, versionID string) (detect.BaselineAround, error) {
+			a, err := versions(ctx, versionID)
+			return detect.BaselineAround{BaselineVersions: a.BaselineVersions, VersionID: a.VersionID, PreviousID: a.PreviousID}, err
+		},
 	}
 	return func(ctx context.Context, event json.RawMessage) error {
 		start := time.Now()

@@ -336,6 +336,11 @@ func (tl *Timeline) applyVersion(at time.Time, v *BaselineVersion) {
 }
 
 func (tl *Timeline) applyFinding(at time.Time, f *drift.Finding) {
+	if f.Kind == drift.KindBaseline {
+		// A write to the baseline grants no access by itself: the
+		// timeline follows the baseline through its versions.
+		return
+	}
 	k := key{cluster: clusterOf(f), kind: f.Kind, resource: f.Resource}
 	if k.cluster.IsIAM() {
 		// IAM names roles case-insensitively, and events and sweeps may

@@ -91,7 +91,27 @@ func LoadFile(path string) (*drift.Baseline, error) {
 // Parse validates a baseline and converts it. source names it in errors and
 // findings (a path or an s3:// URI). The baseline's VersionID is a hash of
 // its content; callers that know better (an S3 version id) may replace it.
+//
+// The rules relative to time (a break-glass entry expires at most
+// drift.MaxBreakGlass after validation) are checked against the clock now;
+// see ParseAt.
 func Parse(source string, data []byte) (*drift.Baseline, error) {
+	return ParseAt(time.Now(), source, data)
+}
+
+// Parser gives a Parse whose clock is now (time.Now when nil), for the
+// functions and tests that inject their clock.
+func Parser(now func() time.Time) func(source string, data []byte) (*drift.Baseline, error) {
+	if now == nil {
+		now = time.Now
+	}
+	return func(source string, data []byte) (*drift.Baseline, error) { return ParseAt(now(), source, data) }
+}
+
+// ParseAt is Parse validated at now. A zero now checks no rule relative to
+// time: for a version read only to compare with (the detector's previous
+// version), which was in force when it was written, not now.
+func ParseAt(now time.Time, source string, data []byte) (*drift.Baseline, error) {
 	if len(data) > MaxBytes {
 		return nil, Errors{{Source: source, Problem: fmt.Sprintf("the file is %d bytes; a baseline may be at most %d", len(data), MaxBytes)}}
 	}
@@ -136,7 +156,7 @@ func Parse(source string, data []byte) (*drift.Baseline, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, Errors{{Source: source, Problem: err.Error()}}
 	}
-	b, errs := f.toDomain(loc)
+	b, errs := f.toDomain(loc, now)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -163,6 +183,8 @@ func Load(path string) (*drift.Index, error) {
 	}
 	return drift.NewIndex(b)
 }
+
+const maxBreakGlassDays = int(drift.MaxBreakGlass / (24 * time.Hour))
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
@@ -319,6 +341,10 @@ type fileFormat struct {
 		Principal string `json:"principal"`
 		Expires   string `json:"expires"`
 		Reason    string `json:"reason"`
+		// AllowLongExpiry overrides the expiry limit, with a reason.
+		AllowLongExpiry *struct {
+			Reason string `json:"reason"`
+		} `json:"allowLongExpiry"`
 	} `json:"breakGlass"`
 	Clusters []struct {
 		Name                    string                          `json:"name"`
@@ -342,18 +368,34 @@ type fileFormat struct {
 	OIDCProviders *[]string `json:"oidcProviders"`
 }
 
-func (f *fileFormat) toDomain(loc locator) (*drift.Baseline, Errors) {
+func (f *fileFormat) toDomain(loc locator, now time.Time) (*drift.Baseline, Errors) {
 	var errs Errors
 	b := &drift.Baseline{Version: f.Version, Mode: drift.Mode(f.Mode)}
+	limit := now.Add(drift.MaxBreakGlass)
 	for i, g := range f.BreakGlass {
 		bg := drift.BreakGlass{Principal: g.Principal, Reason: g.Reason}
+		at := []string{"breakGlass", strconv.Itoa(i)}
+		if g.AllowLongExpiry != nil {
+			bg.LongExpiry = g.AllowLongExpiry.Reason
+		}
 		if g.Expires != "" {
 			t, err := time.Parse(time.RFC3339, g.Expires)
 			if err != nil {
-				errs = append(errs, loc.problem([]string{"breakGlass", strconv.Itoa(i), "expires"}, "want an RFC 3339 time such as 2027-01-01T00:00:00Z"))
+				errs = append(errs, loc.problem(append(at, "expires"), "want an RFC 3339 time such as 2027-01-01T00:00:00Z"))
 				continue
 			}
 			bg.Expires = t
+		}
+		// A break-glass entry is never reverted: one that never ends, or
+		// ends far away, is a standing exemption from the baseline.
+		switch {
+		case now.IsZero() || g.AllowLongExpiry != nil:
+		case g.Expires == "":
+			errs = append(errs, loc.problem(at, fmt.Sprintf("a break-glass entry needs expires, at most %d days after validation (%s); "+
+				"to keep one longer, give allowLongExpiry: {reason: ...}", maxBreakGlassDays, limit.UTC().Format(time.RFC3339))))
+		case bg.Expires.After(limit):
+			errs = append(errs, loc.problem(append(at, "expires"), fmt.Sprintf("expires %s is more than %d days after validation (latest %s); "+
+				"to keep it, give allowLongExpiry: {reason: ...}", bg.Expires.UTC().Format(time.RFC3339), maxBreakGlassDays, limit.UTC().Format(time.RFC3339))))
 		}
 		b.BreakGlass = append(b.BreakGlass, bg)
 	}

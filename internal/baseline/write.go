@@ -51,6 +51,11 @@ func Marshal(b *drift.Baseline, notes Notes) ([]byte, error) {
 			if g.Reason != "" {
 				add(m, "reason", scalar(g.Reason))
 			}
+			if g.LongExpiry != "" {
+				o := mapping()
+				add(o, "reason", scalar(g.LongExpiry))
+				add(m, "allowLongExpiry", o)
+			}
 			seq.Content = append(seq.Content, m)
 		}
 		add(root, "breakGlass", seq)

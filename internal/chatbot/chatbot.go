@@ -99,7 +99,21 @@ func Finding(f drift.Finding) Notification {
 		lines = append(lines, "*Principal:* "+code(f.Principal))
 	}
 	lines = append(lines, "*Changed by:* "+who(f), "*When:* "+notice.When(f.EventTime), "*Decision:* "+decisionText(f.Decision, say.Decision))
-	if after := compact(f.After); after != "" {
+	if w, ok := notice.OfBaselineWrite(f); ok {
+		// What the new baseline version grants, delta by delta, rather
+		// than its JSON.
+		lines = append(lines, "*Version:* "+code(orUnknown(w.Version))+" *after* "+code(orUnknown(w.Previous)))
+		for _, d := range w.Changes {
+			sign := "+"
+			if !d.Grants {
+				sign = "-"
+			}
+			lines = append(lines, sign+" "+inert(clip(d.Text, 300)))
+		}
+		if w.Unread != "" {
+			lines = append(lines, "_"+inert(w.Unread)+"_")
+		}
+	} else if after := compact(f.After); after != "" {
 		lines = append(lines, "*After:* "+code(clip(after, 600)))
 	}
 	if exp := compact(f.Expected); exp != "" {
@@ -473,6 +487,13 @@ func resultText(o notice.Outcome, r drift.RevertOutcome) string {
 	}
 	if r.By != "" {
 		s += "\n_reverter " + code(r.By) + "_"
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
 	}
 	return s
 }

@@ -40,6 +40,11 @@ var watched = map[string]string{
 	"DeleteRolePermissionsBoundary":      SourceIAM,
 	"CreateOpenIDConnectProvider":        SourceIAM,
 	"DeleteOpenIDConnectProvider":        SourceIAM,
+	// Writes to the baseline object (see s3.go).
+	"PutObject":               SourceS3,
+	"CopyObject":              SourceS3,
+	"CompleteMultipartUpload": SourceS3,
+	"DeleteObject":            SourceS3,
 }
 
 // WatchedEventNames lists the watched calls of one event source, sorted.
@@ -189,8 +194,11 @@ func decodeInto(raw json.RawMessage, what string, v any) error {
 }
 
 func translate(r *Record, ev drift.Event) ([]drift.Change, string, error) {
-	if r.EventSource == SourceIAM {
+	switch r.EventSource {
+	case SourceIAM:
 		return translateIAM(r, ev)
+	case SourceS3:
+		return translateS3(r, ev)
 	}
 	var req eksRequest
 	var resp eksResponse

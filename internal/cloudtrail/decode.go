@@ -353,6 +353,12 @@ func (s *scanner) decodeOne(offset int, data []byte) (*Batch, error) {
 	var rec Record
 	switch {
 	case probe.Detail != nil || probe.DetailType != "":
+		if isS3ObjectEvent(probe.DetailType) {
+			if rec, err = s3ObjectRecord(data); err != nil {
+				return nil, err
+			}
+			break
+		}
 		if probe.DetailType != DetailTypeAPICall {
 			b.Ignored[IgnoredNotAPICall]++
 			return b, nil

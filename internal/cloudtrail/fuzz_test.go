@@ -13,6 +13,9 @@ func TestPrefilterAgreesWithChanges(t *testing.T) {
 	files, _ := filepath.Glob("../../events/*.json")
 	for _, f := range files {
 		data, _ := os.ReadFile(f)
+		if bytes.Contains(data, []byte(`"detail-type": "Object `)) {
+			continue // S3's own notifications hold no CloudTrail record: no log file has them
+		}
 		rec := detailOf(t, data)
 		b, err := Decode(rec)
 		if err != nil {

@@ -2,6 +2,8 @@
 // EventBridge comes in; each access change it made is judged against the
 // baseline and, when it drifts, confirmed on the live state; the finding is
 // recorded once in the history and published once to the findings topic.
+// A write to the baseline object itself is judged by what its new version
+// grants that the one before did not.
 //
 // It depends only on the small interfaces it declares; functions/detect
 // wires the AWS adapters into them.
@@ -48,6 +50,14 @@ type Detector struct {
 	// Remediators are the reverter's roles: their changes are recorded as
 	// remediation, never judged as new drift (loop prevention).
 	Remediators []string
+
+	// BaselineBucket and BaselineKey name the baseline object: writes to
+	// it are judged by BaselineVersions (see baselinewrite.go); writes to
+	// any other object are ignored.
+	BaselineBucket, BaselineKey string
+	// BaselineVersions reads the version a write made (versionID, "" for
+	// the latest) and the one before it.
+	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
 
 	// The evaluator of the last baseline index, built once per baseline
 	// load rather than per change.
@@ -116,6 +126,11 @@ func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 }
 
 func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
+	if c.Kind() == drift.KindBaseline {
+		// Judged from the object's own versions, whatever the baseline
+		// in force says (it may be the very version being judged).
+		return d.handleBaselineWrite(ctx, c)
+	}
 	ix, err := d.Baseline(ctx)
 	var f drift.Finding
 	if err != nil {

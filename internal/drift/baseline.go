@@ -43,7 +43,15 @@ type BreakGlass struct {
 	Principal string
 	Expires   time.Time
 	Reason    string
+	// LongExpiry is the reason given in the baseline for an entry with no
+	// expiry or one more than MaxBreakGlass after validation; "" when the
+	// entry asks for no such override.
+	LongExpiry string
 }
+
+// MaxBreakGlass is the longest a break-glass entry may run, from the time
+// the baseline is validated, unless it gives a reason (allowLongExpiry).
+const MaxBreakGlass = 30 * 24 * time.Hour
 
 // ClusterBaseline is what one cluster may have.
 type ClusterBaseline struct {

@@ -22,6 +22,10 @@ const (
 	KindInlinePolicy        Kind = "iam-inline-policy"
 	KindPermissionsBoundary Kind = "iam-permissions-boundary"
 	KindOIDCProvider        Kind = "iam-oidc-provider"
+	// KindBaseline is a new version (or the deletion) of the baseline
+	// object itself: it says what the reverter restores, so every write to
+	// it is judged by what it grants that the version before did not.
+	KindBaseline Kind = "baseline"
 )
 
 // Kinds lists every kind, in the order documentation and summaries show them.
@@ -29,6 +33,7 @@ var Kinds = []Kind{
 	KindCluster, KindAccessEntry, KindAccessPolicy, KindAuthenticationMode,
 	KindPodIdentity, KindIdentityProvider, KindRole, KindTrustPolicy,
 	KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider,
+	KindBaseline,
 }
 
 // Op says what a change did to its resource.

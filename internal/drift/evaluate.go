@@ -77,6 +77,10 @@ func drifted(sev Severity, sevReason, reason string, expected any) verdict {
 
 // Evaluate judges one change.
 func (e *Evaluator) Evaluate(c Change) Finding {
+	if _, ok := c.Resource.(*BaselineObject); ok {
+		// Judged by what it grants, from its versions; never reverted.
+		return e.baselineWrite(c)
+	}
 	var v verdict
 	switch r := c.Resource.(type) {
 	case *Cluster:

@@ -21,7 +21,7 @@ func DriftKey(f Finding) string {
 // than to a cluster.
 func isAccountKind(k Kind) bool {
 	switch k {
-	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider:
+	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider, KindBaseline:
 		return true
 	}
 	return false

@@ -15,6 +15,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/s3"
 )
 
@@ -37,4 +38,18 @@ func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale tim
 	src := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(cfg), bucket, key, revalidate, nil)
 	src.MaxStale = maxStale
 	return src
+}
+
+// BaselineVersions reads, for the detector, the version of s3://bucket/key
+// a write made and the one before it: the new one validated as the
+// functions will load it (now), the previous one only to compare with
+// (no rule relative to time).
+func BaselineVersions(cfg aws.Config, bucket, key string) func(ctx context.Context, versionID string) (s3.Around, error) {
+	client := awss3.NewFromConfig(cfg)
+	lenient := func(source string, data []byte) (*drift.Baseline, error) {
+		return baseline.ParseAt(time.Time{}, source, data)
+	}
+	return func(ctx context.Context, versionID string) (s3.Around, error) {
+		return s3.VersionsAround(ctx, client, baseline.Parse, lenient, bucket, key, versionID)
+	}
 }

@@ -121,7 +121,7 @@ func newEnv(t *testing.T, o options) *env {
 	e.baseYAML = fmt.Sprintf(`version: 1
 mode: alert
 breakGlass:
-  - {principal: %s, expires: "2099-01-01T00:00:00Z", reason: on-call}
+  - {principal: %s, expires: "%s", reason: on-call}
   - {principal: %s, expires: "2020-01-01T00:00:00Z"}
 clusters:
   - name: %s
@@ -143,7 +143,7 @@ iamRoles:
     inlinePolicies:
       describe: %s
     permissionsBoundary: arn:aws:iam::111122223333:policy/boundary
-`, breakRole, oldGlass, e.cluster, account, region, o.mode, adminYAML, developer, edit, o.extra, e.roleARN, o.mode, trustDoc, inlineDoc)
+`, breakRole, time.Now().Add(7*24*time.Hour).UTC().Format(time.RFC3339), oldGlass, e.cluster, account, region, o.mode, adminYAML, developer, edit, o.extra, e.roleARN, o.mode, trustDoc, inlineDoc)
 	b, err := baseline.Parse("test.yaml", []byte(e.baseYAML))
 	must(t, err)
 	e.ix, err = drift.NewIndex(b)

@@ -61,3 +61,41 @@ func pattern(source, eventSource string) Pattern {
 		},
 	}
 }
+
+// Names of the baseline rules, for construct IDs and docs.
+const (
+	RuleBaselineNotifications = "baseline-object-notifications"
+	RuleBaselineDataEvents    = "baseline-object-data-events"
+)
+
+// BaselineRules are the rules that send writes to the baseline object
+// s3://bucket/key to the detector, in the bucket's region: S3's own
+// EventBridge notifications (the bucket must have them on), and CloudTrail
+// data events, for trails that log the bucket's object writes. Both pin
+// the bucket and the exact key, so writes to other objects never reach
+// the detector (which checks again).
+func BaselineRules(bucket, key string) []Rule {
+	return []Rule{
+		{Name: RuleBaselineNotifications, Pattern: Pattern{
+			"source":      []string{"aws.s3"},
+			"detail-type": []string{cloudtrail.DetailTypeObjectCreated, cloudtrail.DetailTypeObjectDeleted},
+			"detail": map[string]any{
+				"bucket": map[string]any{"name": []string{bucket}},
+				"object": map[string]any{"key": []string{key}},
+			},
+		}},
+		{Name: RuleBaselineDataEvents, Pattern: Pattern{
+			"source":      []string{"aws.s3"},
+			"detail-type": []string{cloudtrail.DetailTypeAPICall},
+			"detail": map[string]any{
+				"eventSource": []string{cloudtrail.SourceS3},
+				"eventName":   cloudtrail.WatchedEventNames(cloudtrail.SourceS3),
+				"errorCode":   []map[string]bool{{"exists": false}},
+				"requestParameters": map[string]any{
+					"bucketName": []string{bucket},
+					"key":        []string{key},
+				},
+			},
+		}},
+	}
+}

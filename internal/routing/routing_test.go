@@ -108,3 +108,60 @@ func TestRulesShape(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineRules asks EventBridge's matcher which samples the baseline
+// rules take: the S3 samples of the baseline object each match their own
+// rule; every other sample, and writes to any other object, match none.
+func TestBaselineRules(t *testing.T) {
+	client := eventbridge.NewFromConfig(awstest.Config(t))
+	rules := BaselineRules("eksdrift-baselines-111122223333", "baseline.yaml")
+	want := map[string]string{
+		"s3-object-created-baseline":        RuleBaselineNotifications,
+		"s3-object-deleted-baseline":        RuleBaselineNotifications,
+		"s3-put-object-baseline-data-event": RuleBaselineDataEvents,
+	}
+	files, _ := filepath.Glob("../../events/*.json")
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, r := range rules {
+				if got := matches(t, client, r.Pattern, data); got != (r.Name == want[name]) {
+					t.Errorf("rule %s: got match %v, want %v", r.Name, got, r.Name == want[name])
+				}
+			}
+		})
+	}
+	created, _ := os.ReadFile("../../events/s3-object-created-baseline.json")
+	data, _ := os.ReadFile("../../events/s3-put-object-baseline-data-event.json")
+	forged := []struct {
+		name     string
+		sample   []byte
+		from, to string
+	}{
+		{"notification for another bucket", created, `"name": "eksdrift-baselines-111122223333"`, `"name": "eksdrift-baselines-999999999999"`},
+		{"notification for another key", created, `"key": "baseline.yaml"`, `"key": "baseline.yaml.bak"`},
+		{"notification from a custom source", created, `"source": "aws.s3"`, `"source": "custom.s3"`},
+		{"other S3 notification", created, `"detail-type": "Object Created"`, `"detail-type": "Object Restore Completed"`},
+		{"data event for another key", data, `"key": "baseline.yaml"`, `"key": "other.yaml"`},
+		{"data event for another bucket", data, `"bucketName": "eksdrift-baselines-111122223333"`, `"bucketName": "evil"`},
+		{"data event of a read", data, `"eventName": "PutObject"`, `"eventName": "GetObject"`},
+		{"failed data event", data, `"eventName": "PutObject",`, `"eventName": "PutObject", "errorCode": "AccessDenied",`},
+	}
+	for _, tt := range forged {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := bytes.Replace(tt.sample, []byte(tt.from), []byte(tt.to), 1)
+			if bytes.Equal(ev, tt.sample) {
+				t.Fatalf("the sample has no %s", tt.from)
+			}
+			for _, r := range append(rules, Rules()...) {
+				if matches(t, client, r.Pattern, ev) {
+					t.Errorf("rule %s matches", r.Name)
+				}
+			}
+		})
+	}
+}

@@ -197,6 +197,32 @@ func describe(f drift.Finding) change {
 		if declared {
 			c.baseline = "providers: " + codes(shortNames(*d))
 		}
+	case drift.KindBaseline:
+		// The baseline's side is the previous version; the difference is
+		// what the new one grants that it did not.
+		w, _ := notice.OfBaselineWrite(f)
+		if w.Previous != "" {
+			c.baseline = "version " + code(w.Previous)
+		}
+		switch {
+		case f.Change == drift.OpRemoved:
+			c.now = "*deleted*"
+			if w.Version != "" {
+				c.now += " (delete marker " + code(w.Version) + ")"
+			}
+		case w.Version != "":
+			c.now = "version " + code(w.Version)
+		}
+		if w.Unread != "" && f.Change != drift.OpRemoved {
+			c.now += "\n_" + esc(w.Unread) + "_"
+		}
+		for _, d := range w.Changes {
+			mark := plus
+			if !d.Grants {
+				mark = minus
+			}
+			c.diff = append(c.diff, mark+esc(d.Text))
+		}
 	}
 	if c.now == "" {
 		c.now = "_not known_"

@@ -71,6 +71,19 @@ func emailBody(f drift.Finding, documents bool) string {
 	line("The change")
 	field(&b, "Principal", f.Principal)
 	field(&b, "Resource", f.Resource)
+	if w, ok := notice.OfBaselineWrite(f); ok {
+		line("  What the new baseline version changes (+ grants, - removes):")
+		for _, d := range w.Changes {
+			sign := "+"
+			if !d.Grants {
+				sign = "-"
+			}
+			line("    %s %s", sign, d.Text)
+		}
+		if w.Unread != "" {
+			line("    %s", w.Unread)
+		}
+	}
 	if documents {
 		document(&b, "Baseline", f.Expected, "not declared")
 		if f.Change == drift.OpRemoved {

@@ -35,7 +35,15 @@ func TestEmail(t *testing.T) {
 	compliant.Drift, compliant.Severity, compliant.Decision, compliant.SeverityReason = false, drift.SeverityInfo, drift.DecisionNone, "compliant"
 	compliant.Reason = "access entry for arn:aws:iam::111122223333:role/developers matches the baseline"
 
-	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant} {
+	var baselineWrite drift.Finding
+	data, err := os.ReadFile(filepath.Join("testdata", "finding-baseline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &baselineWrite); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite} {
 		t.Run(name, func(t *testing.T) {
 			var in *sns.PublishInput
 			p := NewPublisher(fakePublisher(func(i *sns.PublishInput) error { in = i; return nil }), "arn:aws:sns:eu-west-1:1:findings")
