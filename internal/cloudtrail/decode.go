@@ -354,9 +354,11 @@ func (s *scanner) decodeOne(offset int, data []byte) (*Batch, error) {
 	switch {
 	case probe.Detail != nil || probe.DetailType != "":
 		if isS3ObjectEvent(probe.DetailType) {
-			if rec, err = s3ObjectRecord(data); err != nil {
+			r, err := s3ObjectRecord(data)
+			if err != nil {
 				return nil, err
 			}
+			rec = r
 			break
 		}
 		if probe.DetailType != DetailTypeAPICall {

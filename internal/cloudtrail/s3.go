@@ -97,8 +97,8 @@ func s3ObjectRecord(data []byte) (Record, error) {
 			Reason          string `json:"reason"`
 		} `json:"detail"`
 	}
-	if err := unmarshal(data, 0, data, &ev); err != nil {
-		return Record{}, err
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Record{}, fmt.Errorf("S3 event: %w", err)
 	}
 	if ev.Source != "aws.s3" {
 		return Record{}, fmt.Errorf("%s event from source %q, want aws.s3", ev.DetailType, ev.Source)
