@@ -34,8 +34,10 @@ type FindingStore interface {
 	// reports whether it did: one holder at a time, and none once the
 	// finding is marked notified, so that deliveries of one event racing
 	// each other publish it once. A claim made before staleBefore no longer
-	// holds (its holder died before publishing) and may be taken over. A
-	// finding that does not exist cannot be claimed (false, no error).
+	// holds (its holder died before publishing) and may be taken over.
+	// Claiming again for the same holder succeeds, so a retried call is
+	// safe. A finding that does not exist cannot be claimed (false, no
+	// error).
 	ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error)
 	// ReleasePublication gives up holder's claim, after its publish failed,
 	// so that a retry need not wait for the claim to go stale. It does

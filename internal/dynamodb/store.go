@@ -390,14 +390,15 @@ func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error
 
 // ClaimPublication sets AttrClaim to holder and AttrClaimedAt to at, in one
 // conditional update: the finding exists, is not marked notified, and has
-// no claim made at or after staleBefore. Deliveries racing each other make
-// the same update and DynamoDB lets one of them through.
+// no claim made at or after staleBefore but holder's own (the SDK's retry of
+// a claim whose answer was lost must not lose it). Deliveries racing each
+// other make the same update and DynamoDB lets one of them through.
 func (s *Store) ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error) {
 	_, err := s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 		TableName:           aws.String(s.table),
 		Key:                 map[string]types.AttributeValue{PartitionKey: str(id)},
 		UpdateExpression:    aws.String("SET #c = :h, #ca = :at"),
-		ConditionExpression: aws.String("attribute_exists(#f) AND attribute_not_exists(#n) AND (attribute_not_exists(#ca) OR #ca < :stale)"),
+		ConditionExpression: aws.String("attribute_exists(#f) AND attribute_not_exists(#n) AND (attribute_not_exists(#ca) OR #ca < :stale OR #c = :h)"),
 		ExpressionAttributeNames: map[string]string{
 			"#c": AttrClaim, "#ca": AttrClaimedAt, "#f": AttrFinding, "#n": AttrNotifiedAt,
 		},

@@ -426,13 +426,13 @@ func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error
 }
 
 // ClaimPublication sets the finding's claim in one conditional UPDATE: not
-// marked notified, and no claim made at or after staleBefore.
+// marked notified, and no claim made at or after staleBefore but holder's own.
 func (s *Store) ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE findings SET publish_claim = ?, publish_claimed_at = ?
 		WHERE id = ? AND json_extract(finding, '$.notifiedAt') IS NULL
-		AND (publish_claimed_at IS NULL OR publish_claimed_at < ?)`,
-		holder, at.UnixNano(), id, staleBefore.UnixNano())
+		AND (publish_claimed_at IS NULL OR publish_claimed_at < ? OR publish_claim = ?)`,
+		holder, at.UnixNano(), id, staleBefore.UnixNano(), holder)
 	if err != nil {
 		return false, fmt.Errorf("sqlite history %s: cannot claim the publication of finding %s: %w", s.path, id, err)
 	}

@@ -148,6 +148,7 @@ func RunFindingStore(t *testing.T, open func(t *testing.T) drift.FindingStore) {
 			want bool
 		}{
 			{"held claim", func() bool { return claim("late", at.Add(lease/2)) }, false},
+			{"held claim, the same call retried by its holder", func() bool { return claim(winner.Load().(string), at) }, true},
 			{"release by another holder", func() bool {
 				if err := s.ReleasePublication(ctx, f.ID(), "late"); err != nil {
 					t.Fatal(err)
