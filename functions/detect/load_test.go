@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eksdrift/eksdrift/internal/metrics"
+)
+
+// These tests run the detector's handler in-process: newHandler, the wiring
+// the bootstrap runs (the real internal/detect use case with the real S3,
+// DynamoDB, EKS, IAM and SNS adapters), against MiniStack through the SDK.
+// Each goroutine has its own handler, as each of Lambda's concurrent
+// invocations has its own execution environment.
+
+// handler is one in-process execution environment.
+type handler struct {
+	invoke  func(context.Context, json.RawMessage) error
+	metrics *bytes.Buffer // its EMF lines
+}
+
+// inProcess builds n handlers on w, logging to log.
+func inProcess(t testing.TB, w *burstWorld, n int, log *slog.Logger) []*handler {
+	t.Helper()
+	// The SDK reads its settings from the process's environment.
+	for k, v := range w.Env {
+		if strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, v)
+		}
+	}
+	getenv := func(k string) string { return w.Env[k] }
+	hs := make([]*handler, n)
+	for i := range hs {
+		hs[i] = &handler{metrics: &bytes.Buffer{}}
+		h, err := newHandler(context.Background(), getenv, log, hs[i].metrics)
+		must(t, err)
+		hs[i].invoke = h
+	}
+	return hs
+}
+
+// emfSum adds up one metric over the handlers' EMF lines.
+func emfSum(hs []*handler, name string) float64 {
+	var sum float64
+	for _, h := range hs {
+		for _, line := range strings.Split(h.metrics.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) != nil {
+				continue
+			}
+			v, _ := m[name].(float64)
+			sum += v
+		}
+	}
+	return sum
+}
+
+// TestConcurrentDeliveriesPublishOnce delivers one event to five
+// invocations at the same instant (released together by a barrier), ten
+// times over: each event must be recorded once and published once.
+func TestConcurrentDeliveriesPublishOnce(t *testing.T) {
+	w := newBurstWorld(t)
+	const racers, rounds = 5, 10
+	hs := inProcess(t, w, racers, slog.New(slog.DiscardHandler))
+	event := sample(t, "eks-create-access-entry-undeclared-role.json")
+	id := eventIDOf(t, event)
+	b := &burst{findings: map[string][]string{}}
+	for round := range rounds {
+		body := withID(event, id, 900000+round)
+		b.findings[eventIDOf(t, body)] = []string{findingID(t, body, "access-entry", contractor)}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, h := range hs {
+			wg.Go(func() {
+				<-start
+				if err := h.invoke(context.Background(), body); err != nil {
+					t.Errorf("round %d: %v", round, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+	}
+	c := w.settle(t, rounds, rounds)
+	b.check(t, c)
+	if got, want := emfSum(hs, metrics.Duplicates), float64(rounds*(racers-1)); got != want {
+		t.Errorf("Duplicates metric: got %v, want %v", got, want)
+	}
+}
+
+func eventIDOf(t testing.TB, event []byte) string {
+	t.Helper()
+	var e struct {
+		Detail struct {
+			EventID string `json:"eventID"`
+		} `json:"detail"`
+	}
+	must(t, json.Unmarshal(event, &e))
+	return e.Detail.EventID
+}
+
+// burstSize is the burst's number of deliveries: EKSDRIFT_BURST_EVENTS, or
+// def.
+func burstSize(t testing.TB, def int) int {
+	t.Helper()
+	v := os.Getenv("EKSDRIFT_BURST_EVENTS")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 10 {
+		t.Fatalf("EKSDRIFT_BURST_EVENTS=%q: want a number of events, at least 10", v)
+	}
+	return n
+}
+
+var _ = time.Second
