@@ -222,8 +222,9 @@ type counts struct {
 	people    map[string]int  // messages on the drift-only queue, by finding id
 }
 
-// settle reads the table and drains both queues.
-func (w *burstWorld) settle(t testing.TB, wantMessages, wantDrift int) counts {
+// settle reads the table and drains both queues; wantMessages is how many
+// messages should come on the every-message queue.
+func (w *burstWorld) settle(t testing.TB, wantMessages int) counts {
 	t.Helper()
 	c := counts{recorded: map[string]int{}, drift: map[string]bool{}}
 	ddb := awsdynamodb.NewFromConfig(w.Config)
@@ -248,7 +249,7 @@ func (w *burstWorld) settle(t testing.TB, wantMessages, wantDrift int) counts {
 		start = out.LastEvaluatedKey
 	}
 	c.published = w.drain(t, w.allURL, wantMessages)
-	c.people = w.drain(t, w.queueURL, wantDrift)
+	c.people = w.drain(t, w.queueURL, len(c.drift))
 	return c
 }
 
@@ -260,7 +261,7 @@ func (w *burstWorld) drain(t testing.TB, url string, want int) map[string]int {
 	t.Helper()
 	got := map[string]int{}
 	n, empty := 0, 0
-	deadline := time.Now().Add(2*time.Minute + time.Duration(want)*2*time.Millisecond)
+	deadline := time.Now().Add(30*time.Second + time.Duration(want)*5*time.Millisecond)
 	for time.Now().Before(deadline) && empty < 3 {
 		out, err := w.SQS.ReceiveMessage(context.Background(), &awssqs.ReceiveMessageInput{QueueUrl: aws.String(url),
 			MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3600})
@@ -276,6 +277,9 @@ func (w *burstWorld) drain(t testing.TB, url string, want int) map[string]int {
 		} else {
 			empty = 0
 		}
+	}
+	if n < want {
+		t.Logf("queue %s: %d messages came, want %d", url, n, want)
 	}
 	return got
 }
@@ -377,4 +381,29 @@ func (h *counting) Handle(_ context.Context, r slog.Record) error {
 	defer h.mu.Unlock()
 	h.ignored[id] = reason
 	return nil
+}
+
+// burstStats are the figures a burst should produce.
+type burstStats struct {
+	findings          int // distinct findings
+	duplicateFindings int // findings of redeliveries (the Duplicates metric)
+	ignoredDeliveries int // deliveries of ignored events (EventsIgnored)
+}
+
+func (b *burst) stats() burstStats {
+	var s burstStats
+	seen := map[string]bool{}
+	for _, d := range b.deliveries {
+		n := len(b.findings[d.eventID])
+		if _, ok := b.ignored[d.eventID]; ok {
+			s.ignoredDeliveries++
+		}
+		if seen[d.eventID] {
+			s.duplicateFindings += n
+			continue
+		}
+		seen[d.eventID] = true
+		s.findings += n
+	}
+	return s
 }

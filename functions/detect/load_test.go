@@ -89,7 +89,7 @@ func TestConcurrentDeliveriesPublishOnce(t *testing.T) {
 		close(start)
 		wg.Wait()
 	}
-	c := w.settle(t, rounds, rounds)
+	c := w.settle(t, rounds)
 	b.check(t, c)
 	if got, want := emfSum(hs, metrics.Duplicates), float64(rounds*(racers-1)); got != want {
 		t.Errorf("Duplicates metric: got %v, want %v", got, want)
@@ -122,4 +122,62 @@ func burstSize(t testing.TB, def int) int {
 	return n
 }
 
-var _ = time.Second
+// defaultBurst is the burst make test delivers; EKSDRIFT_BURST_EVENTS sets
+// another size (make bench delivers 10,000).
+const defaultBurst = 2000
+
+// TestBurstRecordsAndPublishesOnce delivers a burst (20% redeliveries, in
+// shuffled order) from 12 concurrent in-process invocations. Every distinct
+// finding is recorded once and published once, drift reaches people once,
+// every ignored event is dropped with its reason, and redeliveries count as
+// duplicates.
+func TestBurstRecordsAndPublishesOnce(t *testing.T) {
+	const workers, dupPct, seed = 12, 20, 12
+	total := burstSize(t, defaultBurst)
+	w := newBurstWorld(t)
+	log := newCounting()
+	hs := inProcess(t, w, workers, slog.New(log))
+	b := newBurst(t, seed, total, dupPct)
+	took, errs := b.run(workers, func(worker int, event []byte) error {
+		return hs[worker].invoke(context.Background(), event)
+	})
+	for i, err := range errs {
+		if i < 5 {
+			t.Errorf("invocation failed: %v", err)
+		}
+	}
+	s := b.stats()
+	t.Logf("burst delivered in %v, %d invocations failed", took.Round(time.Millisecond), len(errs))
+	c := w.settle(t, s.findings)
+	b.check(t, c)
+	for id, want := range b.ignored {
+		if got, ok := log.ignored[id]; !ok || got != want {
+			t.Errorf("ignored event %s: got reason %q (logged %v), want %q", id, got, ok, want)
+		}
+	}
+	for _, tt := range []struct {
+		metric string
+		want   int
+	}{
+		{metrics.Duplicates, s.duplicateFindings},
+		{metrics.EventsIgnored, s.ignoredDeliveries},
+		{metrics.Errors, 0},
+	} {
+		if got := emfSum(hs, tt.metric); got != float64(tt.want) {
+			t.Errorf("%s metric: got %v, want %d", tt.metric, got, tt.want)
+		}
+	}
+	t.Logf("%d deliveries (%d distinct events, %d redeliveries) from %d workers in %v: %.0f events/s; "+
+		"%d findings recorded (%d drift), %d published, %d to people, %d events ignored, %d duplicate findings",
+		len(b.deliveries), b.distinct, len(b.deliveries)-b.distinct, workers, took.Round(time.Millisecond),
+		float64(len(b.deliveries))/took.Seconds(), len(c.recorded), len(c.drift), sum(c.published), sum(c.people),
+		len(b.ignored), s.duplicateFindings)
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
