@@ -49,9 +49,18 @@ func inProcess(t testing.TB, w *burstWorld, n int, log *slog.Logger) []*handler 
 
 // emfSum adds up one metric over the handlers' EMF lines.
 func emfSum(hs []*handler, name string) float64 {
+	outs := make([]string, len(hs))
+	for i, h := range hs {
+		outs[i] = h.metrics.String()
+	}
+	return emfSumOf(outs, name)
+}
+
+// emfSumOf adds up one metric over the EMF lines in outs.
+func emfSumOf(outs []string, name string) float64 {
 	var sum float64
-	for _, h := range hs {
-		for _, line := range strings.Split(h.metrics.String(), "\n") {
+	for _, out := range outs {
+		for _, line := range strings.Split(out, "\n") {
 			var m map[string]any
 			if json.Unmarshal([]byte(line), &m) != nil {
 				continue
