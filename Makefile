@@ -89,8 +89,9 @@ lint: ## gofmt check and go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: ## Go benchmarks, then bench/replay.sh (200 MB of CloudTrail logs vs zcat and zcat|jq)
+bench: ## Go benchmarks, the detector's 10,000-event burst in-process, then bench/replay.sh (200 MB of CloudTrail logs vs zcat and zcat|jq)
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+	EKSDRIFT_BURST_EVENTS=10000 $(GO) test -count=1 -run '^TestBurstRecordsAndPublishesOnce$$' -v ./functions/detect | grep -E 'events/s|^(--- |ok|FAIL)'
 	bench/replay.sh
 
 # -fuzzminimizetime: the baseline loader's coverage varies from run to run

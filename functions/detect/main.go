@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -35,6 +36,12 @@ func main() { lambdamain.Start("detect", build) }
 
 // build wires the detector from the environment and returns the handler.
 func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, json.RawMessage) error, error) {
+	return newHandler(ctx, getenv, log, os.Stdout)
+}
+
+// newHandler is build with the writer the metrics go to (Lambda reads them
+// from stdout), so that tests can run the handler in-process.
+func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logger, stdout io.Writer) (func(context.Context, json.RawMessage) error, error) {
 	cfg, err := config.LoadDetect(getenv)
 	if err != nil {
 		return nil, err
@@ -85,7 +92,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 			log.ErrorContext(ctx, "event not handled: it will be retried, then kept in the dead-letter queue",
 				"error", err, "malformed", detect.IsMalformed(err))
 		}
-		if ferr := set.Flush(os.Stdout, cfg.MetricsNamespace, "detect", time.Now()); ferr != nil {
+		if ferr := set.Flush(stdout, cfg.MetricsNamespace, "detect", time.Now()); ferr != nil {
 			log.WarnContext(ctx, "metrics not written", "error", ferr)
 		}
 		return err

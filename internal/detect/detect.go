@@ -11,6 +11,8 @@ package detect
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,8 @@ type History interface {
 	Record(ctx context.Context, findings []drift.Finding) (int, error)
 	Get(ctx context.Context, id string) (drift.Finding, bool, error)
 	MarkNotified(ctx context.Context, id string, at time.Time) error
+	ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error)
+	ReleasePublication(ctx context.Context, id, holder string) error
 }
 
 // Publisher sends a finding to the people and functions that act on it.
@@ -50,6 +54,15 @@ type Detector struct {
 	// Remediators are the reverter's roles: their changes are recorded as
 	// remediation, never judged as new drift (loop prevention).
 	Remediators []string
+	// PublishLease is how long a delivery's claim to publish a finding
+	// holds before another delivery may take it over (DefaultPublishLease
+	// when zero). It must exceed the function's timeout, so that a live
+	// holder is never overtaken.
+	PublishLease time.Duration
+	// ClaimWait is how long a delivery that finds the finding claimed by
+	// another waits for it to be published before failing, for a retry
+	// (DefaultClaimWait when zero).
+	ClaimWait time.Duration
 
 	// BaselineBucket and BaselineKey name the baseline object: writes to
 	// it are judged by BaselineVersions (see baselinewrite.go); writes to
@@ -176,10 +189,27 @@ func (d *Detector) reader(c drift.Change) drift.StateReader {
 	return d.EKS
 }
 
+// Defaults of the publication claim. The stack gives the detector a 30 s
+// timeout, and Lambda retries a failed asynchronous invocation a minute or
+// more later.
+const (
+	DefaultPublishLease = time.Minute
+	DefaultClaimWait    = 5 * time.Second
+	claimPoll           = 50 * time.Millisecond
+)
+
 // deliver records the finding once and publishes it once. A redelivered
 // event finds its finding already recorded and notified and does nothing; a
 // finding recorded but not yet notified (the function died in between) is
 // published again from the record.
+//
+// Deliveries of one event can also run at the same instant (EventBridge and
+// Lambda deliver at least once): each reads "not recorded", and a check
+// followed by a publish would publish once per delivery. So only the
+// delivery that wins the finding's publication claim, a conditional write
+// in the history, publishes; the others wait for it to mark the finding
+// notified and count as duplicates. A holder whose publish fails releases
+// the claim; one that dies keeps it until PublishLease has passed.
 func (d *Detector) deliver(ctx context.Context, f drift.Finding) error {
 	id := f.ID()
 	stored, found, err := d.History.Get(ctx, id)
@@ -188,17 +218,33 @@ func (d *Detector) deliver(ctx context.Context, f drift.Finding) error {
 	}
 	switch {
 	case found && stored.NotifiedAt != nil:
-		d.Metrics.Add(metrics.Duplicates, 1)
-		d.Log.InfoContext(ctx, "duplicate event: already recorded and published", "findingId", id)
-		return nil
+		return d.duplicate(ctx, id)
 	case found:
 		f = stored
 	default:
-		if _, err := d.History.Record(ctx, []drift.Finding{f}); err != nil {
+		n, err := d.History.Record(ctx, []drift.Finding{f})
+		if err != nil {
 			return fmt.Errorf("detect: recording %s: %w", id, err)
 		}
+		if n == 0 {
+			// Another delivery recorded it first: publish what the history
+			// holds, not this delivery's reading of the live state.
+			if stored, found, err = d.History.Get(ctx, id); err != nil {
+				return fmt.Errorf("detect: reading history for %s: %w", id, err)
+			}
+			if found {
+				f = stored
+			}
+		}
+	}
+	holder, won, err := d.claim(ctx, id)
+	if err != nil || !won {
+		return err
 	}
 	if err := d.Publisher.Publish(ctx, f); err != nil {
+		if rerr := d.History.ReleasePublication(ctx, id, holder); rerr != nil {
+			d.Log.WarnContext(ctx, "publication claim not released: a retry waits for it to go stale", "findingId", id, "error", rerr)
+		}
 		return fmt.Errorf("detect: publishing %s: %w", id, err)
 	}
 	if err := d.History.MarkNotified(ctx, id, d.now()); err != nil {
@@ -208,6 +254,62 @@ func (d *Detector) deliver(ctx context.Context, f drift.Finding) error {
 		"findingId", id, "eventName", f.EventName, "cluster", f.Cluster, "kind", f.Kind,
 		"resource", f.Resource, "drift", f.Drift, "severity", f.Severity, "decision", f.Decision, "actor", f.Actor)
 	return nil
+}
+
+// claim takes the finding's publication claim and reports whether this
+// delivery won it. When another holds it, claim waits for the finding to
+// be marked notified (a duplicate: no error) or the claim to be released
+// (and tries again); past ClaimWait it gives up with an error, so that
+// Lambda delivers the event again.
+func (d *Detector) claim(ctx context.Context, id string) (holder string, won bool, err error) {
+	holder = newHolder()
+	lease, wait := d.PublishLease, d.ClaimWait
+	if lease <= 0 {
+		lease = DefaultPublishLease
+	}
+	if wait <= 0 {
+		wait = DefaultClaimWait
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		now := d.now()
+		won, err := d.History.ClaimPublication(ctx, id, holder, now, now.Add(-lease))
+		if err != nil {
+			return "", false, fmt.Errorf("detect: claiming the publication of %s: %w", id, err)
+		}
+		if won {
+			return holder, true, nil
+		}
+		stored, found, err := d.History.Get(ctx, id)
+		switch {
+		case err != nil:
+			return "", false, fmt.Errorf("detect: reading history for %s: %w", id, err)
+		case !found:
+			return "", false, fmt.Errorf("detect: %s is not in the history it was just recorded in", id)
+		case stored.NotifiedAt != nil:
+			return "", false, d.duplicate(ctx, id)
+		case time.Now().After(deadline):
+			return "", false, fmt.Errorf("detect: %s is being published by another delivery, still unmarked after %v: retry", id, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return "", false, fmt.Errorf("detect: waiting to publish %s: %w", id, ctx.Err())
+		case <-time.After(claimPoll):
+		}
+	}
+}
+
+func (d *Detector) duplicate(ctx context.Context, id string) error {
+	d.Metrics.Add(metrics.Duplicates, 1)
+	d.Log.InfoContext(ctx, "duplicate event: already recorded and published", "findingId", id)
+	return nil
+}
+
+// newHolder names one delivery's claim.
+func newHolder() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (d *Detector) now() time.Time {

@@ -194,3 +194,47 @@ func TestIgnoredAndCompliantEvents(t *testing.T) {
 		t.Errorf("metrics: ignored %v compliant %v", d.Metrics.Get(metrics.EventsIgnored), d.Metrics.Get(metrics.Compliant))
 	}
 }
+
+func TestDeadClaimHolderIsTakenOverAfterTheLease(t *testing.T) {
+	out := &outbox{fail: 1}
+	d, store := newDetector(t, states{contractor: {Present: true, Resource: &drift.AccessEntry{PrincipalARN: contractor, Type: "STANDARD", KubernetesGroups: []string{"viewers"}}}}, out)
+	now := time.Date(2026, 10, 14, 10, 0, 0, 0, time.UTC)
+	d.Now = func() time.Time { return now }
+	d.PublishLease, d.ClaimWait = time.Minute, 200*time.Millisecond
+	event := sample(t, "eks-create-access-entry-undeclared-role.json")
+	// The first delivery records the finding; its publish fails and it
+	// releases its claim.
+	if err := d.Handle(context.Background(), event); err == nil {
+		t.Fatal("got no error, want the publish error")
+	}
+	all, _ := store.Query(context.Background(), drift.HistoryQuery{})
+	if len(all) != 1 {
+		t.Fatalf("got %d records, want 1", len(all))
+	}
+	id := all[0].ID()
+	// Another delivery claims it and dies before publishing.
+	if ok, err := store.ClaimPublication(context.Background(), id, "dead", now, now.Add(-time.Minute)); err != nil || !ok {
+		t.Fatalf("got claimed %v, %v, want the released claim taken", ok, err)
+	}
+	for _, tt := range []struct {
+		name     string
+		after    time.Duration
+		wantErr  bool
+		wantSent int
+	}{
+		{"within the lease: retry later", 30 * time.Second, true, 0},
+		{"past the lease: taken over", 61 * time.Second, false, 1},
+		{"published: a duplicate", 120 * time.Second, false, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			now = time.Date(2026, 10, 14, 10, 0, 0, 0, time.UTC).Add(tt.after)
+			err := d.Handle(context.Background(), event)
+			if (err != nil) != tt.wantErr || IsMalformed(err) {
+				t.Errorf("got error %v, want an error: %v", err, tt.wantErr)
+			}
+			if len(out.sent) != tt.wantSent {
+				t.Errorf("got %d messages, want %d", len(out.sent), tt.wantSent)
+			}
+		})
+	}
+}

@@ -30,6 +30,19 @@ type FindingStore interface {
 	// finding itself. Setting the outcome of a finding that does not exist
 	// is an error.
 	SetOutcome(ctx context.Context, id string, o RevertOutcome) error
+	// ClaimPublication gives holder the right to publish the finding, and
+	// reports whether it did: one holder at a time, and none once the
+	// finding is marked notified, so that deliveries of one event racing
+	// each other publish it once. A claim made before staleBefore no longer
+	// holds (its holder died before publishing) and may be taken over.
+	// Claiming again for the same holder succeeds, so a retried call is
+	// safe. A finding that does not exist cannot be claimed (false, no
+	// error).
+	ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error)
+	// ReleasePublication gives up holder's claim, after its publish failed,
+	// so that a retry need not wait for the claim to go stale. It does
+	// nothing when holder does not hold the claim.
+	ReleasePublication(ctx context.Context, id, holder string) error
 }
 
 // HistoryQuery selects findings. Zero fields do not filter.

@@ -87,12 +87,14 @@ const (
 	AttrSeverity    = "severity"
 	AttrDecision    = "decision"
 	AttrDetectedBy  = "detectedBy"
-	AttrExpiresAt   = "expiresAt"  // Unix seconds, the TTL attribute; only with a retention
-	AttrNotifiedAt  = "notifiedAt" // as eventTime; set by MarkNotified
-	AttrOutcome     = "outcome"    // the reverter's outcome as JSON; set by SetOutcome
-	AttrResult      = "result"     // the outcome's result, for the console
-	AttrBoundsFirst = "firstDay"   // on the bounds item
-	AttrBoundsLast  = "lastDay"    // on the bounds item
+	AttrExpiresAt   = "expiresAt"        // Unix seconds, the TTL attribute; only with a retention
+	AttrNotifiedAt  = "notifiedAt"       // as eventTime; set by MarkNotified
+	AttrOutcome     = "outcome"          // the reverter's outcome as JSON; set by SetOutcome
+	AttrClaim       = "publishClaim"     // who may publish the finding; set by ClaimPublication
+	AttrClaimedAt   = "publishClaimedAt" // as eventTime; when AttrClaim was taken
+	AttrResult      = "result"           // the outcome's result, for the console
+	AttrBoundsFirst = "firstDay"         // on the bounds item
+	AttrBoundsLast  = "lastDay"          // on the bounds item
 )
 
 // Index names.

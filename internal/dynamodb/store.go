@@ -388,6 +388,65 @@ func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error
 	return nil
 }
 
+// ClaimPublication sets AttrClaim to holder and AttrClaimedAt to at, in one
+// conditional update: the finding exists, is not marked notified, and has
+// no claim made at or after staleBefore but holder's own (the SDK's retry of
+// a claim whose answer was lost must not lose it). Deliveries racing each
+// other make the same update and DynamoDB lets one of them through.
+func (s *Store) ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error) {
+	_, err := s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 map[string]types.AttributeValue{PartitionKey: str(id)},
+		UpdateExpression:    aws.String("SET #c = :h, #ca = :at"),
+		ConditionExpression: aws.String("attribute_exists(#f) AND attribute_not_exists(#n) AND (attribute_not_exists(#ca) OR #ca < :stale OR #c = :h)"),
+		ExpressionAttributeNames: map[string]string{
+			"#c": AttrClaim, "#ca": AttrClaimedAt, "#f": AttrFinding, "#n": AttrNotifiedAt,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":h": str(holder), ":at": str(stamp(at)), ":stale": str(stamp(staleBefore)),
+		},
+	})
+	var taken *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &taken):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("dynamodb history %s: finding %s: cannot claim its publication: %w", s.table, id, err)
+	}
+	return true, nil
+}
+
+// ReleasePublication removes holder's claim; the condition leaves another
+// holder's claim alone.
+func (s *Store) ReleasePublication(ctx context.Context, id, holder string) error {
+	_, err := s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       map[string]types.AttributeValue{PartitionKey: str(id)},
+		UpdateExpression:          aws.String("REMOVE #c, #ca"),
+		ConditionExpression:       aws.String("#c = :h"),
+		ExpressionAttributeNames:  map[string]string{"#c": AttrClaim, "#ca": AttrClaimedAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(holder)},
+	})
+	var notOurs *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &notOurs) {
+		return fmt.Errorf("dynamodb history %s: finding %s: cannot release its publication claim: %w", s.table, id, err)
+	}
+	return nil
+}
+
+// stamp formats t as the sort key does, clamped to the years it can hold,
+// so that stamps compare as the instants they are.
+func stamp(t time.Time) string {
+	t = t.UTC()
+	switch {
+	case t.Before(minEventTime):
+		t = minEventTime
+	case t.After(maxEventTime):
+		t = maxEventTime
+	}
+	return t.Format(timeLayout)
+}
+
 // SetOutcome records the reverter's outcome on the finding, in AttrOutcome
 // (and its result in AttrResult): like AttrNotifiedAt, apart from the
 // finding's JSON, which stays as first recorded. Setting it again replaces

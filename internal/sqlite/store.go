@@ -56,6 +56,10 @@ var migrations = []string{
 	CREATE INDEX findings_principal_time ON findings (principal, event_time);
 	CREATE INDEX findings_actor_time     ON findings (actor, event_time);
 	CREATE INDEX findings_time           ON findings (event_time);`,
+	// 2: who may publish a finding, and since when (Unix nanoseconds), so
+	// that deliveries of one event racing each other publish it once.
+	`ALTER TABLE findings ADD COLUMN publish_claim TEXT;
+	ALTER TABLE findings ADD COLUMN publish_claimed_at INTEGER;`,
 }
 
 // Store is a HistoryStore in one SQLite file. It is safe for concurrent use,
@@ -417,6 +421,34 @@ func (s *Store) MarkNotified(ctx context.Context, id string, at time.Time) error
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return fmt.Errorf("sqlite history %s: cannot mark finding %s notified: no such finding", s.path, id)
+	}
+	return nil
+}
+
+// ClaimPublication sets the finding's claim in one conditional UPDATE: not
+// marked notified, and no claim made at or after staleBefore but holder's own.
+func (s *Store) ClaimPublication(ctx context.Context, id, holder string, at, staleBefore time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE findings SET publish_claim = ?, publish_claimed_at = ?
+		WHERE id = ? AND json_extract(finding, '$.notifiedAt') IS NULL
+		AND (publish_claimed_at IS NULL OR publish_claimed_at < ? OR publish_claim = ?)`,
+		holder, at.UnixNano(), id, staleBefore.UnixNano(), holder)
+	if err != nil {
+		return false, fmt.Errorf("sqlite history %s: cannot claim the publication of finding %s: %w", s.path, id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite history %s: cannot claim the publication of finding %s: %w", s.path, id, err)
+	}
+	return n == 1, nil
+}
+
+// ReleasePublication clears holder's claim, and leaves another's alone.
+func (s *Store) ReleasePublication(ctx context.Context, id, holder string) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE findings SET publish_claim = NULL, publish_claimed_at = NULL WHERE id = ? AND publish_claim = ?`, id, holder)
+	if err != nil {
+		return fmt.Errorf("sqlite history %s: cannot release the publication claim of finding %s: %w", s.path, id, err)
 	}
 	return nil
 }

@@ -2,6 +2,9 @@ package drifttest
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -9,7 +12,7 @@ import (
 )
 
 // RunFindingStore checks what the deployed functions need beyond queries:
-// Get by ID and MarkNotified. open must return a new, empty store.
+// Get by ID, MarkNotified, and the publication claim. open must return a new, empty store.
 func RunFindingStore(t *testing.T, open func(t *testing.T) drift.FindingStore) {
 	t.Run("GetMissing", func(t *testing.T) {
 		s := open(t)
@@ -93,6 +96,94 @@ func RunFindingStore(t *testing.T, open func(t *testing.T) drift.FindingStore) {
 		}
 		if err := s.SetOutcome(context.Background(), "nope", drift.RevertOutcome{Result: drift.ResultSkipped}); err == nil {
 			t.Error("got no error setting the outcome of a finding that does not exist")
+		}
+	})
+	t.Run("ClaimPublication", func(t *testing.T) {
+		ctx := context.Background()
+		s := open(t)
+		f := SampleFinding(11)
+		if _, err := s.Record(ctx, []drift.Finding{f}); err != nil {
+			t.Fatal(err)
+		}
+		at := SampleTime(12)
+		lease := time.Minute
+		claim := func(holder string, at time.Time) bool {
+			t.Helper()
+			ok, err := s.ClaimPublication(ctx, f.ID(), holder, at, at.Add(-lease))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		// Deliveries racing each other: exactly one claim holds.
+		const racers = 8
+		var (
+			wg     sync.WaitGroup
+			start  = make(chan struct{})
+			won    atomic.Int32
+			winner atomic.Value
+		)
+		for i := range racers {
+			wg.Go(func() {
+				<-start
+				holder := fmt.Sprintf("racer-%d", i)
+				ok, err := s.ClaimPublication(ctx, f.ID(), holder, at, at.Add(-lease))
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					won.Add(1)
+					winner.Store(holder)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if got := won.Load(); got != 1 {
+			t.Fatalf("racing claims: got %d winners, want 1", got)
+		}
+		for _, tt := range []struct {
+			name string
+			do   func() bool
+			want bool
+		}{
+			{"held claim", func() bool { return claim("late", at.Add(lease/2)) }, false},
+			{"held claim, the same call retried by its holder", func() bool { return claim(winner.Load().(string), at) }, true},
+			{"release by another holder", func() bool {
+				if err := s.ReleasePublication(ctx, f.ID(), "late"); err != nil {
+					t.Fatal(err)
+				}
+				return claim("late", at.Add(lease/2))
+			}, false},
+			{"stale claim taken over", func() bool { return claim("takeover", at.Add(lease+time.Second)) }, true},
+			{"released claim", func() bool {
+				if err := s.ReleasePublication(ctx, f.ID(), "takeover"); err != nil {
+					t.Fatal(err)
+				}
+				return claim("after-release", at.Add(lease+2*time.Second))
+			}, true},
+			{"notified finding", func() bool {
+				if err := s.MarkNotified(ctx, f.ID(), at.Add(lease+3*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				return claim("after-notified", at.Add(10*lease))
+			}, false},
+			{"missing finding", func() bool {
+				ok, err := s.ClaimPublication(ctx, "nope#access-entry#prod#x", "h", at, at.Add(-lease))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ok
+			}, false},
+		} {
+			if got := tt.do(); got != tt.want {
+				t.Errorf("%s: got claimed %v, want %v", tt.name, got, tt.want)
+			}
+		}
+		// The claim is no part of the finding.
+		got, _, err := s.Get(ctx, f.ID())
+		if err != nil || got.Reason != f.Reason || got.NotifiedAt == nil {
+			t.Errorf("after claims: got %+v, %v", got, err)
 		}
 	})
 	t.Run("MarkNotifiedMissing", func(t *testing.T) {
