@@ -38,3 +38,9 @@ func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale tim
 	src.MaxStale = maxStale
 	return src
 }
+
+// BaselineVersions reads the versions of s3://bucket/key for the
+// reverter's hold-down, parsing them as BaselineSource does.
+func BaselineVersions(cfg aws.Config, bucket, key string) *s3.Previous {
+	return s3.NewPrevious(awss3.NewFromConfig(cfg), baseline.Parse, bucket, key)
+}
