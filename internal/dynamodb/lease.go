@@ -41,12 +41,14 @@ func num(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-// AcquireLease takes the lease called name for owner until the given time,
-// with a conditional write: it succeeds when nobody holds the lease, when
+// AcquireLease takes the lease called name for owner for ttl, by the
+// store's clock (one clock decides both when a lease was taken and whether
+// it has expired), with a conditional write: it succeeds when nobody holds the lease, when
 // the holder's time has passed (a reverter that died), or when owner holds
 // it already. It reports false, with no error, when someone else holds it.
-func (s *Store) AcquireLease(ctx context.Context, name, owner string, until time.Time) (bool, error) {
+func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	now := s.now()
+	until := now.Add(ttl)
 	it := itemKey(LeasePrefix, name)
 	it[AttrOwner] = str(owner)
 	it[AttrHeldUntil] = num(until.UnixMilli())

@@ -34,7 +34,7 @@ type History interface {
 // account's IAM roles), and keep the circuit breaker's counts per scope.
 // The history table's store implements them with conditional writes.
 type Leases interface {
-	AcquireLease(ctx context.Context, name, owner string, until time.Time) (bool, error)
+	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, owner string) error
 	RecentReverts(ctx context.Context, scope string, since time.Time) (int, error)
 	NoteRevert(ctx context.Context, scope string, at, keepSince time.Time) error
@@ -170,7 +170,7 @@ func (r *Reverter) Handle(ctx context.Context, msg drift.Finding) error {
 	scope := scopeOf(f)
 	owner := r.owner()
 	ttl := cmpOr(r.LeaseTTL, Defaults.LeaseTTL)
-	ok, err := r.Leases.AcquireLease(ctx, scope, owner, r.now().Add(ttl))
+	ok, err := r.Leases.AcquireLease(ctx, scope, owner, ttl)
 	if err != nil {
 		return fmt.Errorf("revert: %s: %w", id, err)
 	}
