@@ -202,7 +202,9 @@ func TestHoldDownOnNewGrants(t *testing.T) {
 	// A version older than the hold-down grants at once.
 	_, err = e.eksc.DeleteAccessEntry(ctx, &awseks.DeleteAccessEntryInput{ClusterName: aws.String(e.cluster), PrincipalArn: aws.String(developer)})
 	must(t, err)
-	e.rev.Versions = func(context.Context, *drift.Index) (time.Time, *drift.Index, error) { return now.Add(-2 * time.Hour), nil, nil }
+	e.rev.Versions = func(context.Context, *drift.Index) (time.Time, *drift.Index, error) {
+		return now.Add(-2 * time.Hour), nil, nil
+	}
 	if o := e.handle(e.finding(person, drift.OpRemoved, &drift.AccessEntry{PrincipalARN: developer})); o.Result != drift.ResultReverted {
 		t.Errorf("old version: got %+v, want reverted", o)
 	}
