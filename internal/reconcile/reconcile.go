@@ -148,7 +148,7 @@ type SweepReport struct {
 	// Rejudged are open findings given a new decision (break-glass
 	// expired, a mode switched, grace passed, a failed revert retried).
 	Rejudged int `json:"rejudged"`
-	Errors            int `json:"errors"`
+	Errors   int `json:"errors"`
 }
 
 // defaults fills in what a caller may leave out.
