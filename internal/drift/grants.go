@@ -43,6 +43,30 @@ func (o Operation) Grants() bool {
 	return true
 }
 
+// GrantsOver reports whether an operation gives access beyond the live
+// state it is planned from: Grants, except that setting an entry's groups
+// back to a subset of its live groups (same username), or associating a
+// policy again with a scope narrower than its live one, only takes away.
+func (o Operation) GrantsOver(live Observation) bool {
+	if !o.Grants() {
+		return false
+	}
+	switch r := o.Resource.(type) {
+	case *AccessEntry:
+		lv, _ := live.Resource.(*AccessEntry)
+		if o.Action == ActUpdateAccessEntry && live.Present && lv != nil {
+			added, _ := setDiff(r.KubernetesGroups, lv.KubernetesGroups)
+			return len(added) > 0 || (r.Username != "" && r.Username != lv.Username)
+		}
+	case *AccessPolicy:
+		lv, _ := live.Resource.(*AccessPolicy)
+		if o.Action == ActAssociateAccessPolicy && live.Present && lv != nil && lv.PolicyARN == r.PolicyARN {
+			return widens(r.Scope, lv.Scope)
+		}
+	}
+	return true
+}
+
 // AdminGrant gives the admin-level policy an operation would grant, or ""
 // when it grants none of them.
 func AdminGrant(o Operation) string {

@@ -96,3 +96,34 @@ func TestRejudgeExpiredBreakGlassInAlertModeIsCritical(t *testing.T) {
 		t.Errorf("got %+v, want one critical alert saying the break-glass entry expired", out)
 	}
 }
+
+func TestGrantsOver(t *testing.T) {
+	x := "arn:aws:iam::111122223333:role/x"
+	present := func(r Resource) Observation { return Observation{Present: true, Resource: r} }
+	tests := []struct {
+		name string
+		op   Operation
+		live Observation
+		want bool
+	}{
+		{"delete", Operation{Action: ActDeleteAccessEntry, Resource: &AccessEntry{PrincipalARN: x}}, present(&AccessEntry{PrincipalARN: x}), false},
+		{"create", Operation{Action: ActCreateAccessEntry, Resource: &AccessEntry{PrincipalARN: x}}, Observation{}, true},
+		{"groups back to fewer", Operation{Action: ActUpdateAccessEntry, Resource: &AccessEntry{PrincipalARN: x, KubernetesGroups: []string{"dev"}}},
+			present(&AccessEntry{PrincipalARN: x, KubernetesGroups: []string{"dev", "admins"}}), false},
+		{"groups back to more", Operation{Action: ActUpdateAccessEntry, Resource: &AccessEntry{PrincipalARN: x, KubernetesGroups: []string{"dev", "ops"}}},
+			present(&AccessEntry{PrincipalARN: x, KubernetesGroups: []string{"dev"}}), true},
+		{"username back", Operation{Action: ActUpdateAccessEntry, Resource: &AccessEntry{PrincipalARN: x, Username: "a"}},
+			present(&AccessEntry{PrincipalARN: x, Username: "b"}), true},
+		{"scope narrowed", Operation{Action: ActAssociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: x, PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"app"}}}},
+			present(&AccessPolicy{PrincipalARN: x, PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeCluster}}), false},
+		{"scope widened back", Operation{Action: ActAssociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: x, PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"app", "jobs"}}}},
+			present(&AccessPolicy{PrincipalARN: x, PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"app"}}}), true},
+		{"policy re-associated", Operation{Action: ActAssociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: x, PolicyARN: PolicyEdit}}, Observation{}, true},
+		{"boundary removed", Operation{Action: ActDeleteRolePermissionsBoundary, Resource: &PermissionsBoundary{RoleName: "r"}}, present(&PermissionsBoundary{RoleName: "r"}), true},
+	}
+	for _, tt := range tests {
+		if got := tt.op.GrantsOver(tt.live); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -396,7 +396,7 @@ func (r *Reverter) newerChange(ctx context.Context, f drift.Finding) (*drift.Fin
 func (r *Reverter) holdBack(ctx context.Context, ix *drift.Index, c drift.Change, live drift.Observation, ops []drift.Operation) string {
 	var grants []drift.Operation
 	for _, op := range ops {
-		if op.Grants() {
+		if op.GrantsOver(live) {
 			grants = append(grants, op)
 		}
 	}
