@@ -93,15 +93,17 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Account:  account,
 		Scanner: &scan.Scanner{EKS: eks.NewScanner(awsCfg, cfg.ScanConcurrency), IAM: iam.NewScanner(awsCfg, 0),
 			Parallel: max(cfg.ScanConcurrency/2, 2)},
-		History:       store,
-		Detector:      det,
-		Checkpoints:   store,
-		Regions:       cfg.CatchUpRegions,
-		Overlap:       cfg.CatchUpOverlap,
-		FirstLookback: cfg.CatchUpFirstLookback,
-		Remediators:   remediators,
-		Metrics:       set,
-		Log:           log,
+		History:          store,
+		Detector:         det,
+		Checkpoints:      store,
+		Regions:          cfg.CatchUpRegions,
+		Overlap:          cfg.CatchUpOverlap,
+		FirstLookback:    cfg.CatchUpFirstLookback,
+		Remediators:      remediators,
+		Grace:            graceOf(cfg.SweepGrace),
+		RetryFailedAfter: cfg.RetryFailedAfter,
+		Metrics:          set,
+		Log:              log,
 	}
 	if cfg.CatchUp {
 		lk := lookup.New(awsCfg)
@@ -140,4 +142,13 @@ func scheduledAt(event json.RawMessage, now time.Time) time.Time {
 		return e.Time
 	}
 	return now
+}
+
+// graceOf maps the setting to the reconciler's terms: an explicit 0 turns
+// the grace period off.
+func graceOf(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -54,6 +54,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if fn := getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
 		by = fn + " (" + cfg.ReverterRoleARN + ")"
 	}
+	history := dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	r := &revert.Reverter{
 		Baseline: func(ctx context.Context) (*drift.Index, error) {
 			ix, _, err := source.Index(ctx)
@@ -64,7 +65,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		EKSWriter:     eksWriter,
 		IAMWriter:     iam.NewWriter(awsCfg),
 		Admins:        eksWriter,
-		History:       dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable),
+		History:       history,
+		Leases:        history,
+		Versions:      lambdamain.PreviousBaseline(awsCfg, cfg.BaselineBucket, cfg.BaselineKey).Of,
 		Publisher:     sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
 		Log:           log,
 		Metrics:       set,

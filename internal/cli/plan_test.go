@@ -30,6 +30,10 @@ clusters:
         accessPolicies:
           - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy
             accessScope: {type: namespace, namespaces: [app]}
+      - principalArn: arn:aws:iam::111122223333:role/platform-admin
+        accessPolicies:
+          - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy
+            accessScope: {type: cluster}
   - name: retired
     account: "111122223333"
     region: us-west-2
@@ -57,6 +61,8 @@ func TestPlanReport(t *testing.T) {
 		{Name: "prod", Account: "111122223333", Region: "us-west-2", Found: true, AuthenticationMode: drift.AuthModeAPIAndConfigMap, ReadAt: at,
 			AccessEntries: []drift.EntryState{
 				{AccessEntry: drift.AccessEntry{PrincipalARN: dev, Type: drift.EntryStandard, KubernetesGroups: []string{"dev", "ops"}}},
+				{AccessEntry: drift.AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/platform-admin", Type: drift.EntryStandard, KubernetesGroups: []string{}},
+					Policies: []drift.AccessPolicy{{PrincipalARN: "arn:aws:iam::111122223333:role/platform-admin", PolicyARN: drift.PolicyClusterAdmin, Scope: drift.AccessScope{Type: drift.ScopeCluster}}}},
 				{AccessEntry: drift.AccessEntry{PrincipalARN: contractor, Type: drift.EntryStandard},
 					Policies: []drift.AccessPolicy{{PrincipalARN: contractor, PolicyARN: drift.PolicyClusterAdmin, Scope: drift.AccessScope{Type: drift.ScopeCluster}}}},
 			},

@@ -32,6 +32,12 @@ const (
 	// EnvScanConcurrency is how many EKS calls the sweep has in flight.
 	// Default 8.
 	EnvScanConcurrency = "EKSDRIFT_SCAN_CONCURRENCY"
+	// EnvSweepGrace is how long drift the sweep sees first is left to the
+	// event path before it may be reverted (default 15m; 0s turns it off).
+	EnvSweepGrace = "EKSDRIFT_SWEEP_GRACE"
+	// EnvRetryFailedAfter is how long after a failed revert the sweep
+	// offers the drift to the reverter again (default 1h).
+	EnvRetryFailedAfter = "EKSDRIFT_RETRY_FAILED_AFTER"
 )
 
 // The schedule and time limit the stack gives the reconcile function.
@@ -55,6 +61,8 @@ type Reconcile struct {
 	CatchUpFirstLookback time.Duration
 	CatchUpInterval      time.Duration
 	ScanConcurrency      int
+	SweepGrace           time.Duration
+	RetryFailedAfter     time.Duration
 }
 
 // maxLookback is how long LookupEvents keeps events.
@@ -70,6 +78,8 @@ func LoadReconcile(getenv func(string) string) (Reconcile, error) {
 		CatchUpFirstLookback: p.duration(getenv, EnvCatchUpFirstLookback, 24*time.Hour),
 		CatchUpInterval:      p.duration(getenv, EnvCatchUpInterval, 500*time.Millisecond),
 		ScanConcurrency:      p.count(getenv, EnvScanConcurrency, 8),
+		SweepGrace:           p.duration(getenv, EnvSweepGrace, 15*time.Minute),
+		RetryFailedAfter:     p.duration(getenv, EnvRetryFailedAfter, time.Hour),
 	}
 	if v := strings.TrimSpace(getenv(EnvCatchUp)); v != "" && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
 		p.errs = append(p.errs, fmt.Sprintf("%s=%q is neither true nor false", EnvCatchUp, v))

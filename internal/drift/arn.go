@@ -79,6 +79,29 @@ func RoleName(arn string) (string, bool) {
 	return r[strings.LastIndexByte(r, '/')+1:], true
 }
 
+// IdentityKey gives the identity an IAM principal ARN names, as IAM
+// compares identities: the account, the kind (role or user) and the name
+// folded to lower case, with the path left out. IAM role and user names
+// are unique per account whatever their case or path, so
+// role/Break-Glass, role/ops/break-glass and an assumed-role session of
+// break-glass are one identity. Anything else (a root ARN, a service, a
+// string that is not an ARN) is its own key, compared byte for byte.
+func IdentityKey(arn string) string {
+	if p, _ := CanonicalPrincipal(arn, ""); p != "" {
+		arn = p
+	}
+	a, ok := ParseARN(arn)
+	if !ok || a.Service != "iam" {
+		return arn
+	}
+	kind, rest, found := strings.Cut(a.Resource, "/")
+	if !found || (kind != "role" && kind != "user") {
+		return arn
+	}
+	name := rest[strings.LastIndexByte(rest, '/')+1:]
+	return a.Partition + ":" + a.Account + ":" + kind + ":" + strings.ToLower(name)
+}
+
 // AccountOf gives the account ID of an ARN, a bare 12-digit account ID, or
 // "" when neither.
 func AccountOf(s string) string {

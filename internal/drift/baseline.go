@@ -126,6 +126,9 @@ type clusterIndex struct {
 	policies map[string]*AccessPolicyBaseline // principal|policy
 	pods     map[string]*PodIdentityAssociation
 	idps     map[string]*IdentityProviderConfig
+	// admin says whether the baseline declares a principal with
+	// cluster-admin on the whole cluster: mode revert needs one.
+	admin bool
 }
 
 // NewIndex indexes a baseline. It rejects what validation of the file
@@ -163,6 +166,9 @@ func NewIndex(b *Baseline) (*Index, error) {
 					return nil, &InvalidBaselineError{Field: fmt.Sprintf("clusters[%d].accessEntries[%d].accessPolicies[%d].policyArn", i, j, k), Problem: fmt.Sprintf("policy %s is declared twice for %s", p.PolicyARN, e.PrincipalARN)}
 				}
 				ci.policies[pk] = p
+				if p.PolicyARN == PolicyClusterAdmin && strings.EqualFold(p.Scope.Type, ScopeCluster) {
+					ci.admin = true
+				}
 			}
 		}
 		for j := range c.PodIdentityAssociations {
@@ -193,7 +199,8 @@ func NewIndex(b *Baseline) (*Index, error) {
 		}
 	}
 	for _, g := range b.BreakGlass {
-		ix.glass[g.Principal] = append(ix.glass[g.Principal], g)
+		k := IdentityKey(g.Principal)
+		ix.glass[k] = append(ix.glass[k], g)
 	}
 	return ix, nil
 }
@@ -214,8 +221,10 @@ func (ix *Index) Role(account, name string) (*RoleBaseline, bool) {
 }
 
 // BreakGlassFor gives the break-glass entry that covers principal at t.
+// Principals match as IAM matches identities (IdentityKey): same account,
+// role or user name in any case, any path.
 func (ix *Index) BreakGlassFor(principal string, t time.Time) (BreakGlass, bool) {
-	for _, g := range ix.glass[principal] {
+	for _, g := range ix.glass[IdentityKey(principal)] {
 		if g.Expires.IsZero() || t.Before(g.Expires) {
 			return g, true
 		}
@@ -226,7 +235,7 @@ func (ix *Index) BreakGlassFor(principal string, t time.Time) (BreakGlass, bool)
 // ExpiredBreakGlassFor gives a break-glass entry for principal that had
 // expired by t, so findings can say why it no longer protects.
 func (ix *Index) ExpiredBreakGlassFor(principal string, t time.Time) (BreakGlass, bool) {
-	for _, g := range ix.glass[principal] {
+	for _, g := range ix.glass[IdentityKey(principal)] {
 		if !g.Expires.IsZero() && !t.Before(g.Expires) {
 			return g, true
 		}

@@ -19,6 +19,15 @@ func (e *Evaluator) Confirm(f Finding, c Change, obs Observation) Finding {
 	if obs.Present && obs.Resource == nil {
 		f.Live.State = rawJSON(nil)
 	}
+	if f.Drift && (f.Decision == DecisionRevert || f.Decision == DecisionDryRun) {
+		if ci, ok := e.ix.clusters[clusterKey(c.Event.Account, c.Event.Region, c.Cluster)]; ok {
+			if why := nodeEntryHeld(ci, obs); why != "" {
+				f.Reason += "; not reverted: " + why
+				f.Decision = DecisionAlert
+				return f
+			}
+		}
+	}
 	if !f.Drift || judged.Drift {
 		return f
 	}

@@ -183,6 +183,13 @@ func (e *Evaluator) finding(c Change, v verdict) Finding {
 	if mode == "" {
 		mode = ModeAlert
 	}
+	if mode == ModeRevert && c.Cluster != "" {
+		if ci, ok := e.ix.clusters[clusterKey(c.Event.Account, c.Event.Region, c.Cluster)]; ok && ci.c.AccessEntries != nil && !ci.admin {
+			f.Reason += "; not reverted: mode revert on cluster " + c.Cluster + " needs a declared cluster-admin (an access entry with " +
+				PolicyClusterAdmin + " at cluster scope), so that no revert can leave the cluster without one"
+			mode = ModeAlert
+		}
+	}
 	if mode != ModeAlert {
 		why := v.noRevert
 		if why == "" && actor.IsAWSService() {

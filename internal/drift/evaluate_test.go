@@ -28,6 +28,7 @@ func testBaseline(t *testing.T) *Evaluator {
 				{PrincipalARN: "arn:aws:iam::111122223333:role/dev", Type: EntryStandard, KubernetesGroups: []string{"dev"},
 					AccessPolicies: []AccessPolicyBaseline{{PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"app", "jobs"}}}}},
 				{PrincipalARN: "arn:aws:iam::111122223333:role/nodes", Type: EntryEC2Linux},
+				{PrincipalARN: "arn:aws:iam::111122223333:role/platform-admin", AccessPolicies: []AccessPolicyBaseline{{PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}}},
 			},
 			PodIdentityAssociations: []PodIdentityAssociation{{Namespace: "app", ServiceAccount: "api", RoleARN: "arn:aws:iam::111122223333:role/app-api"}},
 		}, {
@@ -244,6 +245,90 @@ func TestNewIndexRejectsDuplicates(t *testing.T) {
 			}
 			if ie.Field != tt.field {
 				t.Errorf("field: got %q, want %q", ie.Field, tt.field)
+			}
+		})
+	}
+}
+
+func TestBreakGlassMatchesAsIAMDoes(t *testing.T) {
+	e := testBaseline(t) // break-glass: arn:aws:iam::111122223333:role/break-glass
+	x := "arn:aws:iam::111122223333:role/x"
+	tests := []struct {
+		name  string
+		actor string
+		want  Decision
+	}{
+		{"exact", "arn:aws:iam::111122223333:role/break-glass", DecisionBreakGlass},
+		{"other case", "arn:aws:iam::111122223333:role/Break-Glass", DecisionBreakGlass},
+		{"with a path", "arn:aws:iam::111122223333:role/ops/break-glass", DecisionBreakGlass},
+		{"assumed-role session", "arn:aws:sts::111122223333:assumed-role/BREAK-GLASS/alice", DecisionBreakGlass},
+		{"same name in another account", "arn:aws:iam::999988887777:role/break-glass", DecisionRevert},
+		{"a user of the same name", "arn:aws:iam::111122223333:user/break-glass", DecisionRevert},
+		{"a longer name", "arn:aws:iam::111122223333:role/break-glass-2", DecisionRevert},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Change{Event: ev(tt.actor), Op: OpAdded, Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x, Type: EntryStandard}}
+			if got := e.Evaluate(c).Decision; got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIdentityKey(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"arn:aws:iam::1:role/A", "arn:aws:iam::1:role/p/q/a"},
+		{"arn:aws:iam::1:user/Bob", "arn:aws:iam::1:user/team/bob"},
+		{"arn:aws:sts::1:assumed-role/Ops/s", "arn:aws:iam::1:role/ops"},
+	}
+	for _, tt := range tests {
+		if IdentityKey(tt.a) != IdentityKey(tt.b) {
+			t.Errorf("got %q != %q, want one identity", IdentityKey(tt.a), IdentityKey(tt.b))
+		}
+	}
+	differ := []struct{ a, b string }{
+		{"arn:aws:iam::1:role/a", "arn:aws:iam::2:role/a"},
+		{"arn:aws:iam::1:role/a", "arn:aws:iam::1:user/a"},
+		{"arn:aws:iam::1:root", "arn:aws:iam::1:role/root"},
+		{"arn:aws-cn:iam::1:role/a", "arn:aws:iam::1:role/a"},
+	}
+	for _, tt := range differ {
+		if IdentityKey(tt.a) == IdentityKey(tt.b) {
+			t.Errorf("got one identity %q for %s and %s, want two", IdentityKey(tt.a), tt.a, tt.b)
+		}
+	}
+}
+
+func TestRevertModeNeedsADeclaredClusterAdmin(t *testing.T) {
+	x := "arn:aws:iam::111122223333:role/x"
+	build := func(policies []AccessPolicyBaseline) *Evaluator {
+		b := &Baseline{Version: 1, Mode: ModeRevert, Clusters: []ClusterBaseline{{Name: "c", Account: acct, Region: "us-west-2",
+			AccessEntries: []AccessEntryBaseline{{PrincipalARN: "arn:aws:iam::111122223333:role/admin", AccessPolicies: policies}}}}}
+		ix, err := NewIndex(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return NewEvaluator(ix)
+	}
+	c := Change{Event: ev("arn:aws:iam::111122223333:role/person"), Op: OpAdded, Cluster: "c", Resource: &AccessEntry{PrincipalARN: x, Type: EntryStandard}}
+	tests := []struct {
+		name     string
+		policies []AccessPolicyBaseline
+		want     Decision
+	}{
+		{"no cluster-admin", nil, DecisionAlert},
+		{"cluster-admin on a namespace only", []AccessPolicyBaseline{{PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"a"}}}}, DecisionAlert},
+		{"cluster-admin on the cluster", []AccessPolicyBaseline{{PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}}, DecisionRevert},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := build(tt.policies).Evaluate(c)
+			if f.Decision != tt.want {
+				t.Errorf("got %s, want %s (%s)", f.Decision, tt.want, f.Reason)
+			}
+			if tt.want == DecisionAlert && !strings.Contains(f.Reason, "needs a declared cluster-admin") {
+				t.Errorf("got reason %q, want it to say a cluster-admin must be declared", f.Reason)
 			}
 		})
 	}

@@ -23,4 +23,9 @@ const (
 	ResultDryRun           = "dry-run"
 	ResultRevertFailed     = "revert-failed"
 	ResultSkipped          = "skipped"
+	// ResultHeldBack: the revert would grant access that must wait (the
+	// baseline version is younger than the hold-down and the previous one
+	// did not grant it) or that the reverter may not grant (admin policies
+	// without allowGrantingAdmin). Nothing was changed.
+	ResultHeldBack = "held-back"
 )

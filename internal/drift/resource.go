@@ -22,12 +22,21 @@ const (
 	EntryEC2Linux     = "EC2_LINUX"
 	EntryEC2Windows   = "EC2_WINDOWS"
 	EntryFargateLinux = "FARGATE_LINUX"
+	// EntryEC2 is EKS Auto Mode's node type; hybrid nodes and SageMaker
+	// HyperPod nodes have their own.
+	EntryEC2           = "EC2"
+	EntryHybridLinux   = "HYBRID_LINUX"
+	EntryHyperPodLinux = "HYPERPOD_LINUX"
 )
 
 // IsNodeEntryType reports whether EKS manages entries of this type for
 // nodes or Fargate pods; they are never reverted without an explicit opt-in.
 func IsNodeEntryType(t string) bool {
-	return t == EntryEC2Linux || t == EntryEC2Windows || t == EntryFargateLinux
+	switch t {
+	case EntryEC2Linux, EntryEC2Windows, EntryFargateLinux, EntryEC2, EntryHybridLinux, EntryHyperPodLinux:
+		return true
+	}
+	return false
 }
 
 // Cluster is the creation of a cluster.

@@ -145,6 +145,9 @@ func planEntry(ci *clusterIndex, r *AccessEntry, live Observation, op opFunc) ([
 	}
 	d := ci.entries[r.PrincipalARN]
 	lv, _ := live.Resource.(*AccessEntry)
+	if why := nodeEntryHeld(ci, live); why != "" {
+		return nil, why
+	}
 	switch {
 	case !live.Present && d == nil:
 		return nil, ""
@@ -170,6 +173,19 @@ func planEntry(ci *clusterIndex, r *AccessEntry, live Observation, op opFunc) ([
 		return []Operation{op(ActUpdateAccessEntry, want)}, ""
 	}
 	return nil, ""
+}
+
+// nodeEntryHeld says why a live entry may not be touched: its live type is
+// one EKS manages (nodes, Fargate, Auto Mode, hybrid), whatever the event
+// or the finding said its type was, unless the cluster opts in with
+// revertNodeEntries. An event without a response names no type, and
+// reading it as STANDARD would delete a node's entry.
+func nodeEntryHeld(ci *clusterIndex, live Observation) string {
+	lv, _ := live.Resource.(*AccessEntry)
+	if !live.Present || lv == nil || !IsNodeEntryType(lv.Type) || ci.c.RevertNodeEntries {
+		return ""
+	}
+	return "the live access entry of " + lv.PrincipalARN + " is of type " + lv.Type + ", which EKS manages; set revertNodeEntries on cluster " + ci.c.Name + " to opt in"
 }
 
 func declaredEntry(d *AccessEntryBaseline) *AccessEntry {

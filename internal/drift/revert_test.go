@@ -36,8 +36,16 @@ func TestPlan(t *testing.T) {
 			absent, "eks:CreateAccessEntry prod " + dev + " groups=dev; eks:AssociateAccessPolicy prod " + dev + "|" + PolicyEdit + " namespace[app,jobs]", ""},
 		{"changed groups are set back", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: dev}},
 			present(&AccessEntry{PrincipalARN: dev, Type: EntryStandard, KubernetesGroups: []string{"dev", "ops"}}), "eks:UpdateAccessEntry prod " + dev + " groups=dev", ""},
-		{"entry of another type is replaced", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: dev}},
-			present(&AccessEntry{PrincipalARN: dev, Type: EntryEC2Linux}), "eks:DeleteAccessEntry prod " + dev + "; eks:CreateAccessEntry prod " + dev + " groups=dev; eks:AssociateAccessPolicy prod " + dev + "|" + PolicyEdit + " namespace[app,jobs]", ""},
+		{"declared entry live as a node entry is left to EKS", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: dev}},
+			present(&AccessEntry{PrincipalARN: dev, Type: EntryEC2Linux}), "", "of type EC2_LINUX, which EKS manages"},
+		// An UpdateAccessEntry without responseElements names no type; the
+		// live entry's type decides, never the event's silence.
+		{"undeclared node entry, event without a type, is never deleted", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x}},
+			present(&AccessEntry{PrincipalARN: x, Type: EntryEC2Linux, KubernetesGroups: []string{"system:nodes"}}), "", "of type EC2_LINUX"},
+		{"undeclared Auto Mode node entry is never deleted", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x, Type: EntryStandard}},
+			present(&AccessEntry{PrincipalARN: x, Type: EntryEC2}), "", "of type EC2,"},
+		{"undeclared hybrid node entry is never changed", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x}},
+			present(&AccessEntry{PrincipalARN: x, Type: EntryHybridLinux}), "", "HYBRID_LINUX"},
 		{"undeclared policy is disassociated", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: x, PolicyARN: PolicyClusterAdmin}},
 			present(&AccessPolicy{PrincipalARN: x, PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}), "eks:DisassociateAccessPolicy prod " + x + "|" + PolicyClusterAdmin, ""},
 		{"widened scope is set back", Change{Event: ev("p"), Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyEdit}},
@@ -70,6 +78,42 @@ func TestPlan(t *testing.T) {
 				t.Errorf("got cannot %q, want %q", cannot, tt.cannot)
 			}
 		})
+	}
+}
+
+func TestPlanNodeEntriesWithOptIn(t *testing.T) {
+	b := &Baseline{Version: 1, Mode: ModeRevert, Clusters: []ClusterBaseline{{Name: "prod", Account: "111122223333", Region: "us-west-2",
+		RevertNodeEntries: true, AccessEntries: []AccessEntryBaseline{{PrincipalARN: "arn:aws:iam::111122223333:role/dev", KubernetesGroups: []string{"dev"}}}}}}
+	ix, err := NewIndex(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := "arn:aws:iam::111122223333:role/x"
+	ops, cannot := NewEvaluator(ix).Plan(Change{Event: ev("p"), Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x}},
+		Observation{Present: true, Resource: &AccessEntry{PrincipalARN: x, Type: EntryEC2Linux}})
+	if got, want := opStrings(ops), "eks:DeleteAccessEntry prod "+x; got != want || cannot != "" {
+		t.Errorf("got %q (%q), want %q", got, cannot, want)
+	}
+}
+
+func TestConfirmJudgesNodeEntriesByLiveType(t *testing.T) {
+	b := &Baseline{Version: 1, Mode: ModeRevert, Clusters: []ClusterBaseline{{Name: "prod", Account: "111122223333", Region: "us-west-2",
+		AccessEntries: []AccessEntryBaseline{{PrincipalARN: "arn:aws:iam::111122223333:role/dev", AccessPolicies: []AccessPolicyBaseline{{PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}}}}}}}
+	ix, err := NewIndex(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEvaluator(ix)
+	x := "arn:aws:iam::111122223333:role/node"
+	// UpdateAccessEntry with no response: the event says nothing of the type.
+	c := Change{Event: ev("p"), Op: OpModified, Cluster: "prod", Resource: &AccessEntry{PrincipalARN: x, KubernetesGroups: []string{"ops"}}}
+	f := e.Evaluate(c)
+	if f.Decision != DecisionRevert {
+		t.Fatalf("got decision %s before confirmation, want revert", f.Decision)
+	}
+	got := e.Confirm(f, c, Observation{Present: true, Resource: &AccessEntry{PrincipalARN: x, Type: EntryEC2Linux}})
+	if got.Decision != DecisionAlert || !strings.Contains(got.Reason, "EC2_LINUX") {
+		t.Errorf("got %s (%s), want alert naming the live type", got.Decision, got.Reason)
 	}
 }
 

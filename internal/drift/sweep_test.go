@@ -20,6 +20,8 @@ func prodState() ClusterState {
 			{AccessEntry: AccessEntry{PrincipalARN: dev, Type: EntryStandard, KubernetesGroups: []string{"dev"}, Username: DefaultUsername(dev)},
 				Policies: []AccessPolicy{{PrincipalARN: dev, PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"jobs", "app"}}}}},
 			{AccessEntry: AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/nodes", Type: EntryEC2Linux, KubernetesGroups: []string{"system:nodes"}, Username: "system:node:{{EC2PrivateDNSName}}"}},
+			{AccessEntry: AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/platform-admin", Type: EntryStandard, KubernetesGroups: []string{}, Username: DefaultUsername("arn:aws:iam::111122223333:role/platform-admin")},
+				Policies: []AccessPolicy{{PrincipalARN: "arn:aws:iam::111122223333:role/platform-admin", PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}}},
 		},
 		PodIdentityAssociations: []PodIdentityAssociation{{Namespace: "app", ServiceAccount: "api", RoleARN: "arn:aws:iam::111122223333:role/app-api", AssociationID: "a-1"}},
 		IdentityProviderConfigs: []IdentityProviderConfig{},
@@ -190,7 +192,7 @@ func TestCaptureJudgesClean(t *testing.T) {
 	if got := entries[1]; got.Type != EntryEC2Linux || got.KubernetesGroups != nil || got.Username != "" {
 		t.Errorf("got node entry %+v, want its type only", got)
 	}
-	if got := entries[2]; got.Username != "custom" || got.AccessPolicies[0].Scope.Type != ScopeNamespace || !slices.Equal(got.AccessPolicies[0].Scope.Namespaces, []string{"a", "b"}) {
+	if got := entries[3]; got.Username != "custom" || got.AccessPolicies[0].Scope.Type != ScopeNamespace || !slices.Equal(got.AccessPolicies[0].Scope.Namespaces, []string{"a", "b"}) {
 		t.Errorf("got %+v, want the custom username and a sorted namespace scope", got)
 	}
 	if b.IAMRoles[0].PermissionsBoundary == nil || b.Clusters[0].IdentityProviderConfigs == nil {

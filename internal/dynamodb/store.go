@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -222,22 +223,47 @@ func (s *Store) item(f drift.Finding) (map[string]types.AttributeValue, string, 
 }
 
 // put writes an item unless its ID is stored, and reports whether it did.
+// A conditional put is not idempotent: when the answer to a put that went
+// through is lost, a retry meets the item and would report it as old. So
+// the SDK does not retry it; put does, and when a retry meets an item after
+// an attempt that may have gone through, the stored item tells: the same
+// finding is this call's own write.
 func (s *Store) put(ctx context.Context, it map[string]types.AttributeValue) (bool, error) {
-	_, err := s.client.PutItem(ctx, &ddb.PutItemInput{
-		TableName:                aws.String(s.table),
-		Item:                     it,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": PartitionKey},
-	})
-	var exists *types.ConditionalCheckFailedException
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.As(err, &exists):
-		return false, nil
+	noRetry := func(o *ddb.Options) { o.RetryMaxAttempts = 1 }
+	in := &ddb.PutItemInput{
+		TableName:                           aws.String(s.table),
+		Item:                                it,
+		ConditionExpression:                 aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames:            map[string]string{"#pk": PartitionKey},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	id := it[PartitionKey].(*types.AttributeValueMemberS).Value
-	return false, fmt.Errorf("dynamodb history %s: finding %s: cannot record: %w", s.table, id, err)
+	uncertain := false
+	for attempt := 1; ; attempt++ {
+		_, err := s.client.PutItem(ctx, in, noRetry)
+		var exists *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &exists):
+			if !uncertain {
+				return false, nil
+			}
+			if old := stringAttr(exists.Item, AttrFinding); old != "" {
+				return old == stringAttr(it, AttrFinding), nil
+			}
+			stored, err := s.client.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String(s.table),
+				Key: map[string]types.AttributeValue{PartitionKey: str(id)}, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				return false, fmt.Errorf("dynamodb history %s: finding %s: cannot tell whether it was recorded: %w", s.table, id, err)
+			}
+			return stringAttr(stored.Item, AttrFinding) == stringAttr(it, AttrFinding), nil
+		case attempt >= 4 || ctx.Err() != nil || !retry.NewStandard().IsErrorRetryable(err):
+			return false, fmt.Errorf("dynamodb history %s: finding %s: cannot record: %w", s.table, id, err)
+		}
+		uncertain = true
+		time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+	}
 }
 
 // widenBounds makes the bounds item cover the days first to last.

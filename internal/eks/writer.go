@@ -2,12 +2,14 @@ package eks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/eks/types"
 
@@ -119,10 +121,26 @@ func (w *Writer) Apply(ctx context.Context, op drift.Operation) error {
 	default:
 		return unknown(op)
 	}
-	if err != nil {
-		return fmt.Errorf("eks %s: %s: %w", op.Region, op, err)
+	return settle(op, err, func(err error) error { return fmt.Errorf("eks %s: %s: %w", op.Region, op, err) })
+}
+
+// settle turns a call's error into the reverter's terms: a removal that
+// meets "not found" is done (a retried call whose first try went through,
+// or someone removed it first), and an error that may pass is marked
+// drift.ErrTransient, by the SDK's own retry rules (throttling, 5xx,
+// connection errors).
+func settle(op drift.Operation, err error, wrap func(error) error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) && !op.Grants() {
+		return nil
+	}
+	if retry.NewStandard().IsErrorRetryable(err) {
+		return wrap(fmt.Errorf("%w: %w", drift.ErrTransient, err))
+	}
+	return wrap(err)
 }
 
 func unknown(op drift.Operation) error {

@@ -2,10 +2,13 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
@@ -80,10 +83,26 @@ func (w *Writer) Apply(ctx context.Context, op drift.Operation) error {
 	default:
 		return unknown(op)
 	}
-	if err != nil {
-		return fmt.Errorf("iam: %s: %w", op, err)
+	return settle(op, err, func(err error) error { return fmt.Errorf("iam: %s: %w", op, err) })
+}
+
+// settle turns a call's error into the reverter's terms: a removal that
+// meets NoSuchEntity is done (a retried call whose first try went through,
+// or someone removed it first), and an error that may pass is marked
+// drift.ErrTransient, by the SDK's own retry rules (throttling, 5xx,
+// connection errors).
+func settle(op drift.Operation, err error, wrap func(error) error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	var nf *types.NoSuchEntityException
+	if errors.As(err, &nf) && !op.Grants() {
+		return nil
+	}
+	if retry.NewStandard().IsErrorRetryable(err) {
+		return wrap(fmt.Errorf("%w: %w", drift.ErrTransient, err))
+	}
+	return wrap(err)
 }
 
 func unknown(op drift.Operation) error {

@@ -53,3 +53,13 @@ func BaselineVersions(cfg aws.Config, bucket, key string) func(ctx context.Conte
 		return s3.VersionsAround(ctx, client, baseline.Parse, lenient, bucket, key, versionID)
 	}
 }
+
+// PreviousBaseline reads the versions of s3://bucket/key for the reverter's
+// hold-down: when the version in force was stored, and the version before
+// it, parsed only to compare with (no rule relative to time).
+func PreviousBaseline(cfg aws.Config, bucket, key string) *s3.Previous {
+	lenient := func(source string, data []byte) (*drift.Baseline, error) {
+		return baseline.ParseAt(time.Time{}, source, data)
+	}
+	return s3.NewPrevious(awss3.NewFromConfig(cfg), lenient, bucket, key)
+}

@@ -98,6 +98,12 @@ type Reconciler struct {
 	FirstLookback time.Duration // 0: DefaultFirstLookback
 	// Remediators are the reverter's roles, as for the detector.
 	Remediators []string
+	// Grace is how long drift the sweep is the first to see is left to the
+	// event path before it may be reverted (0: drift.DefaultSweepGrace;
+	// negative: none). RetryFailedAfter is how long after a failed revert
+	// the drift is offered to the reverter again (0: the default).
+	Grace            time.Duration
+	RetryFailedAfter time.Duration
 
 	// Metrics and Log may be nil: nothing is counted or logged.
 	Metrics *metrics.Set
@@ -139,7 +145,10 @@ type SweepReport struct {
 	AlreadyOpen       int `json:"alreadyOpen"`
 	Recorded          int `json:"recorded"`
 	Resolved          int `json:"resolved"`
-	Errors            int `json:"errors"`
+	// Rejudged are open findings given a new decision (break-glass
+	// expired, a mode switched, grace passed, a failed revert retried).
+	Rejudged int `json:"rejudged"`
+	Errors   int `json:"errors"`
 }
 
 // defaults fills in what a caller may leave out.
@@ -397,20 +406,32 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 	r.Metrics.Add(metrics.RolesScanned, float64(rep.Roles))
 
 	open := drift.OpenDrift(history)
+	drifting := map[string]bool{}
 	for _, f := range judged {
 		if f.Drift {
 			rep.Drift++
+			drifting[drift.DriftKey(f)] = true
 			if _, ok := open[drift.DriftKey(f)]; ok {
 				rep.AlreadyOpen++
 			}
 		}
 	}
-	for _, f := range ev.Reconcile(at, judged, open, scope) {
+	grace := cmpOr(r.Grace, drift.DefaultSweepGrace)
+	if r.Grace < 0 {
+		grace = 0
+	}
+	found := drift.HoldForGrace(ev.Reconcile(at, judged, open, scope), grace)
+	rejudged := ev.Rejudge(at, open, drifting, grace, cmpOr(r.RetryFailedAfter, drift.DefaultRetryFailedAfter))
+	rep.Rejudged = len(rejudged)
+	for _, f := range rejudged {
+		r.Log.InfoContext(ctx, "sweep: open drift re-judged", "findingId", f.ID(), "decision", f.Decision, "reason", f.Reason)
+	}
+	for _, f := range append(found, rejudged...) {
 		if err := r.Detector.Deliver(ctx, f); err != nil {
 			return rep, fmt.Errorf("sweep: %w", err)
 		}
 		if f.Drift {
-			rep.Recorded++
+			rep.Recorded++ // re-judged findings too: each is a new record
 		} else {
 			rep.Resolved++
 		}
@@ -419,7 +440,7 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 	r.Metrics.Add(metrics.SweepOpen, float64(rep.AlreadyOpen))
 	r.Metrics.Add(metrics.SweepResolved, float64(rep.Resolved))
 	r.Log.InfoContext(ctx, "sweep done", "at", at, "clusters", rep.Clusters, "roles", rep.Roles, "drift", rep.Drift,
-		"alreadyOpen", rep.AlreadyOpen, "recorded", rep.Recorded, "resolved", rep.Resolved, "errors", rep.Errors)
+		"alreadyOpen", rep.AlreadyOpen, "recorded", rep.Recorded, "resolved", rep.Resolved, "rejudged", rep.Rejudged, "errors", rep.Errors)
 	if len(errs) > 0 {
 		return rep, fmt.Errorf("sweep: %d clusters or roles could not be read: %w", len(errs), errors.Join(errs...))
 	}

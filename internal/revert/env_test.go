@@ -6,13 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -20,16 +20,16 @@ import (
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
-	"github.com/eksdrift/eksdrift/internal/sqlite"
 )
 
 // These tests run the reverter against MiniStack's EKS and IAM: drift is
 // made with the SDK, findings come from the real evaluator, and the
-// reverter's reads and writes are the real adapters. The history is the
-// SQLite store (the DynamoDB one passes the same contract suite and runs in
-// functions/revert's end-to-end test); the publisher records outcomes.
+// reverter's reads and writes are the real adapters. The history, with the
+// reverter's leases and breaker counts, is the DynamoDB store on MiniStack,
+// as deployed; the publisher records outcomes.
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
@@ -69,7 +69,7 @@ type env struct {
 	ix       *drift.Index
 	rev      *Reverter
 	out      *outbox
-	history  *sqlite.Store
+	history  *dynamodb.Store
 	writer   *eks.Writer
 	baseYAML string
 }
@@ -77,7 +77,7 @@ type env struct {
 type options struct {
 	mode     string // cluster and role mode
 	extra    string // more YAML under the cluster
-	noAdmins bool   // declare no cluster-admin
+	noAdmins bool   // the declared cluster-admin is missing from the live state
 }
 
 func newEnv(t *testing.T, o options) *env {
@@ -111,13 +111,12 @@ func newEnv(t *testing.T, o options) *env {
 	_, err = e.iamc.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String(e.role), PolicyName: aws.String("describe"), PolicyDocument: aws.String(inlineDoc)})
 	must(t, err)
 
+	// Mode revert needs a declared cluster-admin; noAdmins leaves it out of
+	// the live state only.
 	adminYAML := fmt.Sprintf(`
       - principalArn: %s
         accessPolicies:
           - {policyArn: %s, accessScope: {type: cluster}}`, admin, clusterAdmin)
-	if o.noAdmins {
-		adminYAML = ""
-	}
 	e.baseYAML = fmt.Sprintf(`version: 1
 mode: alert
 breakGlass:
@@ -148,9 +147,10 @@ iamRoles:
 	must(t, err)
 	e.ix, err = drift.NewIndex(b)
 	must(t, err)
-	e.history, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	must(t, err)
-	t.Cleanup(func() { e.history.Close() })
+	table := awstest.Name(t, "h")
+	ddbc := awsddb.NewFromConfig(cfg)
+	must(t, dynamodb.CreateTable(ctx, ddbc, table))
+	e.history = dynamodb.New(ddbc, table)
 	e.writer = eks.NewWriter(cfg)
 	now := time.Date(2026, 10, 14, 12, 0, 0, 0, time.UTC)
 	e.rev = &Reverter{
@@ -161,9 +161,16 @@ iamRoles:
 		IAMWriter: iam.NewWriter(cfg),
 		Admins:    e.writer,
 		History:   e.history,
+		Leases:    e.history,
 		Publisher: e.out,
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		By:        selfRole,
+		// The hold-down has its own test; here every baseline version has
+		// long been in force.
+		Versions: func(context.Context, *drift.Index) (time.Time, *drift.Index, error) {
+			return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil, nil
+		},
+		AllowGrantingAdmin: true,
+		Log:                slog.New(slog.NewTextHandler(io.Discard, nil)),
+		By:                 selfRole,
 		// The breaker has its own test; here it must not get in the way.
 		BreakerLimit: 100,
 		Now:          func() time.Time { now = now.Add(time.Second); return now },
@@ -202,8 +209,20 @@ func (e *env) finding(actor string, op drift.Op, res drift.Resource) drift.Findi
 	return drift.NewEvaluator(e.ix).Evaluate(c)
 }
 
+// record stores a finding as the detector does before it publishes it.
+func (e *env) record(f drift.Finding) {
+	e.t.Helper()
+	if _, found, err := e.history.Get(context.Background(), f.ID()); err != nil || found {
+		must(e.t, err)
+		return
+	}
+	_, err := e.history.Record(context.Background(), []drift.Finding{f})
+	must(e.t, err)
+}
+
 func (e *env) handle(f drift.Finding) drift.RevertOutcome {
 	e.t.Helper()
+	e.record(f)
 	n := len(e.out.outcomes)
 	must(e.t, e.rev.Handle(context.Background(), f))
 	if len(e.out.outcomes) != n+1 {

@@ -3,13 +3,16 @@ package revert
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
+	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/iam"
 )
 
 // Each guardrail has its own test: the drift is real (made on MiniStack),
@@ -139,7 +142,7 @@ type flaky struct {
 func (f *flaky) Apply(ctx context.Context, op drift.Operation) error {
 	f.calls++
 	if f.calls <= f.n {
-		return errors.New("ThrottlingException: Rate exceeded")
+		return fmt.Errorf("%w: ThrottlingException: Rate exceeded", drift.ErrTransient)
 	}
 	return f.Applier.Apply(ctx, op)
 }
@@ -156,7 +159,13 @@ func TestFailedRevertsAreRetriedThenRecorded(t *testing.T) {
 	e.createEntry(intruder, nil)
 	e.rev.EKSWriter = &flaky{Applier: e.writer, n: 100}
 	f := e.finding(person, drift.OpAdded, intruderEntry())
-	o = e.handle(f)
+	e.record(f)
+	// Still throttled after every try: the outcome is recorded and
+	// published, and the message goes back to its queue to be tried again.
+	if err := e.rev.Handle(context.Background(), f); !errors.Is(err, ErrRetry) {
+		t.Fatalf("always throttled: got error %v, want ErrRetry so that the message comes back", err)
+	}
+	o = e.out.outcomes[len(e.out.outcomes)-1].Result
 	if o.Result != drift.ResultRevertFailed || !o.Critical || o.Attempts != Defaults.Attempts || !strings.Contains(o.Error, "ThrottlingException") {
 		t.Errorf("always throttled: got %+v", o)
 	}
@@ -167,6 +176,50 @@ func TestFailedRevertsAreRetriedThenRecorded(t *testing.T) {
 	e.rev.EKSWriter = e.writer
 	if o := e.handle(f); o.Result != drift.ResultReverted {
 		t.Errorf("retry after failure: got %+v", o)
+	}
+}
+
+// denied fails every call the way a missing permission does.
+type denied struct{ calls int }
+
+func (d *denied) Apply(context.Context, drift.Operation) error {
+	d.calls++
+	return errors.New("AccessDeniedException: not authorized to perform eks:DeleteAccessEntry")
+}
+
+func TestPermanentFailuresAreNotRetried(t *testing.T) {
+	e := newEnv(t, options{})
+	e.createEntry(intruder, nil)
+	d := &denied{}
+	e.rev.EKSWriter = d
+	o := e.handle(e.finding(person, drift.OpAdded, intruderEntry()))
+	if o.Result != drift.ResultRevertFailed || d.calls != 1 || !strings.Contains(o.Error, "AccessDenied") {
+		t.Errorf("got %+v after %d calls, want revert-failed after one call: access denied does not pass by trying again", o, d.calls)
+	}
+}
+
+func TestDeleteThatMeetsNotFoundIsDone(t *testing.T) {
+	e := newEnv(t, options{})
+	// The finding says an undeclared entry exists; by the time the delete
+	// runs, someone else removed it (or a retried call's first try went
+	// through): the delete counts as done.
+	op := drift.Operation{Action: drift.ActDeleteAccessEntry, Region: region, Cluster: e.cluster, Resource: &drift.AccessEntry{PrincipalARN: intruder}}
+	if err := e.writer.Apply(context.Background(), op); err != nil {
+		t.Errorf("eks delete of a missing entry: got %v, want done", err)
+	}
+	iw := iam.NewWriter(awstest.Config(t))
+	for _, op := range []drift.Operation{
+		{Action: drift.ActDetachRolePolicy, Resource: &drift.ManagedPolicy{RoleName: e.role, PolicyARN: "arn:aws:iam::aws:policy/AdministratorAccess"}},
+		{Action: drift.ActDeleteRolePolicy, Resource: &drift.InlinePolicy{RoleName: e.role, PolicyName: "nothing-here"}},
+	} {
+		if err := iw.Apply(context.Background(), op); err != nil {
+			t.Errorf("iam %s of something missing: got %v, want done", op.Action, err)
+		}
+	}
+	// A grant that meets not-found is an error: the role is gone.
+	err := iw.Apply(context.Background(), drift.Operation{Action: drift.ActAttachRolePolicy, Resource: &drift.ManagedPolicy{RoleName: "no-such-role", PolicyARN: "arn:aws:iam::aws:policy/ReadOnlyAccess"}})
+	if err == nil {
+		t.Error("attaching a policy to a missing role: got no error")
 	}
 }
 
