@@ -103,7 +103,7 @@ func TestParseErrors(t *testing.T) {
 			return strings.Replace(s, `account: "111122223333"`, "account: 111122223333", 1)
 		}, 8, "clusters[0].account", "quote account IDs"},
 		{"bad entry type", func(s string) string {
-			return strings.Replace(s, "kubernetesGroups: [dev]", "type: EC2\n        kubernetesGroups: [dev]", 1)
+			return strings.Replace(s, "kubernetesGroups: [dev]", "type: EC3\n        kubernetesGroups: [dev]", 1)
 		}, 14, "clusters[0].accessEntries[0].type", ""},
 		{"principal not an IAM ARN", func(s string) string {
 			return strings.Replace(s, "principalArn: arn:aws:iam::111122223333:role/developers", "principalArn: developers", 1)
