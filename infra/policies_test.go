@@ -386,8 +386,12 @@ func TestReverterCannotGrantAdmin(t *testing.T) {
 			reverter := roleRef(s.stacks.Main, s.stacks.Reverter.Role)
 			for _, p := range drift.ReverterDeniedManagedPolicies {
 				for _, arn := range []string{p, strings.Replace(p, "arn:aws:", "arn:aws-cn:", 1)} {
-					for _, action := range []string{drift.ActAttachRolePolicy, drift.ActPutRolePermissionsBoundary} {
-						r := request{action: action, principal: reverter, resource: inScope, keys: map[string]any{"iam:PolicyARN": arn}}
+					// Each call names the policy in its own condition key:
+					// AttachRolePolicy in iam:PolicyARN, the boundary in
+					// iam:PermissionsBoundary (IAM's service authorization
+					// reference).
+					for action, key := range map[string]string{drift.ActAttachRolePolicy: "iam:PolicyARN", drift.ActPutRolePermissionsBoundary: "iam:PermissionsBoundary"} {
+						r := request{action: action, principal: reverter, resource: inScope, keys: map[string]any{key: arn}}
 						if got := denied(t, stmts, r); got != tt.adminDenied {
 							t.Errorf("%s %s: denied %v, want %v", action, arn, got, tt.adminDenied)
 						}
@@ -406,7 +410,7 @@ func TestReverterCannotGrantAdmin(t *testing.T) {
 				"attach ReadOnlyAccess": {action: drift.ActAttachRolePolicy, resource: inScope,
 					keys: map[string]any{"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
 				"a customer policy as a boundary": {action: drift.ActPutRolePermissionsBoundary, resource: inScope,
-					keys: map[string]any{"iam:PolicyARN": "arn:aws:iam::111122223333:policy/boundary"}},
+					keys: map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/boundary"}},
 				"associate AmazonEKSViewPolicy": {action: drift.ActAssociateAccessPolicy, resource: "arn:aws:eks:eu-west-1:111122223333:cluster/prod",
 					keys: map[string]any{"eks:policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"}},
 				"an inline policy on a role in scope": {action: drift.ActPutRolePolicy, resource: inScope},

@@ -161,7 +161,8 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 // baseline from making the reverter hand out administrator access, even
 // if another policy attached to the role later allowed it:
 //
-//   - iam:AttachRolePolicy and iam:PutRolePermissionsBoundary with a
+//   - iam:AttachRolePolicy (iam:PolicyARN) and
+//     iam:PutRolePermissionsBoundary (iam:PermissionsBoundary) with a
 //     policy of drift.ReverterDeniedManagedPolicies (as a boundary,
 //     AdministratorAccess lifts the boundary);
 //   - eks:AssociateAccessPolicy with a policy of
@@ -171,7 +172,7 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 //     two it holds with allowGrantingAdmin too, which is about what the
 //     reverter may grant, not where.
 //
-// The first two go with allowGrantingAdmin=true. The policy ARNs match in
+// All but the last go with allowGrantingAdmin=true. The policy ARNs match in
 // every partition (arn:*:...).
 func reverterDenies(stack awscdk.Stack, scope Scope, allowGrantingAdmin bool) []awsiam.PolicyStatement {
 	deny := func(sid string, actions []string, props awsiam.PolicyStatementProps) awsiam.PolicyStatement {
@@ -186,9 +187,16 @@ func reverterDenies(stack awscdk.Stack, scope Scope, allowGrantingAdmin bool) []
 		return out
 	}
 	return append(out,
-		deny("DenyGrantingAdministratorPolicies", []string{drift.ActAttachRolePolicy, drift.ActPutRolePermissionsBoundary}, awsiam.PolicyStatementProps{
+		deny("DenyAttachingAdministratorPolicies", []string{drift.ActAttachRolePolicy}, awsiam.PolicyStatementProps{
 			Resources:  jsii.Strings("*"),
 			Conditions: &map[string]any{"ArnLike": map[string]any{"iam:PolicyARN": anyPartition(drift.ReverterDeniedManagedPolicies)}},
+		}),
+		// PutRolePermissionsBoundary carries the new boundary in
+		// iam:PermissionsBoundary; it has no iam:PolicyARN, so a condition
+		// on that key would never hold.
+		deny("DenyAdministratorPoliciesAsBoundaries", []string{drift.ActPutRolePermissionsBoundary}, awsiam.PolicyStatementProps{
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnLike": map[string]any{"iam:PermissionsBoundary": anyPartition(drift.ReverterDeniedManagedPolicies)}},
 		}),
 		deny("DenyGrantingClusterAdmin", []string{drift.ActAssociateAccessPolicy}, awsiam.PolicyStatementProps{
 			Resources:  jsii.Strings("*"),
