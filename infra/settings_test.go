@@ -200,3 +200,25 @@ func TestAlertFilterOptions(t *testing.T) {
 		t.Errorf("defaults: got %v %v, want the notifier's (medium and up; every decision but none)", d.AlertSeverities, d.AlertDecisions)
 	}
 }
+
+// TestCdkJSONNamesNoBaselineWriter: a sample writer in cdk.json would
+// hand the baseline to whoever holds that name; synthesis from cdk.json
+// alone must fail and say which setting to give.
+func TestCdkJSONNamesNoBaselineWriter(t *testing.T) {
+	ctx, err := cdkContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := ctx[CtxBaselineWriters]; ok {
+		t.Errorf("cdk.json: got %s=%v, want no default", CtxBaselineWriters, v)
+	}
+	_, err = ReadSettings(func(k string) any { return ctx[k] }, Env{}, "build")
+	if err == nil || !strings.Contains(err.Error(), "baselineWriters is empty") {
+		t.Errorf("synthesis from cdk.json alone: got %v, want an error naming %s", err, CtxBaselineWriters)
+	}
+	for k, want := range map[string]any{CtxAllowGrantingAdmin: false, CtxBaselineHoldDown: "1h"} {
+		if got := ctx[k]; got != want {
+			t.Errorf("cdk.json %s: got %v, want %v (the app's default)", k, got, want)
+		}
+	}
+}
