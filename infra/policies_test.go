@@ -483,3 +483,36 @@ func TestReverterAndSweepSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestReverterMayReadBaselineVersions: the hold-down compares the
+// baseline version in force with the one before it, read from the
+// object's S3 versions; a reverter that cannot list or read them holds
+// back every grant.
+func TestReverterMayReadBaselineVersions(t *testing.T) {
+	s := synth(t, caseRevert)
+	main, bucket := s.stacks.Main, s.stacks.Stores.Baselines
+	bucketARN := map[string]any{"Fn::GetAtt": []any{logicalID(main, bucket), "Arn"}}
+	object := map[string]any{"Fn::Join": []any{"", []any{bucketARN, "/" + s.settings.BaselineKey}}}
+	var list, get bool
+	for _, st := range roleStatements(t, s, s.stacks.Reverter.Role) {
+		if st.raw["Effect"] == "Deny" {
+			continue
+		}
+		if slices.Contains(st.actions, "s3:ListBucketVersions") {
+			list = reflect.DeepEqual(st.resources, []any{bucketARN}) &&
+				reflect.DeepEqual(st.raw["Condition"], map[string]any{"StringEquals": map[string]any{"s3:prefix": s.settings.BaselineKey}})
+			if !list {
+				t.Errorf("s3:ListBucketVersions: got %v on %v, want the baselines bucket, the baseline key's prefix only", st.raw["Condition"], st.resources)
+			}
+		}
+		if slices.Contains(st.actions, "s3:GetObjectVersion") {
+			get = slices.ContainsFunc(st.resources, func(r any) bool { return reflect.DeepEqual(r, object) })
+			if len(st.resources) != 1 || !get {
+				t.Errorf("s3:GetObjectVersion on: got %v, want the baseline object only", st.resources)
+			}
+		}
+	}
+	if !list || !get {
+		t.Errorf("reverter: may list the baseline's versions %v, read them %v; want both (the hold-down)", list, get)
+	}
+}

@@ -109,6 +109,15 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 	f.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), f.Role.RoleArn(), nil)
 	stack := awscdk.Stack_Of(f.Construct)
 	grantBaselineRead(f.Role, st.Baselines.ArnForObjects(jsii.String(props.BaselineKey)), st.Key)
+	// The hold-down reads when the baseline version in force was stored,
+	// and the version before it (lambdamain.PreviousBaseline): without
+	// these, every grant would be held back.
+	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(baselineVersionActions.list),
+		Resources:  &[]*string{st.Baselines.BucketArn()},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"s3:prefix": props.BaselineKey}},
+	}))
+	f.Role.AddToPrincipalPolicy(allow([]string{baselineVersionActions.get}, []*string{st.Baselines.ArnForObjects(jsii.String(props.BaselineKey))}))
 	grantHistoryWrite(f.Role, st.History.TableArn(), st.Key)
 	// Its circuit breaker counts the recent reverts of a cluster (or of the
 	// account's roles) in the history, through the table's indexes.
