@@ -119,6 +119,9 @@ func synth(t *testing.T, c synthCase) *synthesized {
 	for k, v := range base {
 		ctx[k] = v
 	}
+	// cdk.json names no baseline writer, on purpose: every case gets
+	// testWriter unless it names its own.
+	ctx[CtxBaselineWriters] = []any{testWriter}
 	for k, v := range c.overrides {
 		ctx[k] = v
 	}
@@ -169,8 +172,22 @@ var (
 		CtxRetainData: false, CtxAlarmEmail: "oncall@example.com", CtxReverterConcurrency: "3",
 		CtxSlackSecretARN: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:eksdrift/slack-AbCdEf",
 	}}
-	allCases = []synthCase{caseDefault, casePinned, caseUSEast1, caseRevert}
+	// caseRevertAdmin is caseRevert with allowGrantingAdmin=true, two
+	// writers, data retained and no hold-down.
+	caseRevertAdmin = synthCase{name: "revert-allow-admin", overrides: map[string]any{
+		CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxMode: ModeRevert,
+		CtxClusters: []any{"prod"}, CtxRoles: []any{"developers"},
+		CtxAllowGrantingAdmin: "true", CtxBaselineHoldDown: "0s",
+		CtxBaselineWriters: []any{testWriter, "arn:aws:iam::111122223333:user/break-glass"},
+	}}
+	allCases = []synthCase{caseDefault, casePinned, caseUSEast1, caseRevert, caseRevertAdmin}
 )
+
+// testWriter is the baseline writer of the cases that name none: a role
+// with a path, as aws:PrincipalArn spells it for the role's sessions.
+const testWriter = "arn:aws:iam::111122223333:role/platform/baseline-admins"
+
+var ()
 
 // check runs an assertion that panics on failure (CDK's assertions throw)
 // and reports the failure on t instead of ending the test binary.

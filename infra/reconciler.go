@@ -69,6 +69,7 @@ func NewReconciler(scope constructs.Construct, id string, props ReconcilerProps)
 			config.EnvHistoryTable:     *st.History.TableName(),
 			config.EnvFindingsTopicARN: *st.Findings.TopicArn(),
 			config.EnvMetricsNamespace: s.MetricsNamespace,
+			config.EnvBaselineHoldDown: s.BaselineHoldDown.String(),
 		},
 		Timeout:          config.DefaultReconcileTimeout,
 		LogRetentionDays: s.LogRetentionDays,

@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -38,6 +40,9 @@ var (
 		"iam:PutRolePermissionsBoundary",
 		"iam:DeleteRolePermissionsBoundary",
 	}
+	// oidcWriteActions: the OIDC providers are account-wide, not part of a
+	// cluster or role; see NewReverter.
+	oidcWriteActions = []string{"iam:DeleteOpenIDConnectProvider"}
 	// eksClusterReadActions: the guardrail that keeps a cluster from losing
 	// its last admin lists the cluster's access entries.
 	eksClusterReadActions = []string{"eks:ListAccessEntries"}
@@ -87,11 +92,13 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 		Description: "eksdrift reverter: undoes drift on the baseline's clusters and roles",
 		AssetsDir:   s.AssetsDir,
 		Environment: map[string]string{
-			config.EnvBaselineBucket:   *st.Baselines.BucketName(),
-			config.EnvBaselineKey:      props.BaselineKey,
-			config.EnvHistoryTable:     *st.History.TableName(),
-			config.EnvFindingsTopicARN: *st.Findings.TopicArn(),
-			config.EnvMetricsNamespace: s.MetricsNamespace,
+			config.EnvBaselineBucket:     *st.Baselines.BucketName(),
+			config.EnvBaselineKey:        props.BaselineKey,
+			config.EnvHistoryTable:       *st.History.TableName(),
+			config.EnvFindingsTopicARN:   *st.Findings.TopicArn(),
+			config.EnvMetricsNamespace:   s.MetricsNamespace,
+			config.EnvBaselineHoldDown:   s.BaselineHoldDown.String(),
+			config.EnvAllowGrantingAdmin: strconv.FormatBool(s.AllowGrantingAdmin),
 		},
 		Timeout:             reverterTimeout,
 		ReservedConcurrency: s.ReverterConcurrency,
@@ -102,6 +109,15 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 	f.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), f.Role.RoleArn(), nil)
 	stack := awscdk.Stack_Of(f.Construct)
 	grantBaselineRead(f.Role, st.Baselines.ArnForObjects(jsii.String(props.BaselineKey)), st.Key)
+	// The hold-down reads when the baseline version in force was stored,
+	// and the version before it (lambdamain.PreviousBaseline): without
+	// these, every grant would be held back.
+	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(baselineVersionActions.list),
+		Resources:  &[]*string{st.Baselines.BucketArn()},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"s3:prefix": props.BaselineKey}},
+	}))
+	f.Role.AddToPrincipalPolicy(allow([]string{baselineVersionActions.get}, []*string{st.Baselines.ArnForObjects(jsii.String(props.BaselineKey))}))
 	grantHistoryWrite(f.Role, st.History.TableArn(), st.Key)
 	// Its circuit breaker counts the recent reverts of a cluster (or of the
 	// account's roles) in the history, through the table's indexes.
@@ -123,7 +139,17 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 		Resources:  jsii.Strings(derefAll(props.Scope.RoleARNs(stack))...),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "pods.eks.amazonaws.com"}},
 	}))
+	// An undeclared OIDC provider is deleted (drift.ActDeleteOIDCProvider).
+	f.Role.AddToPrincipalPolicy(allow(oidcWriteActions, props.Scope.OIDCProviderARNs(stack)))
+	suppress(f.Role, "AwsSolutions-IAM5",
+		"iam:DeleteOpenIDConnectProvider undoes an OIDC provider created against a baseline that lists the account's "+
+			"providers (oidcProviders); providers are named by their issuer URL, any one of them may be the drift, and "+
+			"oidc-provider/* reaches this account's providers and nothing else.",
+		`/^Resource::arn:.+:iam::.+:oidc-provider\/\*$/`)
 	suppressScopeWildcards(f.Role, props.Scope)
+	for _, st := range reverterDenies(stack, props.Scope, s.AllowGrantingAdmin) {
+		f.Role.AddToPrincipalPolicy(st)
+	}
 
 	r := &Reverter{Function: f}
 	r.Inbox = newInbox(f, reverterTimeout, InboxProps{
@@ -137,6 +163,64 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 		MaxReceiveCount: 5,
 	})
 	return r
+}
+
+// reverterDenies are the explicit denies on the reverter's role. Whoever
+// writes the baseline decides what the reverter restores; these keep a
+// baseline from making the reverter hand out administrator access, even
+// if another policy attached to the role later allowed it:
+//
+//   - iam:AttachRolePolicy (iam:PolicyARN) and
+//     iam:PutRolePermissionsBoundary (iam:PermissionsBoundary) with a
+//     policy of drift.ReverterDeniedManagedPolicies (as a boundary,
+//     AdministratorAccess lifts the boundary);
+//   - eks:AssociateAccessPolicy with a policy of
+//     drift.ReverterDeniedAccessPolicies (cluster-admin, namespace admin);
+//   - iam:PutRolePolicy on any role outside the roles setting: its grant
+//     is on those roles already, the deny keeps it so. Unlike the other
+//     two it holds with allowGrantingAdmin too, which is about what the
+//     reverter may grant, not where.
+//
+// All but the last go with allowGrantingAdmin=true. The policy ARNs match in
+// every partition (arn:*:...).
+func reverterDenies(stack awscdk.Stack, scope Scope, allowGrantingAdmin bool) []awsiam.PolicyStatement {
+	deny := func(sid string, actions []string, props awsiam.PolicyStatementProps) awsiam.PolicyStatement {
+		props.Sid, props.Effect, props.Actions = jsii.String(sid), awsiam.Effect_DENY, jsii.Strings(actions...)
+		return awsiam.NewPolicyStatement(&props)
+	}
+	roles := scope.RoleARNs(stack)
+	out := []awsiam.PolicyStatement{
+		deny("DenyInlinePoliciesOutsideTheRoles", []string{drift.ActPutRolePolicy}, awsiam.PolicyStatementProps{NotResources: &roles}),
+	}
+	if allowGrantingAdmin {
+		return out
+	}
+	return append(out,
+		deny("DenyAttachingAdministratorPolicies", []string{drift.ActAttachRolePolicy}, awsiam.PolicyStatementProps{
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnLike": map[string]any{"iam:PolicyARN": anyPartition(drift.ReverterDeniedManagedPolicies)}},
+		}),
+		// PutRolePermissionsBoundary carries the new boundary in
+		// iam:PermissionsBoundary; it has no iam:PolicyARN, so a condition
+		// on that key would never hold.
+		deny("DenyAdministratorPoliciesAsBoundaries", []string{drift.ActPutRolePermissionsBoundary}, awsiam.PolicyStatementProps{
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnLike": map[string]any{"iam:PermissionsBoundary": anyPartition(drift.ReverterDeniedManagedPolicies)}},
+		}),
+		deny("DenyGrantingClusterAdmin", []string{drift.ActAssociateAccessPolicy}, awsiam.PolicyStatementProps{
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnLike": map[string]any{"eks:policyArn": anyPartition(drift.ReverterDeniedAccessPolicies)}},
+		}),
+	)
+}
+
+// anyPartition turns arn:aws:... into arn:*:..., for ArnLike.
+func anyPartition(arns []string) []string {
+	out := make([]string, len(arns))
+	for i, a := range arns {
+		out[i] = "arn:*:" + strings.TrimPrefix(a, "arn:aws:")
+	}
+	return out
 }
 
 func derefAll(ps []*string) []string {

@@ -78,6 +78,7 @@ func NewIAMForwarder(app constructs.Construct, id string, s Settings) awscdk.Sta
 		DisplayName: jsii.String("eksdrift alarms (IAM forwarder)"),
 		EnforceSSL:  jsii.Bool(true),
 	})
+	onlyCloudWatchPublishes(topic)
 	if s.AlarmEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.AlarmEmail), nil))
 	}

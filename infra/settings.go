@@ -46,6 +46,15 @@ const (
 	// (Slack, Chatbot): the notifier's filter policy on the findings topic.
 	CtxAlertSeverities = "alertSeverities"
 	CtxAlertDecisions  = "alertDecisions"
+	// CtxBaselineWriters names the IAM roles and users that may write the
+	// baseline object (and nobody else may); no default.
+	CtxBaselineWriters = "baselineWriters"
+	// CtxAllowGrantingAdmin lets the reverter restore administrator
+	// grants (drift.ReverterDenied*); default false.
+	CtxAllowGrantingAdmin = "allowGrantingAdmin"
+	// CtxBaselineHoldDown is the reverter's and the sweep's hold-down of a
+	// new baseline version (config.EnvBaselineHoldDown).
+	CtxBaselineHoldDown = "baselineHoldDown"
 )
 
 // Deployment modes.
@@ -95,6 +104,18 @@ type Settings struct {
 	// AlertSeverities and AlertDecisions are the notifier's filter.
 	AlertSeverities []drift.Severity
 	AlertDecisions  []drift.Decision
+	// BaselineWriters are the ARNs of the IAM roles and users that may
+	// write, overwrite or delete the baseline objects, and generate data
+	// keys for them; the bucket's and the key's policies deny everyone
+	// else. At least one, each one role or user, without wildcards.
+	BaselineWriters []string
+	// AllowGrantingAdmin lifts the reverter's explicit denies on
+	// administrator grants (drift.ReverterDeniedManagedPolicies and
+	// drift.ReverterDeniedAccessPolicies).
+	AllowGrantingAdmin bool
+	// BaselineHoldDown is given to the reverter and the sweep
+	// (config.EnvBaselineHoldDown); 0 or more.
+	BaselineHoldDown time.Duration
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -114,8 +135,11 @@ var (
 	roleNameRE = regexp.MustCompile(`^([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
 	clusterARN = regexp.MustCompile(`^arn:aws[a-z-]*:eks:[a-z0-9*-]+:(\d{12}|\*):cluster/[A-Za-z0-9_*-]+$`)
 	roleARN    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|\*):role/([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
-	secretARN  = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
-	stackRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,100}$`)
+	// writerARN is one IAM role or user, with its path: what
+	// aws:PrincipalArn holds for the role's sessions and for the user.
+	writerARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):(role|user)/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$`)
+	secretARN = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	stackRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,100}$`)
 )
 
 // retentionDays are the retentions CloudWatch Logs accepts, in days.
@@ -151,7 +175,15 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		MetricsNamespace:    p.str(ctx, CtxMetricsNamespace, "eksdrift"),
 		ReverterConcurrency: p.integer(ctx, CtxReverterConcurrency, 2),
 		ReconcileSchedule:   p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
+		BaselineWriters:     p.list(ctx, CtxBaselineWriters, nil),
+		AllowGrantingAdmin:  p.boolean(ctx, CtxAllowGrantingAdmin, false),
 		AssetsDir:           assetsDir,
+	}
+	holdDown := p.str(ctx, CtxBaselineHoldDown, config.DefaultBaselineHoldDown.String())
+	if d, err := time.ParseDuration(holdDown); err != nil || d < 0 {
+		p.errorf("%s=%q is not a Go duration of 0 or more, such as 1h, 30m or 0s", CtxBaselineHoldDown, holdDown)
+	} else {
+		s.BaselineHoldDown = d
 	}
 	for _, v := range p.list(ctx, CtxAlertSeverities, severityNames(sns.DefaultAlertSeverities)) {
 		s.AlertSeverities = append(s.AlertSeverities, drift.Severity(v))
@@ -222,12 +254,39 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 	if err := checkSchedule(s.ReconcileSchedule); err != nil {
 		p.errorf("%s=%q %v", CtxReconcileSchedule, s.ReconcileSchedule, err)
 	}
+	checkWriters(&p, s)
 	if s.Mode == ModeRevert {
 		if slices.Contains(s.Clusters, "*") || slices.Contains(s.Roles, "*") {
 			p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
 		}
 	}
 	return s, p.err()
+}
+
+// checkWriters checks baselineWriters. Whoever may write the baseline
+// decides what the reverter restores: the list is required (a sample
+// value in cdk.json would hand the baseline to whoever holds that name),
+// and each entry is one role or user, so that no pattern lets in more
+// than was meant.
+func checkWriters(p *ctxParser, s Settings) {
+	if len(s.BaselineWriters) == 0 {
+		p.errorf("%s is empty: name the IAM roles or users that may write the baseline, such as "+
+			"-c %s=arn:aws:iam::111122223333:role/baseline-admins (nobody else may write it, and what the baseline "+
+			"declares is what the reverter restores)", CtxBaselineWriters, CtxBaselineWriters)
+	}
+	for _, w := range s.BaselineWriters {
+		m := writerARN.FindStringSubmatch(w)
+		switch {
+		case strings.ContainsAny(w, "*?"):
+			p.errorf("%s: %q has a wildcard: name each role or user by its full ARN", CtxBaselineWriters, w)
+		case strings.Contains(w, ":assumed-role/"):
+			p.errorf("%s: %q is a session: give its role's ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME), which matches every session of the role", CtxBaselineWriters, w)
+		case m == nil:
+			p.errorf("%s: %q is not the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/PATH/NAME or :user/NAME)", CtxBaselineWriters, w)
+		case s.Account != "" && m[1] != s.Account:
+			p.errorf("%s: %q is in account %s, not the stack's account %s", CtxBaselineWriters, w, m[1], s.Account)
+		}
+	}
 }
 
 var (

@@ -4,13 +4,21 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/sns"
 )
 
+// readSettings reads ctx, with testWriter as the baseline writer unless
+// ctx has the key (a nil value included).
 func readSettings(ctx map[string]any, env Env) (Settings, error) {
-	return ReadSettings(func(k string) any { return ctx[k] }, env, "build")
+	return ReadSettings(func(k string) any {
+		if v, ok := ctx[k]; ok || k != CtxBaselineWriters {
+			return v
+		}
+		return []any{testWriter}
+	}, env, "build")
 }
 
 func TestReadSettingsDefaults(t *testing.T) {
@@ -23,6 +31,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		Clusters: []string{"*"}, Roles: []string{"*"}, RetainData: true, LogRetentionDays: 90,
 		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, ReconcileSchedule: config.DefaultReconcileSchedule, AssetsDir: "build",
 		AlertSeverities: sns.DefaultAlertSeverities, AlertDecisions: sns.DefaultAlertDecisions,
+		BaselineWriters: []string{testWriter}, BaselineHoldDown: config.DefaultBaselineHoldDown,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
@@ -65,7 +74,7 @@ func TestReadSettingsForms(t *testing.T) {
 				t.Errorf("got %s/%s", s.Account, s.Region)
 			}
 		}},
-		{"the context over the CLI's environment", map[string]any{CtxAccount: "444455556666", CtxRegion: "us-east-1"}, Env{Account: "111122223333", Region: "eu-west-1"}, func(t *testing.T, s Settings) {
+		{"the context over the CLI's environment", map[string]any{CtxAccount: "444455556666", CtxRegion: "us-east-1", CtxBaselineWriters: "arn:aws:iam::444455556666:role/admins"}, Env{Account: "111122223333", Region: "eu-west-1"}, func(t *testing.T, s Settings) {
 			if s.Account != "444455556666" || s.Region != "us-east-1" {
 				t.Errorf("got %s/%s", s.Account, s.Region)
 			}
@@ -78,6 +87,25 @@ func TestReadSettingsForms(t *testing.T) {
 			}
 			if s.ReconcileSchedule != "rate(10 minutes)" {
 				t.Errorf("schedule: got %q, want rate(10 minutes)", s.ReconcileSchedule)
+			}
+		}},
+		{"writers, hold-down and admin grants", map[string]any{
+			CtxBaselineWriters:    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Baseline_0123456789abcdef, arn:aws:iam::111122223333:user/ci",
+			CtxBaselineHoldDown:   "30m",
+			CtxAllowGrantingAdmin: "true",
+			CtxAccount:            "111122223333", CtxRegion: "eu-west-1",
+		}, Env{}, func(t *testing.T, s Settings) {
+			want := []string{"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Baseline_0123456789abcdef", "arn:aws:iam::111122223333:user/ci"}
+			if !reflect.DeepEqual(s.BaselineWriters, want) {
+				t.Errorf("writers: got %v, want %v", s.BaselineWriters, want)
+			}
+			if s.BaselineHoldDown != 30*time.Minute || !s.AllowGrantingAdmin {
+				t.Errorf("hold-down, allowGrantingAdmin: got %v %v, want 30m0s true", s.BaselineHoldDown, s.AllowGrantingAdmin)
+			}
+		}},
+		{"no hold-down", map[string]any{CtxBaselineHoldDown: "0"}, Env{}, func(t *testing.T, s Settings) {
+			if s.BaselineHoldDown != 0 {
+				t.Errorf("hold-down: got %v, want 0s", s.BaselineHoldDown)
 			}
 		}},
 		{"half an environment from the CLI is none", nil, Env{Region: "eu-west-1"}, func(t *testing.T, s Settings) {
@@ -129,6 +157,22 @@ func TestReadSettingsErrors(t *testing.T) {
 		{"cron with five fields", map[string]any{CtxReconcileSchedule: "cron(0 * * * ?)"}, "is not an EventBridge schedule"},
 		{"unknown alert severity", map[string]any{CtxAlertSeverities: "critical,urgent"}, `unknown severity "urgent"`},
 		{"unknown alert decision", map[string]any{CtxAlertDecisions: "revert,fix"}, `unknown decision "fix"`},
+		{"no baseline writer", map[string]any{CtxBaselineWriters: nil}, "baselineWriters is empty"},
+		{"empty baseline writers", map[string]any{CtxBaselineWriters: []any{}}, "baselineWriters is empty"},
+		{"blank baseline writers", map[string]any{CtxBaselineWriters: " , "}, "baselineWriters is empty"},
+		{"writer pattern", map[string]any{CtxBaselineWriters: "arn:aws:iam::111122223333:role/*"}, `baselineWriters: "arn:aws:iam::111122223333:role/*" has a wildcard`},
+		{"writer name pattern", map[string]any{CtxBaselineWriters: "arn:aws:iam::111122223333:role/baseline-?dmins"}, "has a wildcard"},
+		{"writer session", map[string]any{CtxBaselineWriters: "arn:aws:sts::111122223333:assumed-role/admins/alice"}, "is a session: give its role's ARN"},
+		{"writer by name", map[string]any{CtxBaselineWriters: "baseline-admins"}, `baselineWriters: "baseline-admins" is not the ARN of an IAM role or user`},
+		{"writer is the account", map[string]any{CtxBaselineWriters: "arn:aws:iam::111122223333:root"}, "is not the ARN of an IAM role or user"},
+		{"writer is a group", map[string]any{CtxBaselineWriters: "arn:aws:iam::111122223333:group/admins"}, "is not the ARN of an IAM role or user"},
+		{"writer of another account", map[string]any{CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxBaselineWriters: "arn:aws:iam::444455556666:role/admins"},
+			"is in account 444455556666, not the stack's account 111122223333"},
+		{"writer not a string", map[string]any{CtxBaselineWriters: []any{42.0}}, "baselineWriters: 42 is not a string"},
+		{"negative hold-down", map[string]any{CtxBaselineHoldDown: "-1h"}, `baselineHoldDown="-1h" is not a Go duration of 0 or more`},
+		{"hold-down not a duration", map[string]any{CtxBaselineHoldDown: "an hour"}, `baselineHoldDown="an hour" is not a Go duration`},
+		{"hold-down as a number", map[string]any{CtxBaselineHoldDown: 3600.0}, "baselineHoldDown=3600 is not a string"},
+		{"bad allowGrantingAdmin", map[string]any{CtxAllowGrantingAdmin: "sometimes"}, `allowGrantingAdmin="sometimes" is not true or false`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,5 +198,27 @@ func TestAlertFilterOptions(t *testing.T) {
 	}
 	if len(d.AlertSeverities) != 3 || len(d.AlertDecisions) != 4 {
 		t.Errorf("defaults: got %v %v, want the notifier's (medium and up; every decision but none)", d.AlertSeverities, d.AlertDecisions)
+	}
+}
+
+// TestCdkJSONNamesNoBaselineWriter: a sample writer in cdk.json would
+// hand the baseline to whoever holds that name; synthesis from cdk.json
+// alone must fail and say which setting to give.
+func TestCdkJSONNamesNoBaselineWriter(t *testing.T) {
+	ctx, err := cdkContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := ctx[CtxBaselineWriters]; ok {
+		t.Errorf("cdk.json: got %s=%v, want no default", CtxBaselineWriters, v)
+	}
+	_, err = ReadSettings(func(k string) any { return ctx[k] }, Env{}, "build")
+	if err == nil || !strings.Contains(err.Error(), "baselineWriters is empty") {
+		t.Errorf("synthesis from cdk.json alone: got %v, want an error naming %s", err, CtxBaselineWriters)
+	}
+	for k, want := range map[string]any{CtxAllowGrantingAdmin: false, CtxBaselineHoldDown: "1h"} {
+		if got := ctx[k]; got != want {
+			t.Errorf("cdk.json %s: got %v, want %v (the app's default)", k, got, want)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	out := &Stacks{Main: main}
 	scope := Scope{Clusters: s.Clusters, Roles: s.Roles}
 
-	out.Stores = NewStores(main, "Stores", StoresProps{Retain: s.RetainData})
+	out.Stores = NewStores(main, "Stores", StoresProps{Retain: s.RetainData, BaselineWriters: s.BaselineWriters})
 	if !s.RetainData {
 		makeAutoDeleteExplicit(main)
 	}
@@ -106,6 +106,8 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	if out.Reverter != nil {
 		out.Reconciler.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), out.Reverter.Role.RoleArn(), nil)
 	}
+	// Only these functions publish findings (publishers.go).
+	restrictPublishers(out)
 
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)

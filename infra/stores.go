@@ -20,6 +20,9 @@ type StoresProps struct {
 	// Retain keeps the key, the buckets and the table when the stack is
 	// destroyed (and turns on the table's deletion protection).
 	Retain bool
+	// BaselineWriters alone may write the baselines bucket's objects and
+	// make their data keys (writers.go).
+	BaselineWriters []string
 }
 
 // Stores is where eksdrift keeps what it reads and what it found: one KMS
@@ -56,7 +59,7 @@ func NewStores(scope constructs.Construct, id string, props StoresProps) *Stores
 	s.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
 		Description:       jsii.String("eksdrift: baselines, finding history and topics"),
 		EnableKeyRotation: jsii.Bool(true),
-		Policy:            keyPolicy(awscdk.Stack_Of(c)),
+		Policy:            keyPolicy(awscdk.Stack_Of(c), props.BaselineWriters),
 		RemovalPolicy:     removal,
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
 	})
@@ -90,6 +93,7 @@ func NewStores(scope constructs.Construct, id string, props StoresProps) *Stores
 		RemovalPolicy:          removal,
 		AutoDeleteObjects:      jsii.Bool(!props.Retain),
 	})
+	protectBaselines(s.Baselines, props.BaselineWriters)
 
 	// Every write to the baseline is a finding (BaselineWatch): S3 sends
 	// the bucket's object events to EventBridge. Set on the CloudFormation
@@ -182,10 +186,11 @@ var keyAdminActions = []string{
 	"kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
 }
 
-// keyPolicy is the key's policy. In a key policy, Resource "*" means the
-// key the policy is attached to, and nothing else.
-func keyPolicy(stack awscdk.Stack) awsiam.PolicyDocument {
-	return awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+// keyPolicy is the key's policy, with the baselines bucket's statements
+// (writers.go). In a key policy, Resource "*" means the key the policy is
+// attached to, and nothing else.
+func keyPolicy(stack awscdk.Stack, writers []string) awsiam.PolicyDocument {
+	doc := awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 		Statements: &[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:        jsii.String("AccountManagesKeyThroughIAM"),
@@ -204,4 +209,8 @@ func keyPolicy(stack awscdk.Stack) awsiam.PolicyDocument {
 			}),
 		},
 	})
+	for _, st := range baselineKeyStatements(stack, writers) {
+		doc.AddStatements(st)
+	}
+	return doc
 }

@@ -21,7 +21,17 @@ const (
 	// EnvReverterRoleARN names the reverter's role: changes it makes come
 	// back as CloudTrail events and are recorded as remediation.
 	EnvReverterRoleARN = "EKSDRIFT_REVERTER_ROLE_ARN" // optional
+	// EnvBaselineHoldDown is how long a new baseline version is held down
+	// before it may make the reverter (and the sweep) act on it: time for
+	// people to see a baseline change before eksdrift enforces it. The
+	// stack sets it on the reverter and the reconcile function from its
+	// baselineHoldDown setting. Go duration, default 1h; 0 turns it off.
+	EnvBaselineHoldDown = "EKSDRIFT_BASELINE_HOLD_DOWN"
 )
+
+// DefaultBaselineHoldDown is EnvBaselineHoldDown's default, and the
+// stack's.
+const DefaultBaselineHoldDown = time.Hour
 
 // Shared is what the detector, the reverter and the sweep all read: where
 // the baseline, the history and the findings topic are, and the reverter's
@@ -35,6 +45,8 @@ type Shared struct {
 	FindingsTopicARN   string
 	MetricsNamespace   string
 	ReverterRoleARN    string
+	// BaselineHoldDown is EnvBaselineHoldDown: 0 or more.
+	BaselineHoldDown time.Duration
 }
 
 func (p *parser) shared(getenv func(string) string) Shared {
@@ -47,6 +59,7 @@ func (p *parser) shared(getenv func(string) string) Shared {
 		FindingsTopicARN:   p.required(getenv, EnvFindingsTopicARN),
 		MetricsNamespace:   p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
 		ReverterRoleARN:    p.optional(getenv, EnvReverterRoleARN, ""),
+		BaselineHoldDown:   p.duration(getenv, EnvBaselineHoldDown, DefaultBaselineHoldDown),
 	}
 	for _, v := range []struct{ name, val string }{{EnvFindingsTopicARN, c.FindingsTopicARN}, {EnvReverterRoleARN, c.ReverterRoleARN}} {
 		if v.val != "" && !strings.HasPrefix(v.val, "arn:") {

@@ -50,3 +50,51 @@ func TestLoadDetect(t *testing.T) {
 		})
 	}
 }
+
+// TestBaselineHoldDown: the reverter and the sweep read the hold-down the
+// stack sets (infra's baselineHoldDown); 0 turns it off, a negative or
+// unreadable value is refused, naming the variable.
+func TestBaselineHoldDown(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        time.Duration
+		err         string
+	}{
+		{"unset is the default", "", DefaultBaselineHoldDown, ""},
+		{"the stack's form", "1h0m0s", time.Hour, ""},
+		{"minutes", "15m", 15 * time.Minute, ""},
+		{"off", "0s", 0, ""},
+		{"bare zero", "0", 0, ""},
+		{"negative", "-5m", 0, EnvBaselineHoldDown + `="-5m" is not a duration`},
+		{"not a duration", "an hour", 0, EnvBaselineHoldDown + `="an hour" is not a duration`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{
+				EnvBaselineBucket: "b", EnvBaselineKey: "k", EnvHistoryTable: "t",
+				EnvFindingsTopicARN: "arn:aws:sns:us-west-2:111122223333:findings", EnvBaselineHoldDown: tt.value,
+			}
+			get := func(k string) string { return env[k] }
+			rv, errRevert := LoadRevert(get)
+			rc, errReconcile := LoadReconcile(get)
+			for _, got := range []struct {
+				who string
+				d   time.Duration
+				err error
+			}{{"revert", rv.BaselineHoldDown, errRevert}, {"reconcile", rc.BaselineHoldDown, errReconcile}} {
+				if tt.err != "" {
+					if got.err == nil || !strings.Contains(got.err.Error(), tt.err) {
+						t.Errorf("%s: got %v, want an error with %q", got.who, got.err, tt.err)
+					}
+					continue
+				}
+				if got.err != nil {
+					t.Fatalf("%s: %v", got.who, got.err)
+				}
+				if got.d != tt.want {
+					t.Errorf("%s: got %v, want %v", got.who, got.d, tt.want)
+				}
+			}
+		})
+	}
+}

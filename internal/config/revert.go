@@ -17,6 +17,12 @@ const (
 	EnvRevertAttempts = "EKSDRIFT_REVERT_ATTEMPTS"
 	// EnvRevertBackoff is the first wait between tries, doubled each time.
 	EnvRevertBackoff = "EKSDRIFT_REVERT_BACKOFF" // Go duration, default 500ms
+	// EnvAllowGrantingAdmin is "true" when the stack was deployed with
+	// allowGrantingAdmin=true: its role may then attach the policies of
+	// drift.ReverterDeniedManagedPolicies and associate those of
+	// drift.ReverterDeniedAccessPolicies. Default false: the stack denies
+	// those calls, and the reverter should not plan them.
+	EnvAllowGrantingAdmin = "EKSDRIFT_ALLOW_GRANTING_ADMIN"
 )
 
 // Revert is the reverter's configuration.
@@ -26,17 +32,20 @@ type Revert struct {
 	BreakerWindow time.Duration
 	Attempts      int
 	Backoff       time.Duration
+	// AllowGrantingAdmin is EnvAllowGrantingAdmin.
+	AllowGrantingAdmin bool
 }
 
 // LoadRevert reads and validates the reverter's configuration.
 func LoadRevert(getenv func(string) string) (Revert, error) {
 	var p parser
 	c := Revert{
-		Shared:        p.shared(getenv),
-		BreakerLimit:  p.count(getenv, EnvBreakerLimit, 5),
-		BreakerWindow: p.duration(getenv, EnvBreakerWindow, 10*time.Minute),
-		Attempts:      p.count(getenv, EnvRevertAttempts, 4),
-		Backoff:       p.duration(getenv, EnvRevertBackoff, 500*time.Millisecond),
+		Shared:             p.shared(getenv),
+		BreakerLimit:       p.count(getenv, EnvBreakerLimit, 5),
+		BreakerWindow:      p.duration(getenv, EnvBreakerWindow, 10*time.Minute),
+		Attempts:           p.count(getenv, EnvRevertAttempts, 4),
+		Backoff:            p.duration(getenv, EnvRevertBackoff, 500*time.Millisecond),
+		AllowGrantingAdmin: p.boolean(getenv, EnvAllowGrantingAdmin),
 	}
 	if c.Attempts < 1 {
 		p.errs = append(p.errs, fmt.Sprintf("%s must be at least 1", EnvRevertAttempts))
