@@ -60,22 +60,24 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 			ix, _, err := source.Index(ctx)
 			return ix, err
 		},
-		EKS:           eks.NewReader(awsCfg),
-		IAM:           iam.NewReader(awsCfg),
-		EKSWriter:     eksWriter,
-		IAMWriter:     iam.NewWriter(awsCfg),
-		Admins:        eksWriter,
-		History:       history,
-		Leases:        history,
-		Versions:      lambdamain.PreviousBaseline(awsCfg, cfg.BaselineBucket, cfg.BaselineKey).Of,
-		Publisher:     sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
-		Log:           log,
-		Metrics:       set,
-		By:            by,
-		BreakerLimit:  cfg.BreakerLimit,
-		BreakerWindow: cfg.BreakerWindow,
-		Attempts:      cfg.Attempts,
-		Backoff:       cfg.Backoff,
+		EKS:                eks.NewReader(awsCfg),
+		IAM:                iam.NewReader(awsCfg),
+		EKSWriter:          eksWriter,
+		IAMWriter:          iam.NewWriter(awsCfg),
+		Admins:             eksWriter,
+		History:            history,
+		Leases:             history,
+		Versions:           lambdamain.PreviousBaseline(awsCfg, cfg.BaselineBucket, cfg.BaselineKey).Of,
+		HoldDown:           holdDownOf(cfg.BaselineHoldDown),
+		AllowGrantingAdmin: cfg.AllowGrantingAdmin,
+		Publisher:          sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),
+		Log:                log,
+		Metrics:            set,
+		By:                 by,
+		BreakerLimit:       cfg.BreakerLimit,
+		BreakerWindow:      cfg.BreakerWindow,
+		Attempts:           cfg.Attempts,
+		Backoff:            cfg.Backoff,
 	}
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
@@ -130,4 +132,13 @@ func findingOf(body string) (drift.Finding, error) {
 		return f, fmt.Errorf("not a finding: no eventId or kind")
 	}
 	return f, nil
+}
+
+// holdDownOf maps the setting to the reverter's terms: an explicit 0 turns
+// the hold-down off (the reverter reads 0 as its default).
+func holdDownOf(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -75,6 +76,13 @@ func setup(t testing.TB) *world {
 	}
 	w.Env[config.EnvReverterRoleARN] = reverterRole
 	w.Env[config.EnvRevertBackoff] = "10ms"
+	// The baseline was uploaded a moment ago: without this, every restore
+	// would wait out the hold-down (tested in internal/revert). The world's
+	// baseline declares a cluster-admin that the tests restore.
+	w.Env[config.EnvBaselineHoldDown] = "0s"
+	w.Env[config.EnvAllowGrantingAdmin] = "true"
+	// Every case reverts on prod; the breaker has its own test.
+	w.Env[config.EnvBreakerLimit] = "1000"
 	w.detector = lambdatest.Start(t, lambdatest.Build(t, "./functions/detect"), w.Env)
 	w.revert = lambdatest.Start(t, lambdatest.Build(t, "./functions/revert"), w.Env)
 	return w
@@ -244,11 +252,11 @@ func TestDetectThenRevertEveryKind(t *testing.T) {
 			if w.clusterState(t) == want && w.roleState(t) == wantRole {
 				t.Fatal("the drift did not change anything")
 			}
-			found := w.deliver(t, sample(t, c.sample))
+			found := w.deliver(t, inOrder(sample(t, c.sample)))
 			if c.sample == "eks-associate-access-policy-cluster-admin.json" {
 				// The entry's own event comes too, so both are undone.
 				// A new event: the sample's own was delivered by the first case.
-				found = append(found, w.deliver(t, withNewID(t, sample(t, "eks-create-access-entry-undeclared-role.json")))...)
+				found = append(found, w.deliver(t, inOrder(withNewID(t, sample(t, "eks-create-access-entry-undeclared-role.json"))))...)
 			}
 			if len(found) == 0 {
 				t.Fatal("no finding reached the reverter")
@@ -288,6 +296,20 @@ func TestReverterOwnEventsAreRemediation(t *testing.T) {
 }
 
 var idCount int
+
+var (
+	eventTime = regexp.MustCompile(`"eventTime": *"[^"]+"`)
+	lastEvent = time.Now().UTC().Truncate(time.Second)
+)
+
+// inOrder dates a sample after every sample delivered before it, as the
+// drift each case makes happens after the previous case's: the reverter
+// lets newer changes to a resource win over older findings, and the samples'
+// own times are in no such order.
+func inOrder(event []byte) []byte {
+	lastEvent = lastEvent.Add(time.Second)
+	return eventTime.ReplaceAll(event, []byte(`"eventTime": "`+lastEvent.Format(time.RFC3339)+`"`))
+}
 
 // withNewID gives a sample a new, unique CloudTrail event id.
 func withNewID(t testing.TB, event []byte) []byte {
