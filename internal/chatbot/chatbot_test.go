@@ -19,6 +19,7 @@ import (
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -59,21 +60,14 @@ func validate(t *testing.T, s *jsonschema.Schema, body []byte) {
 	}
 }
 
-// notifications renders every input under testdata, by golden name.
+// notifications renders every shared fixture (internal/drift/drifttest), by
+// golden name.
 func notifications(t *testing.T) map[string]Notification {
 	t.Helper()
 	out := map[string]Notification{}
 	read := func(folder string, each func(name string, data []byte)) {
-		files, err := filepath.Glob(filepath.Join("testdata", folder, "*.json"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no inputs in testdata/%s", folder)
-		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			each(folder+"-"+strings.TrimSuffix(filepath.Base(f), ".json"), data)
+		for _, f := range drifttest.Fixtures(t, folder) {
+			each(folder+"-"+f.Name, f.Data)
 		}
 	}
 	read("findings", func(name string, data []byte) {
@@ -87,14 +81,8 @@ func notifications(t *testing.T) map[string]Notification {
 		out[name] = Outcome(o)
 	})
 	read("digests", func(name string, data []byte) {
-		var raw []struct {
-			Finding drift.Finding        `json:"finding"`
-			Result  *drift.RevertOutcome `json:"result"`
-			At      time.Time            `json:"at"`
-		}
-		mustDecode(t, data, &raw)
 		var items []Item
-		for _, r := range raw {
+		for _, r := range drifttest.DecodeDigest(t, data) {
 			items = append(items, Item{Finding: r.Finding, Result: r.Result, At: r.At})
 		}
 		out[name] = Digest(items)
