@@ -1,4 +1,17 @@
-package main
+// Package notify is the notifier's use case: it takes the findings topic's
+// messages (findings, and the outcomes of reverts), from the topic itself
+// or in batches from a queue subscribed to it, groups a burst about one
+// place into one digest, and tells people: a Block Kit message to a Slack
+// incoming webhook, and a custom notification to the topic AWS Chatbot
+// subscribes to. It counts what it did in metrics, and names the messages
+// it could not deliver so that only they are retried.
+//
+// What the messages say comes from internal/slack and internal/chatbot,
+// which only format (the wording is internal/notice's); the transports are
+// injected: a webhook client, and internal/sns for the Chatbot topic.
+// functions/notify wires it. docs/alerts.md describes the messages, the
+// configuration and the metrics.
+package notify
 
 import (
 	"context"
@@ -32,37 +45,41 @@ const (
 	metricSlackTextOnly    = "SlackTextOnly"    // messages posted as plain text because their blocks were refused
 )
 
-// slackPoster is what the notifier needs of Slack; *slack.Client has it.
-type slackPoster interface {
+// SlackPoster is what the notifier needs of Slack; *slack.Client has it.
+type SlackPoster interface {
 	Post(ctx context.Context, m *slackgo.WebhookMessage) (slack.Delivery, error)
 }
 
-// chatbotPublisher is what the notifier needs of Chatbot; *chatbot.Publisher has it.
-type chatbotPublisher interface {
-	Publish(ctx context.Context, n chatbot.Notification) error
+// TopicPublisher is what the notifier needs to reach AWS Chatbot: a topic
+// its channel subscribes to, which takes a notification's JSON as the
+// message, as it is; *sns.Publisher has it.
+type TopicPublisher interface {
+	PublishDocument(ctx context.Context, id string, body []byte) error
 }
 
-// notifier tells people about findings. It takes the findings topic's
+var _ TopicPublisher = (*sns.Publisher)(nil)
+
+// Notifier tells people about findings. It takes the findings topic's
 // messages as SNS delivers them to a Lambda function, or as an SQS queue
 // subscribed to the topic delivers them in batches; only batches make
 // digests possible (see docs/alerts.md).
-type notifier struct {
-	slack   slackPoster      // nil when Slack is off
-	chatbot chatbotPublisher // nil when Chatbot is off
-	// More than digestThreshold messages about one place within
-	// digestWindow make one digest.
-	digestThreshold int
-	digestWindow    time.Duration
-	// margin is the time kept free before the invocation's deadline: a
+type Notifier struct {
+	Slack   SlackPoster    // nil when Slack is off
+	Chatbot TopicPublisher // the Chatbot topic; nil when Chatbot is off
+	// More than DigestThreshold messages about one place within
+	// DigestWindow make one digest.
+	DigestThreshold int
+	DigestWindow    time.Duration
+	// Margin is the time kept free before the invocation's deadline: a
 	// message not started by then is left for its queue to retry.
-	margin time.Duration
-	// partialBatch says the event source mapping reports batch item
+	Margin time.Duration
+	// PartialBatch says the event source mapping reports batch item
 	// failures: then only the failed messages of a batch are named for
 	// retry. Otherwise any failure fails the whole batch, so that nothing
 	// is deleted undelivered.
-	partialBatch bool
-	metrics      *metrics.Set
-	log          *slog.Logger
+	PartialBatch bool
+	Metrics      *metrics.Set
+	Log          *slog.Logger
 }
 
 // message is one message of the findings topic, whichever way it came.
@@ -106,11 +123,11 @@ type unit struct {
 	digest bool
 }
 
-// handle takes an SNS or SQS event. From SQS, with partialBatch, it reports
+// Handle takes an SNS or SQS event. From SQS, with PartialBatch, it reports
 // the messages that could not be delivered as batch item failures, so that
 // only they are retried (and, in the end, kept in the dead-letter queue);
 // otherwise any failure is an error, and the whole event is retried.
-func (n *notifier) handle(ctx context.Context, event json.RawMessage) (any, error) {
+func (n *Notifier) Handle(ctx context.Context, event json.RawMessage) (any, error) {
 	msgs, fromSQS, err := readEvent(event)
 	if err != nil {
 		return nil, err
@@ -121,9 +138,9 @@ func (n *notifier) handle(ctx context.Context, event json.RawMessage) (any, erro
 	for _, m := range msgs {
 		it, err := parse(m)
 		if err != nil {
-			n.metrics.Add(metricMalformed, 1)
-			n.metrics.Add(metricNotifyFailed, 1)
-			n.log.ErrorContext(ctx, "message is neither a finding nor an outcome: it will be retried, then kept in the dead-letter queue",
+			n.Metrics.Add(metricMalformed, 1)
+			n.Metrics.Add(metricNotifyFailed, 1)
+			n.Log.ErrorContext(ctx, "message is neither a finding nor an outcome: it will be retried, then kept in the dead-letter queue",
 				"messageId", m.id, "messageType", m.kind, "error", err, "body", clip(m.body, 300))
 			failed = append(failed, m)
 			errs = append(errs, err)
@@ -132,7 +149,7 @@ func (n *notifier) handle(ctx context.Context, event json.RawMessage) (any, erro
 		items = append(items, it)
 	}
 	for _, u := range n.units(items) {
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < n.margin {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < n.Margin {
 			err := errors.New("not attempted: the invocation's time ran out")
 			n.fail(ctx, u, err)
 			failed, errs = appendUnit(failed, u), append(errs, err)
@@ -143,7 +160,7 @@ func (n *notifier) handle(ctx context.Context, event json.RawMessage) (any, erro
 			failed, errs = appendUnit(failed, u), append(errs, err)
 			continue
 		}
-		n.metrics.Add(metricNotified, float64(len(u.items)))
+		n.Metrics.Add(metricNotified, float64(len(u.items)))
 	}
 	if len(failed) == 0 {
 		if fromSQS {
@@ -151,7 +168,7 @@ func (n *notifier) handle(ctx context.Context, event json.RawMessage) (any, erro
 		}
 		return nil, nil
 	}
-	if !fromSQS || !n.partialBatch || len(failed) == len(msgs) {
+	if !fromSQS || !n.PartialBatch || len(failed) == len(msgs) {
 		if len(errs) > 3 {
 			errs = append(errs[:3], fmt.Errorf("and %d more errors", len(errs)-3))
 		}
@@ -171,13 +188,13 @@ func appendUnit(failed []message, u unit) []message {
 	return failed
 }
 
-func (n *notifier) fail(ctx context.Context, u unit, err error) {
-	n.metrics.Add(metricNotifyFailed, float64(len(u.items)))
+func (n *Notifier) fail(ctx context.Context, u unit, err error) {
+	n.Metrics.Add(metricNotifyFailed, float64(len(u.items)))
 	ids := make([]string, len(u.items))
 	for i, it := range u.items {
 		ids[i] = it.finding.ID()
 	}
-	n.log.ErrorContext(ctx, "not delivered: it will be retried, then kept in the dead-letter queue",
+	n.Log.ErrorContext(ctx, "not delivered: it will be retried, then kept in the dead-letter queue",
 		"findings", ids, "digest", u.digest, "error", err)
 }
 
@@ -185,7 +202,7 @@ func (n *notifier) fail(ctx context.Context, u unit, err error) {
 // of digestWindow from the first one's arrival; a window with more than
 // digestThreshold items (and at least two) is one digest, the others are
 // one message each. Units come in the order their first item arrived.
-func (n *notifier) units(items []item) []unit {
+func (n *Notifier) units(items []item) []unit {
 	byPlace := map[string][]item{}
 	var places []string
 	for _, it := range items {
@@ -201,11 +218,11 @@ func (n *notifier) units(items []item) []unit {
 		slices.SortStableFunc(list, func(a, b item) int { return a.at().Compare(b.at()) })
 		for start := 0; start < len(list); {
 			end := start + 1
-			for end < len(list) && list[end].at().Sub(list[start].at()) < n.digestWindow {
+			for end < len(list) && list[end].at().Sub(list[start].at()) < n.DigestWindow {
 				end++
 			}
 			window := list[start:end]
-			if len(window) > n.digestThreshold && len(window) >= 2 {
+			if len(window) > n.DigestThreshold && len(window) >= 2 {
 				out = append(out, unit{items: window, digest: true})
 			} else {
 				for _, it := range window {
@@ -220,44 +237,57 @@ func (n *notifier) units(items []item) []unit {
 }
 
 // deliver sends one unit to Slack and to Chatbot, whichever are on.
-func (n *notifier) deliver(ctx context.Context, u unit) error {
+func (n *Notifier) deliver(ctx context.Context, u unit) error {
 	var errs []error
-	if n.slack != nil {
+	if n.Slack != nil {
 		m := renderSlack(u)
 		if err := slack.Validate(m); err != nil {
 			// A rendering bug must not cost the alert: its text still tells.
-			n.log.WarnContext(ctx, "slack message is not valid Block Kit: posting its text alone", "error", err)
-			n.metrics.Add(metricSlackTextOnly, 1)
+			n.Log.WarnContext(ctx, "slack message is not valid Block Kit: posting its text alone", "error", err)
+			n.Metrics.Add(metricSlackTextOnly, 1)
 			m = &slackgo.WebhookMessage{Text: m.Text}
 		}
 		start := time.Now()
-		d, err := n.slack.Post(ctx, m)
+		d, err := n.Slack.Post(ctx, m)
 		if d.Attempts > 1 {
-			n.metrics.Add(metricSlackRetries, float64(d.Attempts-1))
+			n.Metrics.Add(metricSlackRetries, float64(d.Attempts-1))
 		}
 		if d.RateLimited > 0 {
-			n.metrics.Add(metricSlackRateLimited, float64(d.RateLimited))
+			n.Metrics.Add(metricSlackRateLimited, float64(d.RateLimited))
 		}
 		if d.TextOnly {
-			n.metrics.Add(metricSlackTextOnly, 1)
-			n.log.WarnContext(ctx, "slack refused the blocks: posted the text alone")
+			n.Metrics.Add(metricSlackTextOnly, 1)
+			n.Log.WarnContext(ctx, "slack refused the blocks: posted the text alone")
 		}
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			n.log.InfoContext(ctx, "posted to slack", "messages", len(u.items), "digest", u.digest, "place", u.items[0].place(),
+			n.Log.InfoContext(ctx, "posted to slack", "messages", len(u.items), "digest", u.digest, "place", u.items[0].place(),
 				"attempts", d.Attempts, "waited", d.Waited.String(), "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
-	if n.chatbot != nil {
-		if err := n.chatbot.Publish(ctx, renderChatbot(u)); err != nil {
+	if n.Chatbot != nil {
+		if err := n.publishChatbot(ctx, renderChatbot(u)); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if u.digest && len(errs) == 0 {
-		n.metrics.Add(metricDigests, 1)
+		n.Metrics.Add(metricDigests, 1)
 	}
 	return errors.Join(errs...)
+}
+
+// publishChatbot sends a notification's JSON to the Chatbot topic: Chatbot
+// reads the message body as the notification.
+func (n *Notifier) publishChatbot(ctx context.Context, note chatbot.Notification) error {
+	body, err := json.Marshal(note)
+	if err != nil {
+		return fmt.Errorf("chatbot: encoding notification %s: %w", note.ID, err)
+	}
+	if err := n.Chatbot.PublishDocument(ctx, "chatbot notification "+note.ID, body); err != nil {
+		return fmt.Errorf("chatbot: %w", err)
+	}
+	return nil
 }
 
 func renderSlack(u unit) *slackgo.WebhookMessage {
