@@ -1,4 +1,4 @@
-package main
+package notify
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,12 +17,10 @@ import (
 
 	"github.com/eksdrift/eksdrift/internal/chatbot"
 	"github.com/eksdrift/eksdrift/internal/drift"
-	"github.com/eksdrift/eksdrift/internal/lambdatest"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/slack"
 )
-
-func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
 
 // fakeSlack records posts and fails those whose text holds failOn.
 type fakeSlack struct {
@@ -40,33 +36,40 @@ func (s *fakeSlack) Post(_ context.Context, m *slackgo.WebhookMessage) (slack.De
 	return slack.Delivery{Attempts: 1}, nil
 }
 
-type fakeChatbot struct{ sent []chatbot.Notification }
+// fakeTopic stands in for the Chatbot topic (*sns.Publisher, tested on
+// MiniStack in internal/sns): it keeps the documents published, read back
+// as notifications, and their bodies as they were.
+type fakeTopic struct {
+	sent   []chatbot.Notification
+	bodies []string
+	whats  []string
+	err    error // when set, every publication fails with it
+}
 
-func (c *fakeChatbot) Publish(_ context.Context, n chatbot.Notification) error {
-	c.sent = append(c.sent, n)
+func (c *fakeTopic) PublishDocument(_ context.Context, what string, body []byte) error {
+	if c.err != nil {
+		return c.err
+	}
+	var n chatbot.Notification
+	if err := json.Unmarshal(body, &n); err != nil {
+		return err
+	}
+	c.sent, c.bodies, c.whats = append(c.sent, n), append(c.bodies, string(body)), append(c.whats, what)
 	return nil
 }
 
-func newNotifier() (*notifier, *fakeSlack, *fakeChatbot) {
-	s, c := &fakeSlack{}, &fakeChatbot{}
-	return &notifier{
-		slack: s, chatbot: c,
-		digestThreshold: 5, digestWindow: time.Minute, margin: time.Second, partialBatch: true,
-		metrics: &metrics.Set{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+func newNotifier() (*Notifier, *fakeSlack, *fakeTopic) {
+	s, c := &fakeSlack{}, &fakeTopic{}
+	return &Notifier{
+		Slack: s, Chatbot: c,
+		DigestThreshold: 5, DigestWindow: time.Minute, Margin: time.Second, PartialBatch: true,
+		Metrics: &metrics.Set{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, s, c
 }
 
 func finding(t *testing.T, name string) drift.Finding {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f drift.Finding
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return drifttest.FixtureFinding(t, name)
 }
 
 // burst gives n findings on cluster, one second apart from at.
@@ -120,17 +123,21 @@ func TestSNSFinding(t *testing.T) {
 	b, _ := json.Marshal(f)
 	f = drift.Finding{}
 	json.Unmarshal(b, &f)
-	resp, err := n.handle(context.Background(), snsEvent(t, []any{f}, ""))
+	resp, err := n.Handle(context.Background(), snsEvent(t, []any{f}, ""))
 	if err != nil || resp != nil {
 		t.Fatalf("got %v, %v", resp, err)
 	}
 	if len(s.posts) != 1 || !reflect.DeepEqual(s.posts[0], slack.Finding(f)) {
 		t.Errorf("slack: got %d posts, want the finding's message", len(s.posts))
 	}
-	if len(c.sent) != 1 || !reflect.DeepEqual(c.sent[0], chatbot.Finding(f)) {
-		t.Errorf("chatbot: got %v, want the finding's notification", c.sent)
+	want, _ := json.Marshal(chatbot.Finding(f))
+	if len(c.bodies) != 1 || c.bodies[0] != string(want) {
+		t.Errorf("chatbot: got %v, want the finding's notification %s", c.bodies, want)
 	}
-	if got := n.metrics.Get(metricNotified); got != 1 {
+	if len(c.whats) != 1 || c.whats[0] != "chatbot notification "+chatbot.Finding(f).ID {
+		t.Errorf("chatbot: got the document named %v, want the notification's ID", c.whats)
+	}
+	if got := n.Metrics.Get(metricNotified); got != 1 {
 		t.Errorf("Notified: got %v, want 1", got)
 	}
 }
@@ -139,7 +146,7 @@ func TestSNSOutcome(t *testing.T) {
 	n, s, c := newNotifier()
 	o := drift.Outcome{Finding: finding(t, "access-policy"), Result: drift.RevertOutcome{Result: drift.ResultReverted}, At: time.Date(2026, 10, 3, 13, 7, 1, 0, time.UTC)}
 	o.FindingID = o.Finding.ID()
-	if _, err := n.handle(context.Background(), snsEvent(t, []any{o}, "outcome")); err != nil {
+	if _, err := n.Handle(context.Background(), snsEvent(t, []any{o}, "outcome")); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.posts) != 1 || !reflect.DeepEqual(s.posts[0], slack.Outcome(o)) || len(c.sent) != 1 || c.sent[0].Metadata.EventType != chatbot.EventOutcome {
@@ -162,7 +169,7 @@ func TestDigests(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			n, s, c := newNotifier()
-			resp, err := n.handle(context.Background(), sqsEvent(t, tt.batch))
+			resp, err := n.Handle(context.Background(), sqsEvent(t, tt.batch))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +193,7 @@ func TestDigests(t *testing.T) {
 			if len(c.sent) != len(s.posts) {
 				t.Errorf("chatbot got %d notifications, slack %d posts, want the same", len(c.sent), len(s.posts))
 			}
-			if got := n.metrics.Get(metricDigests); int(got) != len(tt.digests) {
+			if got := n.Metrics.Get(metricDigests); int(got) != len(tt.digests) {
 				t.Errorf("Digests: got %v, want %d", got, len(tt.digests))
 			}
 		})
@@ -205,7 +212,7 @@ func TestEnvelopeInQueue(t *testing.T) {
 		"MessageAttributes": map[string]any{"messageType": map[string]string{"Type": "String", "Value": "outcome"}},
 	})
 	event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "q1", Body: string(env), EventSource: "aws:sqs"}}})
-	if _, err := n.handle(context.Background(), event); err != nil {
+	if _, err := n.Handle(context.Background(), event); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.posts) != 1 || !strings.Contains(s.posts[0].Text, "Revert FAILED") {
@@ -226,7 +233,7 @@ func TestFailures(t *testing.T) {
 		e.Records = append(e.Records, events.SQSMessage{MessageId: "junk", Body: `{"hello":"world"}`, EventSource: "aws:sqs"})
 		raw, _ = json.Marshal(e)
 
-		resp, err := n.handle(context.Background(), raw)
+		resp, err := n.Handle(context.Background(), raw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,15 +245,15 @@ func TestFailures(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("batch item failures: got %v, want %v", got, want)
 		}
-		if len(s.posts) != 2 || n.metrics.Get(metricMalformed) != 1 || n.metrics.Get(metricNotifyFailed) != 3 {
-			t.Errorf("got %d posts, %v malformed, %v failed; want 2, 1, 3", len(s.posts), n.metrics.Get(metricMalformed), n.metrics.Get(metricNotifyFailed))
+		if len(s.posts) != 2 || n.Metrics.Get(metricMalformed) != 1 || n.Metrics.Get(metricNotifyFailed) != 3 {
+			t.Errorf("got %d posts, %v malformed, %v failed; want 2, 1, 3", len(s.posts), n.Metrics.Get(metricMalformed), n.Metrics.Get(metricNotifyFailed))
 		}
 	})
 	t.Run("without batch item failures, any failure fails the batch", func(t *testing.T) {
 		n, s, _ := newNotifier()
-		n.partialBatch = false
+		n.PartialBatch = false
 		s.failOn = "staging"
-		_, err := n.handle(context.Background(), sqsEvent(t, append(burst(t, "prod", 1, at), burst(t, "staging", 1, at)...)))
+		_, err := n.Handle(context.Background(), sqsEvent(t, append(burst(t, "prod", 1, at), burst(t, "staging", 1, at)...)))
 		if err == nil || !strings.Contains(err.Error(), "1 of 2 messages not delivered") {
 			t.Errorf("got %v, want an error for the whole batch", err)
 		}
@@ -254,7 +261,7 @@ func TestFailures(t *testing.T) {
 	t.Run("nothing delivered is an error", func(t *testing.T) {
 		n, s, _ := newNotifier()
 		s.failOn = "prod"
-		_, err := n.handle(context.Background(), sqsEvent(t, burst(t, "prod", 1, at)))
+		_, err := n.Handle(context.Background(), sqsEvent(t, burst(t, "prod", 1, at)))
 		var pe *slack.PostError
 		if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), "notify: 1 of 1 messages not delivered") {
 			t.Errorf("got %v, want the post error", err)
@@ -263,15 +270,27 @@ func TestFailures(t *testing.T) {
 	t.Run("from SNS, any failure is an error", func(t *testing.T) {
 		n, s, _ := newNotifier()
 		s.failOn = "prod"
-		if _, err := n.handle(context.Background(), snsEvent(t, []any{finding(t, "access-policy")}, "")); err == nil {
+		if _, err := n.Handle(context.Background(), snsEvent(t, []any{finding(t, "access-policy")}, "")); err == nil {
 			t.Error("got no error")
+		}
+	})
+	t.Run("the Chatbot topic fails: the message is retried", func(t *testing.T) {
+		n, s, c := newNotifier()
+		boom := errors.New("sns arn:aws:sns:us-west-2:111122223333:chatbot: publishing chatbot notification x: throttled")
+		c.err = boom
+		resp, err := n.Handle(context.Background(), sqsEvent(t, append(burst(t, "prod", 1, at), burst(t, "staging", 1, at)...)))
+		if !errors.Is(err, boom) || !strings.Contains(err.Error(), "notify: 2 of 2 messages not delivered") || !strings.Contains(err.Error(), "chatbot: sns ") {
+			t.Errorf("got %v, %v, want the whole batch failed with the topic's error", resp, err)
+		}
+		if len(s.posts) != 2 || n.Metrics.Get(metricNotifyFailed) != 2 || n.Metrics.Get(metricNotified) != 0 {
+			t.Errorf("got %d posts, %v failed, %v notified; want 2, 2, 0", len(s.posts), n.Metrics.Get(metricNotifyFailed), n.Metrics.Get(metricNotified))
 		}
 	})
 	t.Run("no time left: not attempted", func(t *testing.T) {
 		n, s, _ := newNotifier()
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
-		_, err := n.handle(ctx, sqsEvent(t, burst(t, "prod", 2, at)))
+		_, err := n.Handle(ctx, sqsEvent(t, burst(t, "prod", 2, at)))
 		if err == nil || !strings.Contains(err.Error(), "not attempted") || len(s.posts) != 0 {
 			t.Errorf("got %v after %d posts, want nothing attempted", err, len(s.posts))
 		}
@@ -287,7 +306,7 @@ func TestFailures(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			n, s, _ := newNotifier()
-			if _, err := n.handle(context.Background(), json.RawMessage(event)); err == nil || len(s.posts) != 0 {
+			if _, err := n.Handle(context.Background(), json.RawMessage(event)); err == nil || len(s.posts) != 0 {
 				t.Errorf("got %v after %d posts, want an error and no post", err, len(s.posts))
 			}
 		})
