@@ -53,7 +53,7 @@ func (e *env) auditBaselines(ctx context.Context, cmd string, h *historySource, 
 	if err != nil {
 		return nil, err
 	}
-	vbs, err := s3.Baselines(ctx, awss3.NewFromConfig(cfg), baseline.Parse, bucket, key, since, until)
+	vbs, err := s3.Baselines(ctx, awss3.NewFromConfig(cfg), baseline.Index, bucket, key, since, until)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func loadBaseline(ctx context.Context, ref string, cfg func() (aws.Config, error
 	if r, err := s3.BucketRegion(ctx, awss3.NewFromConfig(c), bucket); err == nil && r != "" {
 		c.Region = r
 	}
-	ix, _, err := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(c), bucket, key, 0, nil).Index(ctx)
+	ix, _, err := s3.NewBaselineSource(baseline.Index, awss3.NewFromConfig(c), bucket, key, 0, nil).Index(ctx)
 	return ix, err
 }
 

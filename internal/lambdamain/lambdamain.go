@@ -35,7 +35,7 @@ func Start[H any](name string, build func(ctx context.Context, getenv func(strin
 // BaselineSource reads s3://bucket/key with the functions' cache settings,
 // validating it with the baseline's JSON Schema.
 func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale time.Duration) *s3.BaselineSource {
-	src := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(cfg), bucket, key, revalidate, nil)
+	src := s3.NewBaselineSource(baseline.Index, awss3.NewFromConfig(cfg), bucket, key, revalidate, nil)
 	src.MaxStale = maxStale
 	return src
 }
@@ -46,11 +46,11 @@ func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale tim
 // (no rule relative to time).
 func BaselineVersions(cfg aws.Config, bucket, key string) func(ctx context.Context, versionID string) (s3.Around, error) {
 	client := awss3.NewFromConfig(cfg)
-	lenient := func(source string, data []byte) (*drift.Baseline, error) {
-		return baseline.ParseAt(time.Time{}, source, data)
+	lenient := func(source string, data []byte) (*drift.Index, error) {
+		return baseline.IndexAt(time.Time{}, source, data)
 	}
 	return func(ctx context.Context, versionID string) (s3.Around, error) {
-		return s3.VersionsAround(ctx, client, baseline.Parse, lenient, bucket, key, versionID)
+		return s3.VersionsAround(ctx, client, baseline.Index, lenient, bucket, key, versionID)
 	}
 }
 
@@ -58,8 +58,8 @@ func BaselineVersions(cfg aws.Config, bucket, key string) func(ctx context.Conte
 // hold-down: when the version in force was stored, and the version before
 // it, parsed only to compare with (no rule relative to time).
 func PreviousBaseline(cfg aws.Config, bucket, key string) *s3.Previous {
-	lenient := func(source string, data []byte) (*drift.Baseline, error) {
-		return baseline.ParseAt(time.Time{}, source, data)
+	lenient := func(source string, data []byte) (*drift.Index, error) {
+		return baseline.IndexAt(time.Time{}, source, data)
 	}
 	return s3.NewPrevious(awss3.NewFromConfig(cfg), lenient, bucket, key)
 }
