@@ -14,13 +14,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -31,6 +28,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/secrets"
 	"github.com/eksdrift/eksdrift/internal/slack"
 	"github.com/eksdrift/eksdrift/internal/sns"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("notify", build) }
@@ -41,9 +39,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
 	set := &metrics.Set{}
 	n := &notify.Notifier{
