@@ -255,7 +255,7 @@ func receive(t *testing.T, sqsc *sqs.Client, queue string) string {
 			return aws.ToString(r.Messages[0].Body)
 		}
 	}
-	t.Fatal(fmt.Sprintf("nothing arrived on %s", queue))
+	t.Fatalf("nothing arrived on %s", queue)
 	return ""
 }
 
