@@ -1,80 +1,11 @@
 package drift
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 )
 
-// The calls a revert can make. Their names are the API actions, so an
-// operation reads as what CloudTrail will show, and the reverter's IAM
-// policy lists exactly these.
-const (
-	ActCreateAccessEntry             = "eks:CreateAccessEntry"
-	ActUpdateAccessEntry             = "eks:UpdateAccessEntry"
-	ActDeleteAccessEntry             = "eks:DeleteAccessEntry"
-	ActAssociateAccessPolicy         = "eks:AssociateAccessPolicy"
-	ActDisassociateAccessPolicy      = "eks:DisassociateAccessPolicy"
-	ActCreatePodIdentityAssociation  = "eks:CreatePodIdentityAssociation"
-	ActUpdatePodIdentityAssociation  = "eks:UpdatePodIdentityAssociation"
-	ActDeletePodIdentityAssociation  = "eks:DeletePodIdentityAssociation"
-	ActDisassociateIdentityProvider  = "eks:DisassociateIdentityProviderConfig"
-	ActUpdateAssumeRolePolicy        = "iam:UpdateAssumeRolePolicy"
-	ActAttachRolePolicy              = "iam:AttachRolePolicy"
-	ActDetachRolePolicy              = "iam:DetachRolePolicy"
-	ActPutRolePolicy                 = "iam:PutRolePolicy"
-	ActDeleteRolePolicy              = "iam:DeleteRolePolicy"
-	ActPutRolePermissionsBoundary    = "iam:PutRolePermissionsBoundary"
-	ActDeleteRolePermissionsBoundary = "iam:DeleteRolePermissionsBoundary"
-	ActDeleteOIDCProvider            = "iam:DeleteOpenIDConnectProvider"
-)
-
-// RevertActions lists every action a revert may call.
-var RevertActions = []string{
-	ActCreateAccessEntry, ActUpdateAccessEntry, ActDeleteAccessEntry, ActAssociateAccessPolicy,
-	ActDisassociateAccessPolicy, ActCreatePodIdentityAssociation, ActUpdatePodIdentityAssociation,
-	ActDeletePodIdentityAssociation, ActDisassociateIdentityProvider, ActUpdateAssumeRolePolicy,
-	ActAttachRolePolicy, ActDetachRolePolicy, ActPutRolePolicy, ActDeleteRolePolicy,
-	ActPutRolePermissionsBoundary, ActDeleteRolePermissionsBoundary, ActDeleteOIDCProvider,
-}
-
-// Operation is one call that moves a resource back to the baseline.
-// Resource is the state to create or set, or what to remove.
-type Operation struct {
-	Action   string
-	Region   string // EKS operations: the cluster's region
-	Cluster  string
-	Resource Resource
-}
-
-// IsEKS reports whether the operation is an EKS call.
-func (o Operation) IsEKS() bool { return strings.HasPrefix(o.Action, "eks:") }
-
-// String reads as the call: "eks:DeleteAccessEntry prod arn:aws:iam::...:role/x".
-func (o Operation) String() string {
-	target := o.Resource.Key()
-	switch r := o.Resource.(type) {
-	case *AccessPolicy:
-		if r.Scope.Type != "" {
-			target += " " + scopeString(r.Scope)
-		}
-	case *AccessEntry:
-		if o.Action != ActDeleteAccessEntry && len(r.KubernetesGroups) > 0 {
-			target += " groups=" + strings.Join(r.KubernetesGroups, ",")
-		}
-	case *PodIdentityAssociation:
-		if r.RoleARN != "" && o.Action != ActDeletePodIdentityAssociation {
-			target += " role=" + r.RoleARN
-		}
-	}
-	if o.Cluster != "" {
-		return o.Action + " " + o.Cluster + " " + target
-	}
-	return o.Action + " " + target
-}
-
-// Plan says how to move a resource's live state back to the baseline: the
 // operations, none when it already matches, or why it cannot be done.
 // It plans from the live state alone, whatever the event said, so that a
 // redelivered or late finding plans nothing once the state is right.
@@ -359,67 +290,3 @@ func AdminsAfter(admins []string, ops []Operation) []string {
 }
 
 // ChangeOf rebuilds the change behind a finding from its public fields, so
-// that a function that receives only the finding (the reverter) can plan
-// from it.
-func ChangeOf(f Finding) (Change, error) {
-	raw := f.After
-	if f.Change == OpRemoved || isNullJSON(raw) {
-		raw = f.Before
-	}
-	res, err := DecodeResource(f.Kind, raw)
-	if err != nil {
-		return Change{}, fmt.Errorf("finding %s: %w", f.ID(), err)
-	}
-	return Change{
-		Event: Event{ID: f.EventID, Time: f.EventTime, Name: f.EventName, Source: f.EventSource, Account: f.Account, Region: f.Region,
-			Actor: Actor{ARN: f.Actor, Type: f.ActorType, SessionName: f.ActorSession, SourceIP: f.SourceIP, UserAgent: f.UserAgent}},
-		Op:       f.Change,
-		Cluster:  f.Cluster,
-		Resource: res,
-	}, nil
-}
-
-// DecodeResource reads a resource of a kind from its JSON form.
-func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
-	var r Resource
-	switch k {
-	case KindCluster:
-		r = &Cluster{}
-	case KindAccessEntry:
-		r = &AccessEntry{}
-	case KindAccessPolicy:
-		r = &AccessPolicy{}
-	case KindAuthenticationMode:
-		r = &AuthenticationMode{}
-	case KindPodIdentity:
-		r = &PodIdentityAssociation{}
-	case KindIdentityProvider:
-		r = &IdentityProviderConfig{}
-	case KindRole:
-		r = &Role{}
-	case KindTrustPolicy:
-		r = &TrustPolicy{}
-	case KindManagedPolicy:
-		r = &ManagedPolicy{}
-	case KindInlinePolicy:
-		r = &InlinePolicy{}
-	case KindPermissionsBoundary:
-		r = &PermissionsBoundary{}
-	case KindOIDCProvider:
-		r = &OIDCProvider{}
-	default:
-		return nil, fmt.Errorf("unknown kind %q", k)
-	}
-	if isNullJSON(raw) {
-		return nil, fmt.Errorf("no %s state to decode", k)
-	}
-	if err := json.Unmarshal(raw, r); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", k, err)
-	}
-	return r, nil
-}
-
-func isNullJSON(b json.RawMessage) bool {
-	s := strings.TrimSpace(string(b))
-	return s == "" || s == "null"
-}
