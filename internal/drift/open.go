@@ -15,16 +15,6 @@ func DriftKey(f Finding) string {
 	return f.Account + "/" + f.Region + "/" + f.Cluster + "/" + string(f.Kind) + "/" + f.Resource
 }
 
-// isAccountKind reports whether a kind belongs to the account (IAM) rather
-// than to a cluster.
-func isAccountKind(k Kind) bool {
-	switch k {
-	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider, KindBaseline:
-		return true
-	}
-	return false
-}
-
 // IsOpen reports whether a finding, as the latest about its resource, leaves
 // drift open: it is drift, not eksdrift's own remediation, and the reverter
 // has neither reverted it nor found it already compliant.

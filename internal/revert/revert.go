@@ -583,13 +583,9 @@ func opNames(ops []drift.Operation) []string {
 	return out
 }
 
-func isEKS(k drift.Kind) bool {
-	switch k {
-	case drift.KindCluster, drift.KindAccessEntry, drift.KindAccessPolicy, drift.KindAuthenticationMode, drift.KindPodIdentity, drift.KindIdentityProvider:
-		return true
-	}
-	return false
-}
+// isEKS reports whether a kind's live state is EKS's, read and written by
+// the EKS adapter; every other kind goes to IAM's.
+func isEKS(k drift.Kind) bool { return k.Service() == drift.ServiceEKS }
 
 func (r *Reverter) now() time.Time {
 	if r.Now != nil {
