@@ -253,10 +253,44 @@ func planRole(rb *RoleBaseline, r Resource, live Observation) ([]Operation, stri
 	return nil, ""
 }
 
-// AdminsAfter gives the principals that hold cluster-admin on the whole
-// cluster once ops have run, from those that hold it now: the reverter
-// refuses any plan that leaves a cluster with none.
-func AdminsAfter(admins []string, ops []Operation) []string {
+// LosesLastAdmin is the last-cluster-admin rule: it reports whether ops,
+// run on a cluster, would leave no principal holding cluster-admin on the
+// whole cluster, and gives those who hold it now. admins reads them from
+// the live cluster; it is called only when ops touch an admin's grant (they
+// delete an access entry or change an AmazonEKSClusterAdminPolicy
+// association), so a plan that touches none costs no read and never loses
+// an admin. The reverter refuses any plan that loses the last one, and
+// any plan that removes access from a cluster that has none.
+func LosesLastAdmin(ops []Operation, admins func() ([]string, error)) (loses bool, now []string, err error) {
+	if !touchesAdmin(ops) {
+		return false, nil, nil
+	}
+	if now, err = admins(); err != nil {
+		return false, nil, err
+	}
+	return len(adminsAfter(now, ops)) == 0, now, nil
+}
+
+// touchesAdmin reports whether ops can take cluster-admin from anyone.
+func touchesAdmin(ops []Operation) bool {
+	for _, o := range ops {
+		switch r := o.Resource.(type) {
+		case *AccessEntry:
+			if o.Action == ActDeleteAccessEntry {
+				return true
+			}
+		case *AccessPolicy:
+			if r.PolicyARN == PolicyClusterAdmin {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// adminsAfter gives the principals that hold cluster-admin on the whole
+// cluster once ops have run, from those that hold it now.
+func adminsAfter(admins []string, ops []Operation) []string {
 	set := map[string]bool{}
 	for _, a := range admins {
 		set[a] = true

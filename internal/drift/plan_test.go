@@ -2,6 +2,7 @@ package drift
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -117,23 +118,53 @@ func TestConfirmJudgesNodeEntriesByLiveType(t *testing.T) {
 	}
 }
 
-func TestAdminsAfter(t *testing.T) {
+func TestLosesLastAdmin(t *testing.T) {
 	a, b := "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"
+	del := func(p string) Operation {
+		return Operation{Action: ActDeleteAccessEntry, Resource: &AccessEntry{PrincipalARN: p}}
+	}
+	pol := func(action, p, policy, scope string) Operation {
+		return Operation{Action: action, Resource: &AccessPolicy{PrincipalARN: p, PolicyARN: policy, Scope: AccessScope{Type: scope}}}
+	}
 	tests := []struct {
-		name string
-		ops  []Operation
-		want int
+		name      string
+		admins    []string
+		ops       []Operation
+		wantLoses bool
+		wantRead  bool
 	}{
-		{"delete one of two", []Operation{{Action: ActDeleteAccessEntry, Resource: &AccessEntry{PrincipalARN: a}}}, 1},
-		{"disassociate both", []Operation{{Action: ActDisassociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: a, PolicyARN: PolicyClusterAdmin}}, {Action: ActDeleteAccessEntry, Resource: &AccessEntry{PrincipalARN: b}}}, 0},
-		{"narrow to a namespace", []Operation{{Action: ActAssociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: a, PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeNamespace}}}}, 1},
-		{"other policies do not count", []Operation{{Action: ActDisassociateAccessPolicy, Resource: &AccessPolicy{PrincipalARN: a, PolicyARN: PolicyEdit}}}, 2},
+		{"delete one of two", []string{a, b}, []Operation{del(a)}, false, true},
+		{"delete both", []string{a, b}, []Operation{del(a), del(b)}, true, true},
+		{"disassociate one, delete the other", []string{a, b}, []Operation{pol(ActDisassociateAccessPolicy, a, PolicyClusterAdmin, ""), del(b)}, true, true},
+		{"narrow the only admin to a namespace", []string{a}, []Operation{pol(ActAssociateAccessPolicy, a, PolicyClusterAdmin, ScopeNamespace)}, true, true},
+		{"recreate the only admin with its policy", []string{a}, []Operation{del(a), {Action: ActCreateAccessEntry, Resource: &AccessEntry{PrincipalARN: a}}, pol(ActAssociateAccessPolicy, a, PolicyClusterAdmin, ScopeCluster)}, false, true},
+		{"delete an entry on a cluster with no admin", nil, []Operation{del(b)}, true, true},
+		{"grant cluster-admin on a cluster with none", nil, []Operation{pol(ActAssociateAccessPolicy, a, PolicyClusterAdmin, ScopeCluster)}, false, true},
+		{"other policies are not read", []string{a}, []Operation{pol(ActDisassociateAccessPolicy, a, PolicyEdit, "")}, false, false},
+		{"updates are not read", nil, []Operation{{Action: ActUpdateAccessEntry, Resource: &AccessEntry{PrincipalARN: a}}}, false, false},
+		{"iam operations are not read", nil, []Operation{{Action: ActDetachRolePolicy, Resource: &ManagedPolicy{RoleName: "a"}}}, false, false},
 	}
 	for _, tt := range tests {
-		if got := AdminsAfter([]string{a, b}, tt.ops); len(got) != tt.want {
-			t.Errorf("%s: got %v, want %d admins", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			read := false
+			loses, now, err := LosesLastAdmin(tt.ops, func() ([]string, error) { read = true; return tt.admins, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if loses != tt.wantLoses || read != tt.wantRead {
+				t.Errorf("got loses %v read %v, want loses %v read %v", loses, read, tt.wantLoses, tt.wantRead)
+			}
+			if read && len(now) != len(tt.admins) {
+				t.Errorf("got admins now %v, want %v", now, tt.admins)
+			}
+		})
 	}
+	t.Run("a failed read is an error, never a pass", func(t *testing.T) {
+		loses, _, err := LosesLastAdmin([]Operation{del(a)}, func() ([]string, error) { return nil, errors.New("throttled") })
+		if err == nil || loses {
+			t.Errorf("got loses %v err %v, want an error", loses, err)
+		}
+	})
 }
 
 func TestChangeOfRoundTrips(t *testing.T) {
