@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 )
@@ -104,42 +103,16 @@ func (e *Evaluator) finding(c Change, v verdict) Finding {
 	if v.op != "" {
 		op = v.op
 	}
-	f := Finding{
-		EventID:         c.Event.ID,
-		EventTime:       c.Event.Time,
-		EventName:       c.Event.Name,
-		EventSource:     c.Event.Source,
-		Account:         c.Event.Account,
-		Region:          c.Event.Region,
-		Cluster:         c.Cluster,
-		Kind:            c.Kind(),
-		Resource:        c.Resource.Key(),
-		Principal:       c.Resource.Principal(),
-		Change:          op,
-		Drift:           v.drift,
-		Severity:        v.severity,
-		SeverityReason:  v.severityReason,
-		Reason:          v.reason,
-		Actor:           c.Event.Actor.ARN,
-		ActorType:       c.Event.Actor.Type,
-		ActorSession:    c.Event.Actor.SessionName,
-		SourceIP:        c.Event.Actor.SourceIP,
-		UserAgent:       c.Event.Actor.UserAgent,
-		Expected:        rawJSON(v.expected),
-		BaselineSource:  e.ix.Baseline.Source,
-		BaselineVersion: e.ix.Baseline.VersionID,
-		DetectedBy:      DetectedByEvent,
-		Decision:        DecisionNone,
-	}
+	sub := subjectOf(c)
+	sub.Op = op
+	f := newFinding(sub, judgement{
+		Drift: v.drift, Severity: v.severity, SeverityReason: v.severityReason, Reason: v.reason, Decision: DecisionNone,
+		Expected: rawJSON(v.expected), BaselineSource: e.ix.Baseline.Source, BaselineVersion: e.ix.Baseline.VersionID, DetectedBy: DetectedByEvent,
+	})
 	if name := roleNameOf(c.Resource); name != "" {
 		if rb, ok := e.ix.Role(c.Event.Account, name); ok {
 			f.Principal = rb.ARN // the event knows the role's name, not its path
 		}
-	}
-	if c.Op == OpRemoved {
-		f.Before, f.After = rawJSON(c.Resource), json.RawMessage("null")
-	} else {
-		f.Before, f.After = json.RawMessage("null"), rawJSON(c.Resource)
 	}
 	if e.remediators[c.Event.Actor.ARN] {
 		f.Decision = DecisionRemediation
@@ -213,17 +186,6 @@ func setDiff(got, want []string) (added, removed []string) {
 		}
 	}
 	return added, removed
-}
-
-func rawJSON(v any) json.RawMessage {
-	if v == nil {
-		return json.RawMessage("null")
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return json.RawMessage("null")
-	}
-	return b
 }
 
 func firstNonEmpty(s ...string) string {

@@ -135,31 +135,17 @@ func (e *Evaluator) resolution(at time.Time, o Finding, live *Finding) Finding {
 		state = o.Before
 	}
 	read := at.UTC().Format(time.RFC3339)
-	f := Finding{
-		EventID:        SweepEventID(at, "resolve "+string(o.Kind), scope, strings.ToLower(o.Resource)),
-		EventTime:      at.UTC(),
-		EventName:      SweepEventName,
-		EventSource:    o.EventSource,
-		Account:        o.Account,
-		Region:         o.Region,
-		Cluster:        o.Cluster,
-		Kind:           o.Kind,
-		Resource:       o.Resource,
-		Principal:      o.Principal,
-		Change:         OpRemoved,
-		Drift:          false,
-		Severity:       SeverityInfo,
-		SeverityReason: "compliant",
-		Decision:       DecisionNone,
-		Reason:         fmt.Sprintf("%s: the sweep at %s found it gone; closes finding %s", ReasonFixedOutside, read, o.ID()),
-		Expected:       o.Expected,
-		Before:         state,
-		After:          rawJSON(nil),
-		DetectedBy:     DetectedBySweep,
+	ev := Event{ID: SweepEventID(at, "resolve "+string(o.Kind), scope, strings.ToLower(o.Resource)), Time: at.UTC(),
+		Name: SweepEventName, Source: o.EventSource, Account: o.Account, Region: o.Region}
+	j := judgement{
+		Severity: SeverityInfo, SeverityReason: "compliant", Decision: DecisionNone, DetectedBy: DetectedBySweep, Expected: o.Expected,
+		Reason: fmt.Sprintf("%s: the sweep at %s found it gone; closes finding %s", ReasonFixedOutside, read, o.ID()),
 	}
 	if e.ix != nil && e.ix.Baseline != nil {
-		f.BaselineSource, f.BaselineVersion = e.ix.Baseline.Source, e.ix.Baseline.VersionID
+		j.BaselineSource, j.BaselineVersion = e.ix.Baseline.Source, e.ix.Baseline.VersionID
 	}
+	f := newFinding(subject{Event: ev, Cluster: o.Cluster, Kind: o.Kind, Resource: o.Resource, Principal: o.Principal,
+		Op: OpRemoved, Before: state, After: rawJSON(nil)}, j)
 	if live != nil {
 		f.Change = OpModified
 		if o.Change == OpRemoved {

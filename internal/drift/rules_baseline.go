@@ -116,35 +116,12 @@ func baselineObjectOf(c Change) *BaselineObject {
 }
 
 func baselineFinding(c Change, obj *BaselineObject, sev Severity, why, reason string) Finding {
-	f := Finding{
-		EventID:        c.Event.ID,
-		EventTime:      c.Event.Time,
-		EventName:      c.Event.Name,
-		EventSource:    c.Event.Source,
-		Account:        c.Event.Account,
-		Region:         c.Event.Region,
-		Kind:           KindBaseline,
-		Resource:       obj.URI,
-		Change:         c.Op,
-		Drift:          true,
-		Severity:       sev,
-		SeverityReason: why,
-		Decision:       DecisionAlert,
-		Reason:         reason + "; written by " + writer(c.Event.Actor) + "; a baseline write is reported, never reverted",
-		Actor:          c.Event.Actor.ARN,
-		ActorType:      c.Event.Actor.Type,
-		ActorSession:   c.Event.Actor.SessionName,
-		SourceIP:       c.Event.Actor.SourceIP,
-		UserAgent:      c.Event.Actor.UserAgent,
-		Expected:       rawJSON(nil),
-		Before:         rawJSON(nil),
-		After:          rawJSON(obj),
-		DetectedBy:     DetectedByEvent,
-	}
-	if c.Op == OpRemoved {
-		f.Before, f.After = rawJSON(obj), rawJSON(nil)
-	}
-	return f
+	sub := subject{Event: c.Event, Kind: KindBaseline, Resource: obj.URI, Op: c.Op}
+	sub.Before, sub.After = statesOf(c.Op, rawJSON(obj))
+	return newFinding(sub, judgement{
+		Drift: true, Severity: sev, SeverityReason: why, Decision: DecisionAlert, DetectedBy: DetectedByEvent,
+		Reason: reason + "; written by " + writer(c.Event.Actor) + "; a baseline write is reported, never reverted",
+	})
 }
 
 // baselineWrite is what the evaluator says of a baseline write when it has
