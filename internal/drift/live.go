@@ -57,9 +57,3 @@ type Observation struct {
 type StateReader interface {
 	Observe(ctx context.Context, c Change) (Observation, error)
 }
-
-// Reverter undoes a drift finding by moving the live state back to the
-// baseline, and says what it did.
-type Reverter interface {
-	Revert(ctx context.Context, f Finding) (RevertOutcome, error)
-}
