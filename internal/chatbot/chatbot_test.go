@@ -125,10 +125,9 @@ func TestMatchesTheDocumentedShape(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	// Every input has a golden: internal/drift's kinds test requires one
+	// for every kind.
 	for name, n := range notifications(t) {
-		if !strings.HasPrefix(name, "findings-access-policy") && !strings.HasPrefix(name, "findings-iam-trust-policy") && !strings.HasPrefix(name, "findings-baseline") && !strings.HasPrefix(name, "outcomes-") && !strings.HasPrefix(name, "digests-") {
-			continue
-		}
 		t.Run(name, func(t *testing.T) {
 			got, err := json.MarshalIndent(n, "", "  ")
 			if err != nil {
