@@ -145,6 +145,8 @@ func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
 		r = &PermissionsBoundary{}
 	case KindOIDCProvider:
 		r = &OIDCProvider{}
+	case KindBaseline:
+		r = &BaselineObject{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", k)
 	}

@@ -13,6 +13,8 @@ func (e *Evaluator) Plan(c Change, live Observation) (ops []Operation, cannot st
 	switch r := c.Resource.(type) {
 	case *Cluster:
 		return nil, "eksdrift never deletes clusters"
+	case *BaselineObject:
+		return nil, "a write to the baseline is reported, never reverted"
 	case *AuthenticationMode:
 		return nil, "the authentication mode cannot be moved back (EKS only moves it towards API)"
 	case *AccessEntry, *AccessPolicy, *PodIdentityAssociation, *IdentityProviderConfig:
