@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // This file enforces the checklist "Adding a kind" in docs/ARCHITECTURE.md:
@@ -289,4 +290,53 @@ func TestFindingInputsAreNamedForTheirKind(t *testing.T) {
 			}
 		}
 	}
+}
+
+// notSwept says why the sweep does not read a kind; every other kind must
+// come out of a sweep of a cluster or a role that has one of everything,
+// and be covered by the sweep's scope, so that drift of it fixed outside
+// eksdrift is resolved.
+var notSwept = map[Kind]string{
+	KindCluster:      "the sweep reads the declared clusters; a cluster's creation is seen only as an event",
+	KindOIDCProvider: "the sweep reads clusters and roles, not the account's OIDC providers",
+	KindBaseline:     "the baseline is what the sweep judges against, not something it reads",
+}
+
+func TestEveryKindIsSweptOrSaysWhyNot(t *testing.T) {
+	e := kindsEvaluator(t)
+	at := time.Date(2026, 10, 14, 10, 0, 0, 0, time.UTC)
+	x := "arn:aws:iam::111122223333:role/x"
+	cs := ClusterState{Name: "prod", Account: acct, Region: "us-west-2", Found: true, AuthenticationMode: AuthModeAPI,
+		AccessEntries: []EntryState{{AccessEntry: AccessEntry{PrincipalARN: x, Type: EntryStandard},
+			Policies: []AccessPolicy{{PrincipalARN: x, PolicyARN: PolicyView, Scope: AccessScope{Type: ScopeCluster}}}}},
+		PodIdentityAssociations: []PodIdentityAssociation{{Namespace: "app", ServiceAccount: "x", RoleARN: x}},
+		IdentityProviderConfigs: []IdentityProviderConfig{{Name: "corp"}}}
+	rs := RoleState{ARN: "arn:aws:iam::111122223333:role/team/Dev", Name: "Dev", Account: acct, Found: true,
+		TrustPolicy:     doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`),
+		ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, InlinePolicies: map[string]*PolicyDocument{"debug": nil}}
+	var scope SweepScope
+	scope.AddCluster(cs)
+	scope.AddRole(rs)
+	swept := map[Kind]Finding{}
+	for _, j := range append(e.SweepCluster(at, cs), e.SweepRole(at, rs)...) {
+		swept[j.Finding.Kind] = j.Finding
+	}
+	forKinds(t, func(t *testing.T, k Kind) {
+		f, ok := swept[k]
+		if why := notSwept[k]; why != "" {
+			if ok {
+				t.Errorf("got a sweep finding of %s, want none: the table says %q", k, why)
+			}
+			return
+		}
+		if !ok {
+			t.Fatalf("got no sweep finding of %s, want sweep.go to judge it, or a reason in notSwept", k)
+		}
+		if !scope.Covers(f) {
+			t.Errorf("got a sweep finding the scope does not cover, want SweepScope (reconcile.go) to cover %s", k)
+		}
+		if f.EventSource != k.Service().EventSource() {
+			t.Errorf("got event source %s, want %s", f.EventSource, k.Service().EventSource())
+		}
+	})
 }
