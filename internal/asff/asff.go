@@ -184,7 +184,13 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 func stamp(t time.Time) *string { return aws.String(t.UTC().Format(timeFormat)) }
 
-// Finding converts f. updatedAt is when this version of the finding is
+// Finding converts f. Its AwsAccountId is the product's account, as
+// BatchImportFindings requires of a custom integration (the caller's
+// account); the finding's own account is in its resources' ARNs and in
+// ProductFields. Severity and Types are given as FindingProviderFields,
+// as AWS asks of finding providers, so that a person's change to the
+// top-level ones (BatchUpdateFindings) stands; Security Hub copies them
+// to the top level of a new finding. updatedAt is when this version of the finding is
 // imported (the forwarder's clock); the history's output passes the time
 // of the finding's last event, so that it is reproducible. A finding that
 // is no longer open (compliant, or its drift reverted or found already
@@ -203,8 +209,6 @@ func Finding(p Product, f drift.Finding, updatedAt time.Time) types.AwsSecurityF
 	if !open {
 		status, state = types.ComplianceStatusPassed, types.RecordStateArchived
 	}
-	sev := &types.Severity{Label: Label(f), Original: aws.String(clip(notice.Line(string(f.Severity)), 64))}
-	ty := Types(f)
 	out := types.AwsSecurityFinding{
 		SchemaVersion:   aws.String(SchemaVersion),
 		Id:              aws.String(ID(f)),
@@ -212,14 +216,12 @@ func Finding(p Product, f drift.Finding, updatedAt time.Time) types.AwsSecurityF
 		ProductName:     aws.String("eksdrift"),
 		CompanyName:     aws.String("eksdrift"),
 		GeneratorId:     aws.String(GeneratorID(f)),
-		AwsAccountId:    aws.String(account(p, f)),
+		AwsAccountId:    aws.String(p.Account),
 		Region:          aws.String(p.Region),
-		Types:           ty,
 		CreatedAt:       stamp(created),
 		UpdatedAt:       stamp(updatedAt),
 		FirstObservedAt: stamp(created),
 		LastObservedAt:  stamp(created),
-		Severity:        sev,
 		Title:           aws.String(clip(notice.Line(n.Title), maxTitle)),
 		Description:     aws.String(clip(description(f, n), maxDescription)),
 		Compliance:      &types.Compliance{Status: status},
@@ -227,8 +229,8 @@ func Finding(p Product, f drift.Finding, updatedAt time.Time) types.AwsSecurityF
 		Resources:       resources(p, f),
 		ProductFields:   productFields(f),
 		FindingProviderFields: &types.FindingProviderFields{
-			Severity: &types.FindingProviderSeverity{Label: sev.Label, Original: sev.Original},
-			Types:    ty,
+			Severity: &types.FindingProviderSeverity{Label: Label(f), Original: aws.String(clip(notice.Line(string(f.Severity)), 64))},
+			Types:    Types(f),
 		},
 	}
 	if u := SourceURL(f); u != "" {
@@ -356,6 +358,7 @@ func productFields(f drift.Finding) map[string]string {
 		"eksdrift/findingId":  f.ID(),
 		"eksdrift/driftKey":   drift.DriftKey(f),
 		"eksdrift/eventId":    f.EventID,
+		"eksdrift/account":    f.Account,
 		"eksdrift/eventName":  f.EventName,
 		"eksdrift/actor":      f.Actor,
 		"eksdrift/detectedBy": f.DetectedBy,

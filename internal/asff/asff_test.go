@@ -65,8 +65,12 @@ func check(t *testing.T, f types.AwsSecurityFinding) {
 			t.Errorf("%s: got empty, want set", name)
 		}
 	}
-	if len(f.Types) == 0 || f.Severity == nil || f.Severity.Label == "" || len(f.Resources) == 0 || f.Compliance == nil || f.FindingProviderFields == nil {
-		t.Errorf("got Types %v Severity %v Resources %d Compliance %v FindingProviderFields %v, want all set", f.Types, f.Severity, len(f.Resources), f.Compliance, f.FindingProviderFields)
+	if len(f.Resources) == 0 || f.Compliance == nil || f.FindingProviderFields == nil || len(f.FindingProviderFields.Types) == 0 ||
+		f.FindingProviderFields.Severity == nil || f.FindingProviderFields.Severity.Label == "" {
+		t.Errorf("got Resources %d Compliance %v FindingProviderFields %v, want all set, with Types and Severity", len(f.Resources), f.Compliance, f.FindingProviderFields)
+	}
+	if f.Severity != nil || f.Types != nil || f.Confidence != nil || f.Criticality != nil || f.RelatedFindings != nil {
+		t.Errorf("got top-level Severity %v Types %v Confidence, Criticality or RelatedFindings, want them only in FindingProviderFields (a person's BatchUpdateFindings must stand)", f.Severity, f.Types)
 	}
 	if f.Workflow != nil || f.WorkflowState != "" || f.Note != nil || f.UserDefinedFields != nil || f.VerificationState != "" {
 		t.Errorf("got Workflow %v Note %v UserDefinedFields %v VerificationState %q, want none: they belong to people", f.Workflow, f.Note, f.UserDefinedFields, f.VerificationState)
@@ -268,9 +272,6 @@ func TestSeverity(t *testing.T) {
 			f := drifting()
 			f.Severity, f.Drift = tt.sev, tt.drift
 			a := asff.Finding(product, f, f.EventTime)
-			if got := a.Severity.Label; got != tt.want {
-				t.Errorf("Severity.Label: got %v, want %v", got, tt.want)
-			}
 			if got := a.FindingProviderFields.Severity.Label; got != tt.want {
 				t.Errorf("FindingProviderFields.Severity.Label: got %v, want %v", got, tt.want)
 			}
@@ -304,7 +305,7 @@ func TestTypesAndResources(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := asff.Finding(product, tt.f, time.Now())
-			if got := strings.Join(a.Types, ","); got != strings.Join(tt.types, ",") {
+			if got := strings.Join(a.FindingProviderFields.Types, ","); got != strings.Join(tt.types, ",") {
 				t.Errorf("Types: got %v, want %v", got, tt.types)
 			}
 			var rs []string
@@ -334,6 +335,9 @@ func TestHostile(t *testing.T) {
 				t.Run(string(base.Kind)+"/"+c.Field+"/"+string(rune('a'+pi)), func(t *testing.T) {
 					a := asff.Finding(product, c.Finding, time.Now())
 					check(t, a)
+					if got := aws.ToString(a.AwsAccountId); got != product.Account {
+						t.Errorf("AwsAccountId: got %v, want the product's %v", got, product.Account)
+					}
 					if _, err := asff.JSON(a); err != nil {
 						t.Fatal(err)
 					}
