@@ -104,10 +104,18 @@ func ParseProductARN(s string) (Product, error) {
 }
 
 // ProductOf is the product of f's own account and region, for output that
-// is not imported by a deployed forwarder (`history --output asff`). Its
-// ARN is valid only when f's account and region are; Validate says.
+// is not imported by a deployed forwarder (`history --output asff`). An
+// account or region that does not have AWS's shape is left empty, never
+// copied into the ARN: the ARN is then invalid, and Validate says so.
 func ProductOf(f drift.Finding) Product {
-	return Product{Partition: notice.Partition(f), Account: f.Account, Region: f.Region}
+	p := Product{Partition: notice.Partition(f)}
+	if accountPattern.MatchString(f.Account) {
+		p.Account = f.Account
+	}
+	if notice.ValidRegion(f.Region) {
+		p.Region = f.Region
+	}
+	return p
 }
 
 // ID is the Security Hub Id of every finding about f's resource: a hash of

@@ -347,6 +347,33 @@ func TestHostile(t *testing.T) {
 	}
 }
 
+// TestHostileProductOf: `history --output asff` takes the product from
+// each finding; a hostile account or region must not reach the ARN.
+func TestHostileProductOf(t *testing.T) {
+	for pi, p := range drifttest.HostilePayloads {
+		for _, c := range drifttest.Hostile(drifting(), p) {
+			t.Run(c.Field+"/"+string(rune('a'+pi)), func(t *testing.T) {
+				prod := asff.ProductOf(c.Finding)
+				a := asff.Finding(prod, c.Finding, time.Now())
+				arn := aws.ToString(a.ProductArn)
+				if strings.ContainsAny(arn, " <>@|\r\n\x1b") {
+					t.Errorf("ProductArn: got %q, want no text of the finding's but an account and a region", arn)
+				}
+				if (c.Field == "account" || c.Field == "region" || c.Field == "all") && prod.Validate() == nil {
+					t.Errorf("got a valid product %v from a hostile %s", prod, c.Field)
+				}
+				b, err := asff.JSON(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.ContainsAny(string(b), "\r\n\x1b\u202e") || strings.Contains(string(b), `\r`) || strings.Contains(string(b), `\n`) || strings.Contains(string(b), `\u001b`) {
+					t.Errorf("got control characters in %s", b)
+				}
+			})
+		}
+	}
+}
+
 func TestParseProductARN(t *testing.T) {
 	tests := []struct {
 		in   string
