@@ -21,11 +21,12 @@ import (
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
+	"github.com/eksdrift/eksdrift/internal/lambdatest"
 )
 
 // The forwarder is tested against moto's server: MiniStack serves no
 // Security Hub, and no fake stands in for it.
-func TestMain(m *testing.M) { os.Exit(awstest.MotoMain(m)) }
+func TestMain(m *testing.M) { os.Exit(lambdatest.MotoMain(m)) }
 
 // motoAccount is moto's default account: the caller's, so the product's.
 const motoAccount = "123456789012"
