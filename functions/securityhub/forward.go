@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/securityhub"
@@ -29,7 +28,7 @@ type importer interface {
 }
 
 type forwarder struct {
-	product  asff.Product
+	product  securityhub.Product
 	importer importer
 	log      *slog.Logger
 	metrics  *metrics.Set
@@ -155,7 +154,7 @@ func (fw *forwarder) convert(body string) (p pending, skip bool, err error) {
 		if o.At.IsZero() {
 			o.At = o.Result.At
 		}
-		return pending{finding: asff.Outcome(fw.product, o), outcome: true}, false, nil
+		return pending{finding: securityhub.Outcome(fw.product, o), outcome: true}, false, nil
 	}
 	var f drift.Finding
 	if err := json.Unmarshal([]byte(body), &f); err != nil {
@@ -171,7 +170,7 @@ func (fw *forwarder) convert(body string) (p pending, skip bool, err error) {
 	if o := f.Outcome; o != nil && o.At.After(at) {
 		at = o.At
 	}
-	return pending{finding: asff.Finding(fw.product, f, at)}, false, nil
+	return pending{finding: securityhub.Finding(fw.product, f, at)}, false, nil
 }
 
 func valid(f drift.Finding) error {

@@ -16,12 +16,12 @@ import (
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
+	"github.com/eksdrift/eksdrift/internal/securityhub"
 )
 
 // The forwarder is tested against moto's server: MiniStack serves no
@@ -120,7 +120,7 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 func TestRevertResolvesTheFinding(t *testing.T) {
 	h, c := start(t)
 	f := finding(t)
-	id := asff.ID(f)
+	id := securityhub.ID(f)
 	if resp := invoke(t, h, envelope(t, f)); len(resp.BatchItemFailures) > 0 {
 		t.Fatalf("finding: got failures %v, want none", resp.BatchItemFailures)
 	}
@@ -163,12 +163,12 @@ func TestOneBatch(t *testing.T) {
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m2" {
 		t.Errorf("got failures %v, want only m2", resp.BatchItemFailures)
 	}
-	got, ok := read(t, c, asff.ID(f))
+	got, ok := read(t, c, securityhub.ID(f))
 	if !ok || got.Compliance.Status != types.ComplianceStatusPassed || got.RecordState != types.RecordStateArchived {
 		t.Errorf("got %v %v (found %v), want PASSED ARCHIVED", got.Compliance, got.RecordState, ok)
 	}
-	if _, ok := read(t, c, asff.ID(rem)); ok {
-		t.Errorf("remediation %s: got imported, want skipped", asff.ID(rem))
+	if _, ok := read(t, c, securityhub.ID(rem)); ok {
+		t.Errorf("remediation %s: got imported, want skipped", securityhub.ID(rem))
 	}
 }
 
@@ -186,7 +186,7 @@ func TestHostileFindingsImport(t *testing.T) {
 			if resp := invoke(t, h, raw(t, hc.Finding)); len(resp.BatchItemFailures) > 0 {
 				t.Fatalf("got failures %v, want none", resp.BatchItemFailures)
 			}
-			got, ok := read(t, c, asff.ID(hc.Finding))
+			got, ok := read(t, c, securityhub.ID(hc.Finding))
 			if !ok {
 				t.Fatal("not imported")
 			}

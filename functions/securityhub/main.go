@@ -1,14 +1,15 @@
 // Command securityhub is the Security Hub forwarder, deployed with
 // `-c securityHub=true`: the findings topic delivers, through an SQS queue,
 // every finding and every outcome of a revert; each is converted to the AWS
-// Security Finding Format (internal/asff) and imported into the account's
+// Security Finding Format (internal/securityhub) and imported into the account's
 // own custom integration with BatchImportFindings. A finding about a
 // resource and the later outcome that resolves it share one Id, so the
 // outcome updates the Security Hub finding (PASSED, ARCHIVED) instead of
 // adding one. docs/alerts.md#security-hub describes it.
 //
 // main only wires: configuration is read and checked once, the client is
-// built once per execution environment, and lambda.Start takes over.
+// built once per execution environment (the AWS configuration through
+// internal/wiring), and lambda.Start takes over.
 package main
 
 import (
@@ -18,15 +19,13 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/securityhub"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("securityhub", build) }
@@ -36,13 +35,13 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
-	product, err := asff.ParseProductARN(cfg.ProductARN)
+	product, err := securityhub.ParseProductARN(cfg.ProductARN)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", config.EnvSecurityHubProductARN, err)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
 	set := &metrics.Set{}
 	fw := &forwarder{product: product, importer: securityhub.New(sh.NewFromConfig(awsCfg)), log: log, metrics: set}

@@ -10,11 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
+	"github.com/eksdrift/eksdrift/internal/securityhub"
 )
 
 func rieEnv(t *testing.T, product string) map[string]string {
@@ -60,7 +60,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		}
 		t.Logf("invocation %d (%s) answered in %s", i+1, []string{"finding", "outcome"}[i], r.Duration)
 	}
-	got, ok := read(t, c, asff.ID(f))
+	got, ok := read(t, c, securityhub.ID(f))
 	if !ok || got.Compliance.Status != types.ComplianceStatusPassed || got.RecordState != types.RecordStateArchived || aws.ToString(got.UpdatedAt) != stamp(at) {
 		t.Errorf("got %v (found %v), want PASSED ARCHIVED updated at %v", got, ok, stamp(at))
 	}

@@ -6,9 +6,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/ocsf"
+	"github.com/eksdrift/eksdrift/internal/securityhub"
 )
 
 // findingFormats are the --output values of history and replay that print
@@ -26,7 +26,7 @@ var findingFormats = map[string]func(io.Writer) findingWriter{
 type asffWriter struct{ enc *json.Encoder }
 
 func (a *asffWriter) write(f *drift.Finding) error {
-	b, err := asff.JSON(asff.Finding(asff.ProductOf(*f), *f, lastChange(f)))
+	b, err := securityhub.JSON(securityhub.Finding(securityhub.ProductOf(*f), *f, lastChange(f)))
 	if err != nil {
 		return fmt.Errorf("asff output: finding %s: %w", f.ID(), err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/securityhub"
 )
 
 // TestFindingFormats: replay and history print every sample finding as
@@ -50,7 +50,7 @@ func TestFindingFormats(t *testing.T) {
 				}
 				var got, want []string
 				for _, f := range findings {
-					want = append(want, asff.ID(f))
+					want = append(want, securityhub.ID(f))
 				}
 				for i, line := range lines {
 					var m map[string]any
@@ -61,8 +61,8 @@ func TestFindingFormats(t *testing.T) {
 					case "asff":
 						id, _ := m["Id"].(string)
 						got = append(got, id)
-						if m["SchemaVersion"] != asff.SchemaVersion {
-							t.Errorf("line %d: got SchemaVersion %v, want %v", i+1, m["SchemaVersion"], asff.SchemaVersion)
+						if m["SchemaVersion"] != securityhub.SchemaVersion {
+							t.Errorf("line %d: got SchemaVersion %v, want %v", i+1, m["SchemaVersion"], securityhub.SchemaVersion)
 						}
 					case "ocsf":
 						uid, _ := m["finding_info"].(map[string]any)["uid"].(string)

@@ -22,7 +22,7 @@ type SecurityHub struct {
 }
 
 // LoadSecurityHub reads and checks the forwarder's configuration. The
-// product ARN's full check (account, region) is asff.ParseProductARN's.
+// product ARN's full check (account, region) is securityhub.ParseProductARN's.
 func LoadSecurityHub(getenv func(string) string) (SecurityHub, error) {
 	var p parser
 	c := SecurityHub{

@@ -3,8 +3,8 @@
 // schema Amazon Security Lake and many SIEMs ingest, for
 // `eksdrift history|replay --output ocsf`.
 //
-// It is presentation, like internal/asff: it imports only the domain and
-// notice, and calls nothing. The finding's uid is asff.ID's, derived from
+// It is a rendering, like internal/slack's: it imports only the domain and
+// notice, and calls nothing. The finding's uid is securityhub.ID's, derived from
 // the drift key, so that an SIEM that follows finding_info.uid sees one
 // finding per resource open, update and close, as Security Hub does.
 // Untrusted text is reduced to one printable line (notice.Line).
@@ -255,7 +255,7 @@ func Outcome(o drift.Outcome) Event {
 }
 
 // ID is the uid of every finding about f's resource, the same as
-// Security Hub's Id (asff.ID): a hash of its drift key.
+// Security Hub's Id (securityhub.ID): a hash of its drift key.
 func ID(f drift.Finding) string {
 	sum := sha256.Sum256([]byte(drift.DriftKey(f)))
 	return "eksdrift/drift/" + hex.EncodeToString(sum[:])

@@ -13,10 +13,10 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 	"github.com/eksdrift/eksdrift/internal/ocsf"
+	"github.com/eksdrift/eksdrift/internal/securityhub"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/samples.ocsf.jsonl")
@@ -181,7 +181,7 @@ func TestLifecycle(t *testing.T) {
 			if tt.e.FindingInfo.ModifiedTime != tt.modified || tt.e.Time != tt.modified {
 				t.Errorf("modified_time, time: got %v, %v, want %v", tt.e.FindingInfo.ModifiedTime, tt.e.Time, tt.modified)
 			}
-			if got, want := tt.e.FindingInfo.UID, asff.ID(f); got != want {
+			if got, want := tt.e.FindingInfo.UID, securityhub.ID(f); got != want {
 				t.Errorf("finding_info.uid: got %v, want %v (Security Hub's Id)", got, want)
 			}
 		})

@@ -1,9 +1,24 @@
-// Package securityhub imports findings into AWS Security Hub: the adapter
-// of the Security Hub forwarder (functions/securityhub). It only calls
-// BatchImportFindings, with findings internal/asff has already converted;
-// updating a finding is importing it again under the same Id, as a finding
-// provider does (BatchUpdateFindings is for people, and eksdrift never
-// calls it).
+// Package securityhub is eksdrift's adapter for AWS Security Hub: it
+// converts findings and the outcomes of their reverts into the AWS Security
+// Finding Format (asff.go), for the Security Hub forwarder
+// (functions/securityhub) and `eksdrift history|replay --output asff`, and
+// imports them with BatchImportFindings (importer.go). It builds the SDK's
+// own types (service/securityhub/types), so that the compiler checks the
+// shape, and its wording and console links are internal/notice's.
+//
+// Every finding about one resource has the same Id, derived from its drift
+// key (drift.DriftKey): a later finding, a revert or a sweep that resolves
+// the drift updates the Security Hub finding instead of adding one, which
+// is how a finding provider updates its findings. The fields that belong to
+// people (Workflow, Note, UserDefinedFields, VerificationState, which they
+// change with BatchUpdateFindings) are never set, and BatchUpdateFindings is
+// never called, so an import never overwrites them.
+//
+// Everything a finding carries may come from whoever made the change, so
+// every string is reduced to one printable line (notice.Line) and clipped
+// to Security Hub's limits, and the Id, ARNs and links are built only from
+// values that have the shape AWS gives them: a hostile event can neither
+// make its finding unimportable nor point a link elsewhere.
 package securityhub
 
 import (

@@ -12,7 +12,6 @@ import (
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 	"github.com/eksdrift/eksdrift/internal/securityhub"
@@ -41,14 +40,14 @@ func client(t *testing.T) *sh.Client {
 // with the later state.
 func TestImportPagesAndUpdates(t *testing.T) {
 	c := client(t)
-	p := asff.Product{Account: motoAccount, Region: awstest.Region}
+	p := securityhub.Product{Account: motoAccount, Region: awstest.Region}
 	var fs []types.AwsSecurityFinding
 	base := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	for i := range 150 {
 		f := drifttest.SampleFinding(i)
 		f.Drift, f.Cluster, f.Resource = true, "imp", fmt.Sprintf("%s-%d", awstest.Name(t, "r"), i)
 		f.EventTime = base
-		fs = append(fs, asff.Finding(p, f, base))
+		fs = append(fs, securityhub.Finding(p, f, base))
 	}
 	if err := securityhub.New(c).Import(context.Background(), fs); err != nil {
 		t.Fatal(err)

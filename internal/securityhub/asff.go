@@ -1,25 +1,4 @@
-// Package asff converts eksdrift's findings and the outcomes of their
-// reverts into the AWS Security Finding Format, for AWS Security Hub's
-// BatchImportFindings and for `eksdrift history|replay --output asff`.
-//
-// It is presentation, like internal/notice, whose wording and console
-// links it reuses: it imports only the domain and notice, and builds the
-// SDK's own types (service/securityhub/types) so that the compiler checks
-// the shape. It never calls AWS.
-//
-// Every finding about one resource has the same Id, derived from its drift
-// key (drift.DriftKey): a later finding, a revert or a sweep that resolves
-// the drift updates the Security Hub finding instead of adding one. The
-// fields that belong to people (Workflow, Note, UserDefinedFields, which
-// they change with BatchUpdateFindings) are never set, so an import never
-// overwrites them.
-//
-// Everything a finding carries may come from whoever made the change, so
-// every string is reduced to one printable line (notice.Line) and clipped
-// to Security Hub's limits, and the Id, ARNs and links are built only from
-// values that have the shape AWS gives them: a hostile event can neither
-// make its finding unimportable nor point a link elsewhere.
-package asff
+package securityhub
 
 import (
 	"crypto/sha256"
@@ -80,11 +59,11 @@ func (p Product) partition() string {
 func (p Product) Validate() error {
 	switch {
 	case !accountPattern.MatchString(p.Account):
-		return fmt.Errorf("asff: product account %q is not 12 digits", p.Account)
+		return fmt.Errorf("securityhub: product account %q is not 12 digits", p.Account)
 	case !notice.ValidRegion(p.Region):
-		return fmt.Errorf("asff: product region %q is not a region", p.Region)
+		return fmt.Errorf("securityhub: product region %q is not a region", p.Region)
 	case !partitionPattern.MatchString(p.partition()):
-		return fmt.Errorf("asff: product partition %q is not a partition", p.Partition)
+		return fmt.Errorf("securityhub: product partition %q is not a partition", p.Partition)
 	}
 	return nil
 }
@@ -94,7 +73,7 @@ func (p Product) Validate() error {
 func ParseProductARN(s string) (Product, error) {
 	a, ok := drift.ParseARN(s)
 	if !ok || a.Service != "securityhub" || a.Resource != "product/"+a.Account+"/default" {
-		return Product{}, fmt.Errorf("asff: %q is not a custom integration's product ARN (arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default)", s)
+		return Product{}, fmt.Errorf("securityhub: %q is not a custom integration's product ARN (arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default)", s)
 	}
 	p := Product{Partition: a.Partition, Account: a.Account, Region: a.Region}
 	if err := p.Validate(); err != nil {
@@ -408,11 +387,11 @@ func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 func JSON(f types.AwsSecurityFinding) ([]byte, error) {
 	raw, err := json.Marshal(f)
 	if err != nil {
-		return nil, fmt.Errorf("asff: cannot encode finding %s: %w", aws.ToString(f.Id), err)
+		return nil, fmt.Errorf("securityhub: cannot encode finding %s: %w", aws.ToString(f.Id), err)
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, fmt.Errorf("asff: cannot re-read finding %s: %w", aws.ToString(f.Id), err)
+		return nil, fmt.Errorf("securityhub: cannot re-read finding %s: %w", aws.ToString(f.Id), err)
 	}
 	return json.Marshal(prune(v))
 }

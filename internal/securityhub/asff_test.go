@@ -1,4 +1,4 @@
-package asff_test
+package securityhub_test
 
 import (
 	"bytes"
@@ -15,14 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/eksdrift/eksdrift/internal/asff"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
+	"github.com/eksdrift/eksdrift/internal/securityhub"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/samples.asff.jsonl")
 
-var product = asff.Product{Account: "111122223333", Region: "us-west-2"}
+var product = securityhub.Product{Account: "111122223333", Region: "us-west-2"}
 
 // samples are the findings of every sample in events/, as the replay
 // goldens hold them (replay's own test keeps those up to date).
@@ -72,6 +72,7 @@ func check(t *testing.T, f types.AwsSecurityFinding) {
 	if f.Severity != nil || f.Types != nil || f.Confidence != nil || f.Criticality != nil || f.RelatedFindings != nil {
 		t.Errorf("got top-level Severity %v Types %v Confidence, Criticality or RelatedFindings, want them only in FindingProviderFields (a person's BatchUpdateFindings must stand)", f.Severity, f.Types)
 	}
+	//lint:ignore SA1019 WorkflowState is deprecated, and eksdrift must not set it either
 	if f.Workflow != nil || f.WorkflowState != "" || f.Note != nil || f.UserDefinedFields != nil || f.VerificationState != "" {
 		t.Errorf("got Workflow %v Note %v UserDefinedFields %v VerificationState %q, want none: they belong to people", f.Workflow, f.Note, f.UserDefinedFields, f.VerificationState)
 	}
@@ -128,9 +129,9 @@ func TestSamples(t *testing.T) {
 	var buf bytes.Buffer
 	drifted := 0
 	for _, f := range fs {
-		a := asff.Finding(product, f, f.EventTime)
+		a := securityhub.Finding(product, f, f.EventTime)
 		check(t, a)
-		b, err := asff.JSON(a)
+		b, err := securityhub.JSON(a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,7 @@ func TestSamples(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("no golden file (run go test ./internal/asff -update): %v", err)
+		t.Fatalf("no golden file (run go test ./internal/securityhub -run TestSamples -update): %v", err)
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("ASFF differs from %s (rerun with -update if the change is intended)\ngot:\n%s", path, buf.Bytes())
@@ -160,7 +161,7 @@ func TestSamples(t *testing.T) {
 // TestJSONHasNoPersonsFields checks the encoded form, which is what
 // `history --output asff` prints and a SIEM reads.
 func TestJSONHasNoPersonsFields(t *testing.T) {
-	b, err := asff.JSON(asff.Finding(product, drifttest.SampleFinding(0), time.Now()))
+	b, err := securityhub.JSON(securityhub.Finding(product, drifttest.SampleFinding(0), time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestJSONHasNoPersonsFields(t *testing.T) {
 	if bytes.Contains(b, []byte("null")) {
 		t.Errorf("got nulls in %s, want unset fields left out", b)
 	}
-	if m["SchemaVersion"] != asff.SchemaVersion || m["ProductArn"] != "arn:aws:securityhub:us-west-2:111122223333:product/111122223333/default" {
+	if m["SchemaVersion"] != securityhub.SchemaVersion || m["ProductArn"] != "arn:aws:securityhub:us-west-2:111122223333:product/111122223333/default" {
 		t.Errorf("got SchemaVersion %v ProductArn %v", m["SchemaVersion"], m["ProductArn"])
 	}
 }
@@ -209,18 +210,18 @@ func TestLifecycle(t *testing.T) {
 		state     types.RecordState
 		updatedAt time.Time
 	}{
-		{"open drift", asff.Finding(product, f, f.EventTime), types.ComplianceStatusFailed, types.RecordStateActive, f.EventTime},
-		{"reverted", asff.Outcome(product, drift.Outcome{FindingID: f.ID(), Finding: f, Result: drift.RevertOutcome{Result: drift.ResultReverted}, At: at}), types.ComplianceStatusPassed, types.RecordStateArchived, at},
-		{"already compliant", asff.Outcome(product, drift.Outcome{Finding: f, Result: drift.RevertOutcome{Result: drift.ResultAlreadyCompliant}, At: at}), types.ComplianceStatusPassed, types.RecordStateArchived, at},
-		{"revert failed", asff.Outcome(product, drift.Outcome{Finding: f, Result: drift.RevertOutcome{Result: drift.ResultRevertFailed}, At: at}), types.ComplianceStatusFailed, types.RecordStateActive, at},
-		{"dry run", asff.Outcome(product, drift.Outcome{Finding: f, Result: drift.RevertOutcome{Result: drift.ResultDryRun}, At: at}), types.ComplianceStatusFailed, types.RecordStateActive, at},
-		{"found again by a sweep", asff.Finding(product, sweep, sweep.EventTime), types.ComplianceStatusFailed, types.RecordStateActive, sweep.EventTime},
-		{"compliant change", asff.Finding(product, compliant, compliant.EventTime), types.ComplianceStatusPassed, types.RecordStateArchived, compliant.EventTime},
+		{"open drift", securityhub.Finding(product, f, f.EventTime), types.ComplianceStatusFailed, types.RecordStateActive, f.EventTime},
+		{"reverted", securityhub.Outcome(product, drift.Outcome{FindingID: f.ID(), Finding: f, Result: drift.RevertOutcome{Result: drift.ResultReverted}, At: at}), types.ComplianceStatusPassed, types.RecordStateArchived, at},
+		{"already compliant", securityhub.Outcome(product, drift.Outcome{Finding: f, Result: drift.RevertOutcome{Result: drift.ResultAlreadyCompliant}, At: at}), types.ComplianceStatusPassed, types.RecordStateArchived, at},
+		{"revert failed", securityhub.Outcome(product, drift.Outcome{Finding: f, Result: drift.RevertOutcome{Result: drift.ResultRevertFailed}, At: at}), types.ComplianceStatusFailed, types.RecordStateActive, at},
+		{"dry run", securityhub.Outcome(product, drift.Outcome{Finding: f, Result: drift.RevertOutcome{Result: drift.ResultDryRun}, At: at}), types.ComplianceStatusFailed, types.RecordStateActive, at},
+		{"found again by a sweep", securityhub.Finding(product, sweep, sweep.EventTime), types.ComplianceStatusFailed, types.RecordStateActive, sweep.EventTime},
+		{"compliant change", securityhub.Finding(product, compliant, compliant.EventTime), types.ComplianceStatusPassed, types.RecordStateArchived, compliant.EventTime},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			check(t, tt.got)
-			if got, want := aws.ToString(tt.got.Id), asff.ID(f); got != want {
+			if got, want := aws.ToString(tt.got.Id), securityhub.ID(f); got != want {
 				t.Errorf("Id: got %v, want %v", got, want)
 			}
 			if got := tt.got.Compliance.Status; got != tt.status {
@@ -245,10 +246,10 @@ func TestIDFollowsDriftKey(t *testing.T) {
 	b.Resource = "developers"
 	c := a
 	c.Resource = "developers2"
-	if asff.ID(a) != asff.ID(b) {
+	if securityhub.ID(a) != securityhub.ID(b) {
 		t.Errorf("got different Ids for %q and %q, want one", a.Resource, b.Resource)
 	}
-	if asff.ID(a) == asff.ID(c) {
+	if securityhub.ID(a) == securityhub.ID(c) {
 		t.Errorf("got one Id for %q and %q, want two", a.Resource, c.Resource)
 	}
 }
@@ -271,7 +272,7 @@ func TestSeverity(t *testing.T) {
 		t.Run(string(tt.sev)+"/"+map[bool]string{true: "drift", false: "compliant"}[tt.drift], func(t *testing.T) {
 			f := drifting()
 			f.Severity, f.Drift = tt.sev, tt.drift
-			a := asff.Finding(product, f, f.EventTime)
+			a := securityhub.Finding(product, f, f.EventTime)
 			if got := a.FindingProviderFields.Severity.Label; got != tt.want {
 				t.Errorf("FindingProviderFields.Severity.Label: got %v, want %v", got, tt.want)
 			}
@@ -292,19 +293,19 @@ func TestTypesAndResources(t *testing.T) {
 		resources []string
 		url       string
 	}{
-		{"cluster-admin granted", escalation, []string{asff.TypeDrift, asff.TypeEscalation},
+		{"cluster-admin granted", escalation, []string{securityhub.TypeDrift, securityhub.TypeEscalation},
 			[]string{"AwsEksCluster arn:aws:eks:us-west-2:111122223333:cluster/prod", "AwsIamRole arn:aws:iam::111122223333:role/contractor"},
 			"https://us-west-2.console.aws.amazon.com/eks/clusters/prod?region=us-west-2&selectedTab=cluster-access-tab"},
-		{"access removed", removal, []string{asff.TypeDrift},
+		{"access removed", removal, []string{securityhub.TypeDrift},
 			[]string{"AwsEksCluster arn:aws:eks:us-west-2:111122223333:cluster/prod", "AwsIamRole arn:aws:iam::111122223333:role/contractor"},
 			"https://us-west-2.console.aws.amazon.com/eks/clusters/prod?region=us-west-2&selectedTab=cluster-access-tab"},
-		{"admin policy on a role", role, []string{asff.TypeDrift, asff.TypeEscalation},
+		{"admin policy on a role", role, []string{securityhub.TypeDrift, securityhub.TypeEscalation},
 			[]string{"AwsIamRole arn:aws:iam::111122223333:role/developers"},
 			"https://console.aws.amazon.com/iam/home#/roles/details/developers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := asff.Finding(product, tt.f, time.Now())
+			a := securityhub.Finding(product, tt.f, time.Now())
 			if got := strings.Join(a.FindingProviderFields.Types, ","); got != strings.Join(tt.types, ",") {
 				t.Errorf("Types: got %v, want %v", got, tt.types)
 			}
@@ -333,12 +334,12 @@ func TestHostile(t *testing.T) {
 		for pi, p := range payloads {
 			for _, c := range drifttest.Hostile(base, p) {
 				t.Run(string(base.Kind)+"/"+c.Field+"/"+string(rune('a'+pi)), func(t *testing.T) {
-					a := asff.Finding(product, c.Finding, time.Now())
+					a := securityhub.Finding(product, c.Finding, time.Now())
 					check(t, a)
 					if got := aws.ToString(a.AwsAccountId); got != product.Account {
 						t.Errorf("AwsAccountId: got %v, want the product's %v", got, product.Account)
 					}
-					if _, err := asff.JSON(a); err != nil {
+					if _, err := securityhub.JSON(a); err != nil {
 						t.Fatal(err)
 					}
 				})
@@ -353,8 +354,8 @@ func TestHostileProductOf(t *testing.T) {
 	for pi, p := range drifttest.HostilePayloads {
 		for _, c := range drifttest.Hostile(drifting(), p) {
 			t.Run(c.Field+"/"+string(rune('a'+pi)), func(t *testing.T) {
-				prod := asff.ProductOf(c.Finding)
-				a := asff.Finding(prod, c.Finding, time.Now())
+				prod := securityhub.ProductOf(c.Finding)
+				a := securityhub.Finding(prod, c.Finding, time.Now())
 				arn := aws.ToString(a.ProductArn)
 				if strings.ContainsAny(arn, " <>@|\r\n\x1b") {
 					t.Errorf("ProductArn: got %q, want no text of the finding's but an account and a region", arn)
@@ -362,7 +363,7 @@ func TestHostileProductOf(t *testing.T) {
 				if (c.Field == "account" || c.Field == "region" || c.Field == "all") && prod.Validate() == nil {
 					t.Errorf("got a valid product %v from a hostile %s", prod, c.Field)
 				}
-				b, err := asff.JSON(a)
+				b, err := securityhub.JSON(a)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -378,19 +379,19 @@ func TestParseProductARN(t *testing.T) {
 	tests := []struct {
 		in   string
 		ok   bool
-		want asff.Product
+		want securityhub.Product
 	}{
-		{"arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default", true, asff.Product{Partition: "aws", Account: "111122223333", Region: "eu-west-1"}},
-		{"arn:aws:securityhub:eu-west-1:111122223333:product/444455556666/default", false, asff.Product{}},
-		{"arn:aws:securityhub:eu-west-1::product//default", false, asff.Product{}},
-		{"arn:aws:securityhub:evil:111122223333:product/111122223333/default", false, asff.Product{}},
-		{"arn:aws:securityhub:eu-west-1:111122223333:product/aws/guardduty", false, asff.Product{}},
-		{"arn:aws:sns:eu-west-1:111122223333:product/111122223333/default", false, asff.Product{}},
-		{"", false, asff.Product{}},
+		{"arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default", true, securityhub.Product{Partition: "aws", Account: "111122223333", Region: "eu-west-1"}},
+		{"arn:aws:securityhub:eu-west-1:111122223333:product/444455556666/default", false, securityhub.Product{}},
+		{"arn:aws:securityhub:eu-west-1::product//default", false, securityhub.Product{}},
+		{"arn:aws:securityhub:evil:111122223333:product/111122223333/default", false, securityhub.Product{}},
+		{"arn:aws:securityhub:eu-west-1:111122223333:product/aws/guardduty", false, securityhub.Product{}},
+		{"arn:aws:sns:eu-west-1:111122223333:product/111122223333/default", false, securityhub.Product{}},
+		{"", false, securityhub.Product{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := asff.ParseProductARN(tt.in)
+			got, err := securityhub.ParseProductARN(tt.in)
 			if (err == nil) != tt.ok || got != tt.want {
 				t.Errorf("got %v, %v, want %v, ok %v", got, err, tt.want, tt.ok)
 			}
