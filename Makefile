@@ -8,6 +8,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
+MOTO_VERSION := 5.2.5
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 # staticcheck 2026.2.2 is the first release line that builds with Go 1.26.
 STATICCHECK_VERSION := v0.8.2
@@ -45,7 +46,7 @@ test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack o
 	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
 .PHONY: tools
-tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack and cfn-lint (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
+tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack, cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
 
 .PHONY: lint-tools
 lint-tools: $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(TOOLS)/gocyclo-$(GOCYCLO_VERSION) ## install the linters only (staticcheck, gocyclo) into build/tools
@@ -66,6 +67,12 @@ $(TOOLS)/gocyclo-$(GOCYCLO_VERSION):
 
 .venv/cfn-lint-$(CFN_LINT_VERSION): | .venv/bin/ministack
 	.venv/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION)
+	touch $@
+
+# moto's server serves Security Hub, which MiniStack does not
+# (internal/awstest.MotoMain starts it).
+.venv/moto-$(MOTO_VERSION): | .venv/bin/ministack
+	.venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
 	touch $@
 
 $(CDK): .cdk/package.json .cdk/package-lock.json
