@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -72,5 +74,39 @@ func TestAccessPolicyTable(t *testing.T) {
 				t.Errorf("%s names %s: got no row in the table, want one", f, m[1])
 			}
 		}
+	}
+}
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite the access policy table in docs/baseline.md")
+
+// TestAccessPolicyTableIsDocumented keeps docs/baseline.md's table of access
+// policies generated from the code, so the page cannot drift from the rules.
+func TestAccessPolicyTableIsDocumented(t *testing.T) {
+	const path, begin, end = "../../docs/baseline.md", "<!-- access-policies:begin -->\n", "<!-- access-policies:end -->"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("got no %q ... %q markers in %s, want them around the table", begin, end, path)
+	}
+	var b strings.Builder
+	b.WriteString("| Policy | Whole cluster | Namespaces | Its rules | Why |\n| --- | --- | --- | --- | --- |\n")
+	for _, p := range AccessPolicies() {
+		md := strings.NewReplacer("*", `\*`, "|", `\|`)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", p.Name, p.Cluster, p.Namespaced, md.Replace(p.Rules), md.Replace(p.Why))
+	}
+	fmt.Fprintf(&b, "| any other ARN | high | high | unknown | unknown access policy |\n")
+	want := b.String()
+	if got := doc[i+len(begin) : j]; got != want {
+		if *updateDocs {
+			if err := os.WriteFile(path, []byte(doc[:i+len(begin)]+want+doc[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("got the table in %s:\n%s\nwant (go test ./internal/drift -run TestAccessPolicyTableIsDocumented -update-docs):\n%s", path, got, want)
 	}
 }
