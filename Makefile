@@ -38,6 +38,13 @@ demo: ## replay events/ against events/baseline.yaml locally, then query the his
 test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack on 127.0.0.1 as needed)
 	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
+# The end-to-end test deploys what `cdk synth` writes (build/e2e/cdk.out) on
+# MiniStack over HTTPS with IAM enforced, through internal/e2e/launcher.py;
+# see docs/ARCHITECTURE.md#testing.
+.PHONY: e2e
+e2e: tools build $(CDK) ## deploy the synthesized stacks on MiniStack (HTTPS, IAM enforced) and run every scenario end to end
+	PATH="$(TOOLS):$$PATH" EKSDRIFT_E2E=1 EKSDRIFT_E2E_CDK=$(CURDIR)/$(CDK) $(GO) test -count=1 -timeout 20m -v ./internal/e2e
+
 .PHONY: tools
 tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambda-rie ## install the test tools: MiniStack and cfn-lint (PyPI, into .venv), the Lambda RIE
 
@@ -71,7 +78,8 @@ build: ## build the eksdrift command, and each function as a linux/arm64 bootstr
 	done
 
 .PHONY: synth
-synth: build $(CDK) ## synthesize the CloudFormation templates into cdk.out/ (offline; cdk-nag errors fail it)
+synth: build $(CDK) ## synthesize the CloudFormation templates into an empty cdk.out/ (offline; cdk-nag errors fail it)
+	rm -rf cdk.out
 	$(CDK) synth --quiet --no-notices $(CDK_FLAGS)
 	@echo "templates: $$(ls cdk.out/*.template.json)"
 
