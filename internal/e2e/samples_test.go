@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
@@ -106,6 +109,67 @@ func TestSamplesThroughEventBridge(t *testing.T) {
 			}
 			latencies.add("PutEvents to SNS", m.Received.Sub(sent[id]))
 		})
+	}
+
+	// What reaches people: the notifier's subscription filter, as deployed,
+	// decides. Slack (the stand-in behind the secret) names each event with
+	// a finding that passes it, and no other; the Chatbot topic carries
+	// each such finding once, alone or counted in a digest.
+	notify := filterPolicy(t, "Notifier/")
+	notified := map[string]bool{} // finding IDs
+	byEvent := map[string]bool{}  // event IDs with a finding that passes
+	events := map[string]time.Time{}
+	for id, m := range got {
+		events[m.Finding.EventID] = sent[id]
+		if passes(notify, m.Attrs) {
+			notified[id], byEvent[m.Finding.EventID] = true, true
+		}
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for ev, at := range events {
+		if !byEvent[ev] {
+			continue
+		}
+		if post, ok := s.slack.await(time.Until(deadline), ev); !ok {
+			t.Errorf("no Slack post names event %s", ev)
+		} else {
+			latencies.add("PutEvents to Slack", post.Received.Sub(at))
+		}
+	}
+	for ev := range events {
+		if _, ok := s.slack.await(0, ev); ok && !byEvent[ev] {
+			t.Errorf("a Slack post names event %s, whose findings the notifier's filter %v lets none through", ev, notify)
+		}
+	}
+	var counted int
+	singles := map[string]bool{}
+	for counted < len(notified) && time.Now().Before(deadline) {
+		for _, m := range s.drain(t, s.chatbotQ, 2*time.Second) {
+			var n struct {
+				Metadata struct {
+					EventType         string            `json:"eventType"`
+					AdditionalContext map[string]string `json:"additionalContext"`
+				} `json:"metadata"`
+			}
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &n); err != nil {
+				t.Fatalf("a Chatbot message is not a custom notification: %v", err)
+			}
+			ctx := n.Metadata.AdditionalContext
+			switch n.Metadata.EventType {
+			case "eksdrift-digest":
+				c, _ := strconv.Atoi(ctx["count"])
+				counted += c
+			default:
+				if !notified[ctx["findingId"]] {
+					t.Errorf("got a Chatbot notification for %s, which the notifier's filter does not let through", ctx["findingId"])
+				}
+				singles[ctx["findingId"]] = true
+				counted++
+			}
+		}
+	}
+	if counted != len(notified) {
+		t.Errorf("got %d findings on the Chatbot topic (%d alone), want %d", counted, len(singles), len(notified))
 	}
 }
 

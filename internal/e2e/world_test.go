@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -549,4 +550,39 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// filterPolicy gives the filter policy of the main stack's subscription
+// whose CDK path starts with prefix (Notifier/, Reverter/), as deployed.
+func filterPolicy(t *testing.T, prefix string) map[string][]string {
+	t.Helper()
+	tp, err := readTemplate(filepath.Join(p.assembly, stackName+".template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tp.Resources {
+		if r.Type != "AWS::SNS::Subscription" || !strings.HasPrefix(r.Metadata.Path, stackName+"/"+prefix) {
+			continue
+		}
+		var props struct {
+			FilterPolicy map[string][]string `json:"FilterPolicy"`
+		}
+		if err := json.Unmarshal(r.Properties, &props); err != nil {
+			t.Fatalf("subscription %s: its filter policy is not exact-match lists, which this harness reads: %v", r.Metadata.Path, err)
+		}
+		return props.FilterPolicy
+	}
+	t.Fatalf("the main stack has no subscription under %s", prefix)
+	return nil
+}
+
+// passes says whether message attributes pass an exact-match filter policy.
+func passes(policy map[string][]string, attrs map[string]string) bool {
+	for k, values := range policy {
+		v, ok := attrs[k]
+		if !ok || !slices.Contains(values, v) {
+			return false
+		}
+	}
+	return true
 }
