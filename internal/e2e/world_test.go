@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -366,9 +367,41 @@ func (s *stack) putEvent(ctx context.Context, sample []byte) (time.Time, error) 
 	return sent, nil
 }
 
+// fresh gives a sample as a new CloudTrail event: a new eventID (and
+// requestID), so its findings are new to the history, which would
+// otherwise take it for a redelivery of an event it has seen.
+func fresh(t *testing.T, name string) ([]byte, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(p.root, "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	d := ev["detail"].(map[string]any)
+	id := uuid()
+	d["eventID"], d["requestID"] = id, uuid()
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, id
+}
+
+func uuid() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
 // message is one finding (or outcome) as it arrived on the test's queue.
 type message struct {
-	Finding  drift.Finding
+	Finding drift.Finding
+	// Outcome is set for messageType outcome; Finding is then its finding.
+	Outcome  *drift.Outcome
 	Attrs    map[string]string
 	Received time.Time
 }
@@ -384,17 +417,25 @@ func (s *stack) awaitFindings(t *testing.T, ids []string, messageType string, wa
 	}
 	got := map[string]message{}
 	take := func(m sqstypes.Message) bool {
-		var f drift.Finding
-		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &f); err != nil {
-			t.Errorf("a message on the findings topic is no finding: %v: %s", err, aws.ToString(m.Body))
-			return true
-		}
 		attrs := map[string]string{}
 		for k, v := range m.MessageAttributes {
 			attrs[k] = aws.ToString(v.StringValue)
 		}
-		if want[f.ID()] && attrs["messageType"] == messageType {
-			got[f.ID()] = message{Finding: f, Attrs: attrs, Received: time.Now()}
+		msg := message{Attrs: attrs, Received: time.Now()}
+		var err error
+		if attrs["messageType"] == "outcome" {
+			msg.Outcome = &drift.Outcome{}
+			err = json.Unmarshal([]byte(aws.ToString(m.Body)), msg.Outcome)
+			msg.Finding = msg.Outcome.Finding
+		} else {
+			err = json.Unmarshal([]byte(aws.ToString(m.Body)), &msg.Finding)
+		}
+		if err != nil {
+			t.Errorf("a message on the findings topic is no %s: %v: %s", attrs["messageType"], err, aws.ToString(m.Body))
+			return true
+		}
+		if id := msg.Finding.ID(); want[id] && attrs["messageType"] == messageType {
+			got[id] = msg
 			return true
 		}
 		return false
