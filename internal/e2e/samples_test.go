@@ -31,7 +31,7 @@ type golden struct {
 // baseline) is, by drift.Confirm's rule, no longer to be reverted, so a
 // golden revert or dry-run may arrive as alert, and then only with that
 // reason and a live state that does not drift.
-func TestSamplesThroughEventBridge(t *testing.T) {
+func samplesScenario(t *testing.T) {
 	s := need(t)
 	ctx := context.Background()
 	files, err := filepath.Glob(filepath.Join(p.root, "events", "*.json"))
@@ -107,7 +107,7 @@ func TestSamplesThroughEventBridge(t *testing.T) {
 			if stored.Decision != f.Decision || stored.Severity != f.Severity || stored.NotifiedAt == nil {
 				t.Errorf("got history decision %s severity %s notified %v, want %s %s notified", stored.Decision, stored.Severity, stored.NotifiedAt, f.Decision, f.Severity)
 			}
-			latencies.add("PutEvents to SNS", m.Received.Sub(sent[id]))
+			latencies.add("burst: PutEvents to SNS", m.Received.Sub(sent[id]))
 		})
 	}
 
@@ -133,7 +133,7 @@ func TestSamplesThroughEventBridge(t *testing.T) {
 		if post, ok := s.slack.await(time.Until(deadline), ev); !ok {
 			t.Errorf("no Slack post names event %s", ev)
 		} else {
-			latencies.add("PutEvents to Slack", post.Received.Sub(at))
+			latencies.add("burst: PutEvents to Slack", post.Received.Sub(at))
 		}
 	}
 	for ev := range events {
