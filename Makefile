@@ -43,7 +43,11 @@ test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack o
 # see docs/ARCHITECTURE.md#testing.
 .PHONY: e2e
 e2e: tools build $(CDK) ## deploy the synthesized stacks on MiniStack (HTTPS, IAM enforced) and run every scenario end to end
-	PATH="$(TOOLS):$$PATH" EKSDRIFT_E2E=1 EKSDRIFT_E2E_CDK=$(CURDIR)/$(CDK) $(GO) test -count=1 -timeout 20m -v ./internal/e2e
+	PATH="$(TOOLS):$$PATH" EKSDRIFT_E2E=1 EKSDRIFT_E2E_EVENTS=$(EKSDRIFT_E2E_EVENTS) EKSDRIFT_E2E_CDK=$(CURDIR)/$(CDK) $(GO) test -count=1 -timeout 20m -v ./internal/e2e
+
+.PHONY: e2e-measure
+e2e-measure: ## make e2e, timing 50 events each way (PutEvents to SNS, to the live state restored): the figures in docs/detector.md
+	$(MAKE) e2e EKSDRIFT_E2E_EVENTS=50
 
 .PHONY: tools
 tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambda-rie ## install the test tools: MiniStack and cfn-lint (PyPI, into .venv), the Lambda RIE

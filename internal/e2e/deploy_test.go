@@ -111,10 +111,7 @@ func TestMain(m *testing.M) {
 		p.cdk = v
 	}
 	start := time.Now()
-	var err2 error
-	sources, err2 = prepare()
-	err = err2
-	if err != nil {
+	if sources, err = prepare(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
