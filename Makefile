@@ -42,7 +42,7 @@ test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack o
 # MiniStack over HTTPS with IAM enforced, through internal/e2e/launcher.py;
 # see docs/ARCHITECTURE.md#testing.
 .PHONY: e2e
-e2e: tools build $(CDK) ## deploy the synthesized stacks on MiniStack (HTTPS, IAM enforced) and run every scenario end to end
+e2e: tools functions $(CDK) ## deploy the synthesized stacks on MiniStack (HTTPS, IAM enforced) and run every scenario end to end
 	PATH="$(TOOLS):$$PATH" EKSDRIFT_E2E=1 EKSDRIFT_E2E_EVENTS=$(EKSDRIFT_E2E_EVENTS) EKSDRIFT_E2E_CDK=$(CURDIR)/$(CDK) $(GO) test -count=1 -timeout 20m -v ./internal/e2e
 
 .PHONY: e2e-measure
@@ -73,8 +73,11 @@ chromium: ## install headless Chromium (Debian's chromium package) for the audit
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 .PHONY: build
-build: ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
+build: functions ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
 	$(GO) build -trimpath -o $(BUILD)/eksdrift ./cmd/eksdrift
+
+.PHONY: functions
+functions: ## build each function as a linux/arm64 bootstrap with its zip (what the stack deploys)
 	@for fn in $(FUNCTIONS); do \
 		echo "building $$fn"; \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/$$fn/bootstrap ./functions/$$fn || exit 1; \

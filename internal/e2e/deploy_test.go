@@ -173,7 +173,7 @@ func prepare() ([]string, error) {
 }
 
 // swapBootstraps finds, in every asset folder of the copy, a bootstrap
-// built by make build (build/<function>/bootstrap, linux/arm64) and
+// built by make functions (build/<function>/bootstrap, linux/arm64) and
 // replaces it with the same function built for this host's architecture.
 // Production stays arm64; MiniStack runs provided.al2023 bootstraps as
 // host processes and does not check the architecture.
@@ -203,7 +203,7 @@ func swapBootstraps() error {
 		}
 		fn, ok := byHash[sha256.Sum256(b)]
 		if !ok {
-			return fmt.Errorf("asset %s: its bootstrap is no build/<function>/bootstrap of make build: run make build before make e2e", a)
+			return fmt.Errorf("asset %s: its bootstrap is no build/<function>/bootstrap of make functions: run make functions (make e2e does) first", a)
 		}
 		host, ok := built[fn]
 		if !ok {
