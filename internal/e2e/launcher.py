@@ -44,7 +44,8 @@ what `cdk synth` writes.
 5. AWS::Lambda::Function's DeadLetterConfig: MiniStack's CloudFormation
    provisioner leaves it out of the function it creates, so a failed
    asynchronous invocation has nowhere to go. The stand-in sets it on the
-   function, as the Lambda API's CreateFunction would.
+   function it creates, as the Lambda API's CreateFunction would (stack
+   updates are not covered: the test deploys once).
 """
 
 import json
@@ -108,6 +109,7 @@ def _put_events_from_cloudtrail(data, allow_aws_source=False):
 
 # handle_request looks the handler up by name at each call.
 eventbridge._put_events = _put_events_from_cloudtrail
+
 
 def _dispatch_to_lambda_async(arn, payload):
     from ministack.services import lambda_svc
