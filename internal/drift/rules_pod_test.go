@@ -1,0 +1,146 @@
+package drift
+
+import (
+	"strings"
+	"testing"
+)
+
+// The session fields of pod identity associations (targetRoleArn, policy,
+// disableSessionTags): their rule, their plan, and Narrows.
+
+const (
+	podRole    = "arn:aws:iam::111122223333:role/app-api"
+	podTarget  = "arn:aws:iam::444455556666:role/data-reader"
+	podOutside = "arn:aws:iam::999988887777:role/attacker"
+	podSameAcc = "arn:aws:iam::444455556666:role/data-writer"
+	podPolicy  = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::data/*"},{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`
+)
+
+func podEvaluator(t *testing.T) *Evaluator {
+	t.Helper()
+	on := true
+	ix, err := NewIndex(&Baseline{Version: 1, Mode: ModeRevert, Clusters: []ClusterBaseline{{
+		Name: "prod", Account: acct, Region: "us-west-2",
+		PodIdentityAssociations: []PodIdentityAssociation{
+			{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, TargetRoleARN: podTarget, Policy: doc(t, podPolicy), DisableSessionTags: &on},
+			{Namespace: "app", ServiceAccount: "plain", RoleARN: podRole},
+		},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewEvaluator(ix)
+}
+
+func TestPodIdentitySessionFieldRules(t *testing.T) {
+	e := podEvaluator(t)
+	prod := func(op Op, r Resource) Change {
+		return Change{Event: Event{ID: "e", Account: acct, Region: "us-west-2", Actor: Actor{ARN: "arn:aws:iam::111122223333:role/x"}}, Cluster: "prod", Op: op, Resource: r}
+	}
+	on, off := true, false
+	pol := func(s string) *PolicyDocument { return doc(t, s) }
+	reordered := `{"Version":"2012-10-17","Statement":[{"Sid":"KeepDeletes","Effect":"Deny","Action":"s3:deleteobject","Resource":["*"]},{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::data/*"]}]}`
+	wider := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	narrower := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`
+	whole := func(mod func(p *PodIdentityAssociation)) *PodIdentityAssociation {
+		p := &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, TargetRoleARN: podTarget, Policy: pol(podPolicy), DisableSessionTags: &on}
+		mod(p)
+		return p
+	}
+	runRules(t, e, []ruleCase{
+		{name: "matches, policy reordered with a Sid", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.Policy = pol(reordered) })),
+			severity: SeverityInfo, has: "matches the baseline"},
+		{name: "target role in an outside account", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.TargetRoleARN = podOutside })),
+			drift: true, severity: SeverityCritical, has: "target role " + podOutside},
+		{name: "another target role in the declared account", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.TargetRoleARN = podSameAcc })),
+			drift: true, severity: SeverityHigh, has: "want " + podTarget},
+		{name: "target role removed", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.TargetRoleARN = "" })),
+			drift: true, severity: SeverityHigh, has: "target role none"},
+		{name: "session policy removed", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.Policy = nil })),
+			drift: true, severity: SeverityHigh, has: "no session policy"},
+		{name: "session policy widened", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.Policy = pol(wider) })),
+			drift: true, severity: SeverityHigh, has: "grants more"},
+		{name: "session policy loses its deny", change: prod(OpModified, whole(func(p *PodIdentityAssociation) {
+			p.Policy = pol(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}`)
+		})), drift: true, severity: SeverityHigh, has: "grants more"},
+		{name: "session policy narrowed", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.Policy = pol(narrower) })),
+			drift: true, severity: SeverityLow, has: "narrower session policy"},
+		{name: "session tags turned back on", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.DisableSessionTags = &off })),
+			drift: true, severity: SeverityMedium, has: "disableSessionTags false, want true"},
+		{name: "nil session tags is false", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.DisableSessionTags = nil })),
+			drift: true, severity: SeverityMedium, has: "disableSessionTags false"},
+		{name: "outside target and removed policy: the worst wins, both named", change: prod(OpModified, whole(func(p *PodIdentityAssociation) { p.TargetRoleARN, p.Policy = podOutside, nil })),
+			drift: true, severity: SeverityCritical, has: "no session policy"},
+		{name: "target role added where none is declared", change: prod(OpModified, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "plain", RoleARN: podRole, TargetRoleARN: podOutside}),
+			drift: true, severity: SeverityCritical, has: "target role " + podOutside + ", want none"},
+		{name: "target role in the cluster's account added where none is declared", change: prod(OpModified, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "plain", RoleARN: podRole, TargetRoleARN: "arn:aws:iam::111122223333:role/other"}),
+			drift: true, severity: SeverityHigh},
+		{name: "session policy added where none is declared", change: prod(OpModified, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "plain", RoleARN: podRole, Policy: pol(narrower)}),
+			drift: true, severity: SeverityLow, has: "a session policy, want none"},
+		{name: "partial update naming only the role is judged on it", change: prod(OpModified, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, Partial: true}),
+			severity: SeverityInfo, has: "matches the baseline"},
+		{name: "partial update naming an outside target role", change: prod(OpModified, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", TargetRoleARN: podOutside, Partial: true}),
+			drift: true, severity: SeverityCritical},
+		{name: "partial update turning session tags on", change: prod(OpModified, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", DisableSessionTags: &off, Partial: true}),
+			drift: true, severity: SeverityMedium},
+		{name: "undeclared with a target role in another account", change: prod(OpAdded, &PodIdentityAssociation{Namespace: "app", ServiceAccount: "new", RoleARN: podRole, TargetRoleARN: podOutside}),
+			drift: true, severity: SeverityCritical, has: "(target role " + podOutside + ")"},
+	})
+}
+
+func TestPodIdentitySessionFieldPlan(t *testing.T) {
+	e := podEvaluator(t)
+	on := true
+	change := Change{Event: Event{ID: "e", Account: acct, Region: "us-west-2"}, Cluster: "prod", Resource: &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api"}}
+	declared := "eks:UpdatePodIdentityAssociation prod app/api role=" + podRole + " targetRole=" + podTarget + " policy=" + doc(t, podPolicy).String() + " disableSessionTags=true"
+	tests := []struct {
+		name string
+		live *PodIdentityAssociation
+		want string
+	}{
+		{"matches: nothing to do", &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, TargetRoleARN: podTarget, Policy: doc(t, podPolicy), DisableSessionTags: &on, AssociationID: "a-1"}, ""},
+		{"outside target role set back", &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, TargetRoleARN: podOutside, Policy: doc(t, podPolicy), DisableSessionTags: &on, AssociationID: "a-1"}, declared},
+		{"removed session policy set back", &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, TargetRoleARN: podTarget, DisableSessionTags: &on, AssociationID: "a-1"}, declared},
+		{"session tags turned off again", &PodIdentityAssociation{Namespace: "app", ServiceAccount: "api", RoleARN: podRole, TargetRoleARN: podTarget, Policy: doc(t, podPolicy), AssociationID: "a-1"}, declared},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ops, cannot := e.Plan(change, Observation{Present: true, Resource: tt.live})
+			if got := opStrings(ops); got != tt.want || cannot != "" {
+				t.Errorf("got %q (cannot %q), want %q", got, cannot, tt.want)
+			}
+			if len(ops) == 1 && ops[0].Resource.(*PodIdentityAssociation).AssociationID != "a-1" {
+				t.Errorf("got association id %q, want a-1", ops[0].Resource.(*PodIdentityAssociation).AssociationID)
+			}
+		})
+	}
+	t.Run("deleted association is created whole", func(t *testing.T) {
+		ops, _ := e.Plan(change, Observation{})
+		if got, want := opStrings(ops), strings.Replace(declared, "Update", "Create", 1); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+}
+
+func TestNarrows(t *testing.T) {
+	base := doc(t, podPolicy)
+	tests := []struct {
+		name string
+		p    string
+		want bool
+	}{
+		{"the same policy", podPolicy, true},
+		{"drops an allow", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`, true},
+		{"adds a deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"},{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"},{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}`, true},
+		{"drops a deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}`, false},
+		{"adds an allow", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"},{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"},{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`, false},
+		{"widens an allow's resource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := doc(t, tt.p).Narrows(base); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
