@@ -110,8 +110,9 @@ func (m *AuthenticationMode) Principal() string { return "" }
 // session policy that narrows those credentials; DisableSessionTags turns off
 // the session tags EKS adds (nil means false). As declared, read live or from
 // a call's response, the association is whole: no target role and no policy
-// mean none. Partial marks one read from an update's request alone, whose
-// missing fields are unknown rather than removed.
+// mean none. Unknown names the fields (PodTargetRole, PodPolicy,
+// PodSessionTags) that an update's request left out and no response told:
+// they are unknown, not removed.
 type PodIdentityAssociation struct {
 	Namespace          string          `json:"namespace"`
 	ServiceAccount     string          `json:"serviceAccount"`
@@ -120,8 +121,18 @@ type PodIdentityAssociation struct {
 	Policy             *PolicyDocument `json:"policy,omitempty"`
 	DisableSessionTags *bool           `json:"disableSessionTags,omitempty"`
 	AssociationID      string          `json:"associationId,omitempty"`
-	Partial            bool            `json:"partial,omitempty"`
+	Unknown            []string        `json:"unknown,omitempty"`
 }
+
+// The fields of a pod identity association that an event may leave unknown.
+const (
+	PodTargetRole  = "targetRoleArn"
+	PodPolicy      = "policy"
+	PodSessionTags = "disableSessionTags"
+)
+
+// Knows reports whether the association says what field is.
+func (p *PodIdentityAssociation) Knows(field string) bool { return !slices.Contains(p.Unknown, field) }
 
 // SessionTagsDisabled reports whether EKS adds no session tags.
 func (p *PodIdentityAssociation) SessionTagsDisabled() bool {

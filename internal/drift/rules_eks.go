@@ -281,7 +281,7 @@ func podRoles(p *PodIdentityAssociation) string {
 }
 
 // judgePod compares a declared association with what a change says of it.
-// A partial change (an update's request alone) is judged on what it names.
+// A field the change does not know (an update's request alone) is not judged.
 func judgePod(c Change, r, d *PodIdentityAssociation) verdict {
 	var diffs []string
 	sev, why := SeverityInfo, ""
@@ -294,15 +294,15 @@ func judgePod(c Change, r, d *PodIdentityAssociation) verdict {
 	if r.RoleARN != "" && r.RoleARN != d.RoleARN {
 		raise(SeverityHigh, "the service account's pods get another role's AWS permissions", fmt.Sprintf("role %s, want %s", r.RoleARN, d.RoleARN))
 	}
-	if (!r.Partial || r.TargetRoleARN != "") && r.TargetRoleARN != d.TargetRoleARN {
+	if r.Knows(PodTargetRole) && r.TargetRoleARN != d.TargetRoleARN {
 		raise(targetRoleSeverity(c, r, d))
 	}
-	if !r.Partial || r.Policy != nil {
+	if r.Knows(PodPolicy) {
 		if s, w, diff := sessionPolicySeverity(r.Policy, d.Policy); diff != "" {
 			raise(s, w, diff)
 		}
 	}
-	if (!r.Partial || r.DisableSessionTags != nil) && r.SessionTagsDisabled() != d.SessionTagsDisabled() {
+	if r.Knows(PodSessionTags) && r.SessionTagsDisabled() != d.SessionTagsDisabled() {
 		raise(SeverityMedium, "session tags decide what tag-based (ABAC) conditions on the role allow",
 			fmt.Sprintf("disableSessionTags %t, want %t", r.SessionTagsDisabled(), d.SessionTagsDisabled()))
 	}
