@@ -179,9 +179,12 @@ func planPod(ci *clusterIndex, r *PodIdentityAssociation, live Observation, op o
 	case !live.Present:
 		want := declaredPod(*d)
 		return []Operation{op(ActCreatePodIdentityAssociation, &want)}, ""
+	case lv != nil && ((lv.TargetRoleARN != "" && d.TargetRoleARN == "") || (lv.Policy != nil && d.Policy == nil)):
+		return nil, "an update cannot take a target role or a session policy away (EKS documents no way, and an empty value is ignored); " +
+			"delete the association and create it from the baseline"
 	case lv != nil && !samePod(lv, d):
-		// An update sets every field, so that a removed target role or
-		// session policy comes back too.
+		// An update sets every field the baseline declares, so that a
+		// removed or changed target role or session policy comes back too.
 		want := declaredPod(*d)
 		want.AssociationID = lv.AssociationID
 		return []Operation{op(ActUpdatePodIdentityAssociation, &want)}, ""

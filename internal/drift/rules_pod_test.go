@@ -116,6 +116,18 @@ func TestPodIdentitySessionFieldPlan(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a target role or policy the baseline does not declare cannot be updated away", func(t *testing.T) {
+		plain := Change{Event: change.Event, Cluster: "prod", Resource: &PodIdentityAssociation{Namespace: "app", ServiceAccount: "plain"}}
+		for _, live := range []*PodIdentityAssociation{
+			{Namespace: "app", ServiceAccount: "plain", RoleARN: podRole, TargetRoleARN: podOutside, AssociationID: "a-2"},
+			{Namespace: "app", ServiceAccount: "plain", RoleARN: podRole, Policy: doc(t, podPolicy), DisableSessionTags: &on, AssociationID: "a-2"},
+		} {
+			ops, cannot := e.Plan(plain, Observation{Present: true, Resource: live})
+			if len(ops) != 0 || !strings.Contains(cannot, "delete the association and create it from the baseline") {
+				t.Errorf("got %q (cannot %q), want no operation and the reason", opStrings(ops), cannot)
+			}
+		}
+	})
 	t.Run("deleted association is created whole", func(t *testing.T) {
 		ops, _ := e.Plan(change, Observation{})
 		if got, want := opStrings(ops), strings.Replace(declared, "Update", "Create", 1); got != want {
