@@ -3,6 +3,7 @@ package drift
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The session fields of pod identity associations (targetRoleArn, policy,
@@ -156,5 +157,37 @@ func TestNarrows(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCaptureKeepsPodSessionFields: a captured baseline declares what the
+// sweep read, so that the capture judges compliant.
+func TestCaptureKeepsPodSessionFields(t *testing.T) {
+	on := true
+	live := PodIdentityAssociation{Namespace: "data", ServiceAccount: "reader", RoleARN: podRole, TargetRoleARN: podTarget, Policy: doc(t, podPolicy), DisableSessionTags: &on, AssociationID: "a-1"}
+	cs := ClusterState{Name: "prod", Account: acct, Region: "us-west-2", Found: true, PodIdentityAssociations: []PodIdentityAssociation{live}}
+	b := Capture([]ClusterState{cs}, nil)
+	got := b.Clusters[0].PodIdentityAssociations[0]
+	if got.TargetRoleARN != podTarget || !got.Policy.Equal(live.Policy) || !got.SessionTagsDisabled() || got.AssociationID != "" {
+		t.Fatalf("got %+v, want the live association without its id", got)
+	}
+	ix, err := NewIndex(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	judged := NewEvaluator(ix).SweepCluster(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), cs)
+	if len(judged) != 1 {
+		t.Fatalf("got %d judgements, want 1", len(judged))
+	}
+	if f := judged[0].Finding; f.Drift {
+		t.Errorf("got drift on the captured state: %s", f.Reason)
+	}
+	// The sweep judges the live session fields: an outside target role is
+	// critical there too.
+	attacked := cs
+	attacked.PodIdentityAssociations = []PodIdentityAssociation{live}
+	attacked.PodIdentityAssociations[0].TargetRoleARN = podOutside
+	if f := NewEvaluator(ix).SweepCluster(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), attacked)[0].Finding; !f.Drift || f.Severity != SeverityCritical {
+		t.Errorf("got drift %v %s, want critical drift from the sweep", f.Drift, f.Severity)
 	}
 }
