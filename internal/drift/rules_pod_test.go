@@ -191,3 +191,43 @@ func TestCaptureKeepsPodSessionFields(t *testing.T) {
 		t.Errorf("got drift %v %s, want critical drift from the sweep", f.Drift, f.Severity)
 	}
 }
+
+// TestDiffBaselinesPodSessionFields: a baseline write that moves a target
+// role or loosens a session policy is itself drift to look at.
+func TestDiffBaselinesPodSessionFields(t *testing.T) {
+	on := true
+	with := func(mod func(p *PodIdentityAssociation)) *Baseline {
+		p := PodIdentityAssociation{Namespace: "data", ServiceAccount: "reader", RoleARN: podRole, TargetRoleARN: podTarget, Policy: doc(t, podPolicy), DisableSessionTags: &on}
+		mod(&p)
+		return &Baseline{Version: 1, Clusters: []ClusterBaseline{{Name: "prod", Account: acct, Region: "us-west-2", PodIdentityAssociations: []PodIdentityAssociation{p}}}}
+	}
+	prev := with(func(*PodIdentityAssociation) {})
+	tests := []struct {
+		name     string
+		next     *Baseline
+		severity Severity
+		has      string
+	}{
+		{"target role moved", with(func(p *PodIdentityAssociation) { p.TargetRoleARN = podOutside }), SeverityCritical, "target role " + podOutside},
+		{"session policy dropped", with(func(p *PodIdentityAssociation) { p.Policy = nil }), SeverityHigh, "loses or widens its session policy"},
+		{"session policy widened", with(func(p *PodIdentityAssociation) {
+			p.Policy = doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+		}), SeverityHigh, "loses or widens"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds := DiffBaselines(prev, tt.next)
+			if len(ds) != 1 || ds[0].Severity != tt.severity || !strings.Contains(ds[0].What, tt.has) {
+				t.Errorf("got %+v, want one %s delta saying %q", ds, tt.severity, tt.has)
+			}
+		})
+	}
+	t.Run("session policy narrowed", func(t *testing.T) {
+		narrower := with(func(p *PodIdentityAssociation) {
+			p.Policy = doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`)
+		})
+		if ds := DiffBaselines(prev, narrower); len(ds) != 0 {
+			t.Errorf("got %+v, want no delta", ds)
+		}
+	})
+}
