@@ -67,6 +67,10 @@ func contextFlags() []string {
 		"-c", "roles=" + strings.Join(scopeRoles, ","),
 		"-c", fmt.Sprintf("slackSecretArn=arn:aws:secretsmanager:%s:%s:secret:%s", region, account, slackSecret),
 		"-c", `baselineWriters=["` + writer + `"]`,
+		// The baseline is uploaded seconds before the scenarios run: with
+		// the default hold-down (1h) the deployed reverter would hold back
+		// every restore it grants (internal/revert tests the hold-down).
+		"-c", "baselineHoldDown=0s",
 	}
 }
 
