@@ -206,13 +206,7 @@ func (e *Evaluator) planUser(c Change, r *User, live Observation) ([]Operation, 
 	case UserItself:
 		return nil, "eksdrift never disables or deletes a user"
 	case UserAccessKey, UserServiceCredential:
-		declared, act := ub.AccessKeys, ActDeactivateAccessKey
-		if r.Aspect == UserServiceCredential {
-			declared, act = ub.ServiceCredentials, ActDeactivateServiceCredential
-		}
-		if live.Present && lv != nil && lv.Active() && !slices.Contains(declared, r.Name) {
-			return one(act, &User{Aspect: r.Aspect, Name: r.Name, Status: "Inactive"})
-		}
+		return planCredential(ub, r, lv, live, one)
 	case UserLoginProfile:
 		if live.Present && !ub.ConsoleAccess {
 			return one(ActDeleteLoginProfile, &User{Aspect: UserLoginProfile})
@@ -244,6 +238,18 @@ func (e *Evaluator) planUser(c Change, r *User, live Observation) ([]Operation, 
 		case want != "" && got != want:
 			return one(ActPutUserPermissionsBoundary, &User{Aspect: UserBoundary, Name: want})
 		}
+	}
+	return nil, ""
+}
+
+// planCredential deactivates an active credential the baseline does not list.
+func planCredential(ub *UserBaseline, r, lv *User, live Observation, one func(string, *User) ([]Operation, string)) ([]Operation, string) {
+	declared, act := ub.AccessKeys, ActDeactivateAccessKey
+	if r.Aspect == UserServiceCredential {
+		declared, act = ub.ServiceCredentials, ActDeactivateServiceCredential
+	}
+	if live.Present && lv != nil && lv.Active() && !slices.Contains(declared, r.Name) {
+		return one(act, &User{Aspect: r.Aspect, Name: r.Name, Status: "Inactive"})
 	}
 	return nil, ""
 }

@@ -55,102 +55,143 @@ func (q query) user(ctx context.Context, want *drift.User) (drift.Resource, erro
 	if !ok {
 		return nil, fmt.Errorf("%s: the client cannot read users", q.who)
 	}
-	name := aws.String(want.UserName)
-	got := &drift.User{UserARN: want.UserARN, UserName: want.UserName, Aspect: want.Aspect, Name: want.Name}
-	what := want.UserName + " " + want.Aspect
-	fail := func(call string, err error) (drift.Resource, error) {
-		if notFound(err) {
-			return nil, nil
-		}
-		return nil, q.errorf(call, what, err)
-	}
+	u := userQuery{api: api, name: aws.String(want.UserName), what: want.UserName + " " + want.Aspect,
+		got: &drift.User{UserARN: want.UserARN, UserName: want.UserName, Aspect: want.Aspect, Name: want.Name}}
+	var found bool
+	var call string
+	var err error
 	switch want.Aspect {
 	case drift.UserItself, drift.UserBoundary:
-		out, err := api.GetUser(ctx, &iam.GetUserInput{UserName: name})
-		if err != nil {
-			return fail("GetUser", err)
-		}
-		if want.Aspect == drift.UserItself {
-			return got, nil
-		}
-		if out.User == nil || out.User.PermissionsBoundary == nil || aws.ToString(out.User.PermissionsBoundary.PermissionsBoundaryArn) == "" {
-			return nil, nil
-		}
-		got.Name = aws.ToString(out.User.PermissionsBoundary.PermissionsBoundaryArn)
-		return got, nil
+		call = "GetUser"
+		found, err = u.itself(ctx)
 	case drift.UserAccessKey:
-		p := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: name})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return fail("ListAccessKeys", err)
-			}
-			for _, k := range page.AccessKeyMetadata {
-				if aws.ToString(k.AccessKeyId) == want.Name {
-					got.Status = string(k.Status)
-					return got, nil
-				}
-			}
-		}
-		return nil, nil
+		call = "ListAccessKeys"
+		found, err = u.accessKey(ctx)
 	case drift.UserServiceCredential:
-		out, err := api.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: name})
-		if err != nil {
-			return fail("ListServiceSpecificCredentials", err)
-		}
-		for _, c := range out.ServiceSpecificCredentials {
-			if aws.ToString(c.ServiceSpecificCredentialId) == want.Name {
-				got.Status = string(c.Status)
-				return got, nil
-			}
-		}
-		return nil, nil
+		call = "ListServiceSpecificCredentials"
+		found, err = u.serviceCredential(ctx)
 	case drift.UserLoginProfile:
-		if _, err := api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name}); err != nil {
-			return fail("GetLoginProfile", err)
-		}
-		return got, nil
+		call = "GetLoginProfile"
+		_, err = api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: u.name})
+		found = err == nil
 	case drift.UserManagedPolicy:
-		p := iam.NewListAttachedUserPoliciesPaginator(api, &iam.ListAttachedUserPoliciesInput{UserName: name})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return fail("ListAttachedUserPolicies", err)
-			}
-			for _, a := range page.AttachedPolicies {
-				if aws.ToString(a.PolicyArn) == want.Name {
-					return got, nil
-				}
-			}
-		}
-		return nil, nil
+		call = "ListAttachedUserPolicies"
+		found, err = u.managedPolicy(ctx)
 	case drift.UserInlinePolicy:
-		out, err := api.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(want.Name)})
-		if err != nil {
-			return fail("GetUserPolicy", err)
-		}
-		doc, err := drift.ParsePolicyDocument(aws.ToString(out.PolicyDocument))
-		if err != nil {
-			return nil, q.errorf("GetUserPolicy", what, fmt.Errorf("PolicyDocument: %w", err))
-		}
-		got.Document = doc
-		return got, nil
+		call = "GetUserPolicy"
+		found, err = u.inlinePolicy(ctx)
 	case drift.UserGroup:
-		p := iam.NewListGroupsForUserPaginator(api, &iam.ListGroupsForUserInput{UserName: name})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return fail("ListGroupsForUser", err)
-			}
-			for _, g := range page.Groups {
-				if aws.ToString(g.GroupName) == want.Name {
-					return got, nil
-				}
-			}
-		}
+		call = "ListGroupsForUser"
+		found, err = u.group(ctx)
+	default:
+		return nil, fmt.Errorf("%s: cannot read %q of user %s", q.who, want.Aspect, want.UserName)
+	}
+	switch {
+	case notFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, q.errorf(call, u.what, err)
+	case !found:
 		return nil, nil
 	}
-	return nil, fmt.Errorf("%s: cannot read %q of user %s", q.who, want.Aspect, want.UserName)
+	return u.got, nil
+}
+
+// userQuery reads one part of one user into got; each method reports
+// whether it is there.
+type userQuery struct {
+	api  userAPI
+	name *string
+	what string
+	got  *drift.User
+}
+
+func (u userQuery) itself(ctx context.Context) (bool, error) {
+	out, err := u.api.GetUser(ctx, &iam.GetUserInput{UserName: u.name})
+	if err != nil || u.got.Aspect == drift.UserItself {
+		return err == nil, err
+	}
+	if out.User == nil || out.User.PermissionsBoundary == nil || aws.ToString(out.User.PermissionsBoundary.PermissionsBoundaryArn) == "" {
+		return false, nil
+	}
+	u.got.Name = aws.ToString(out.User.PermissionsBoundary.PermissionsBoundaryArn)
+	return true, nil
+}
+
+func (u userQuery) accessKey(ctx context.Context) (bool, error) {
+	p := iam.NewListAccessKeysPaginator(u.api, &iam.ListAccessKeysInput{UserName: u.name})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, k := range page.AccessKeyMetadata {
+			if aws.ToString(k.AccessKeyId) == u.got.Name {
+				u.got.Status = string(k.Status)
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func (u userQuery) serviceCredential(ctx context.Context) (bool, error) {
+	out, err := u.api.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: u.name})
+	if err != nil {
+		return false, err
+	}
+	for _, c := range out.ServiceSpecificCredentials {
+		if aws.ToString(c.ServiceSpecificCredentialId) == u.got.Name {
+			u.got.Status = string(c.Status)
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (u userQuery) managedPolicy(ctx context.Context) (bool, error) {
+	p := iam.NewListAttachedUserPoliciesPaginator(u.api, &iam.ListAttachedUserPoliciesInput{UserName: u.name})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, a := range page.AttachedPolicies {
+			if aws.ToString(a.PolicyArn) == u.got.Name {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func (u userQuery) inlinePolicy(ctx context.Context) (bool, error) {
+	out, err := u.api.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: u.name, PolicyName: aws.String(u.got.Name)})
+	if err != nil {
+		return false, err
+	}
+	doc, err := drift.ParsePolicyDocument(aws.ToString(out.PolicyDocument))
+	if err != nil {
+		return false, fmt.Errorf("PolicyDocument: %w", err)
+	}
+	u.got.Document = doc
+	return true, nil
+}
+
+func (u userQuery) group(ctx context.Context) (bool, error) {
+	p := iam.NewListGroupsForUserPaginator(u.api, &iam.ListGroupsForUserInput{UserName: u.name})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, g := range page.Groups {
+			if aws.ToString(g.GroupName) == u.got.Name {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // applyUser makes one user operation's call.
