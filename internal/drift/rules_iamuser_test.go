@@ -146,9 +146,14 @@ func TestSSOManagedRoleNeverReverted(t *testing.T) {
 	if !bySSO.Drift || bySSO.Decision != DecisionAlert || !strings.Contains(bySSO.Reason, "managed by IAM Identity Center") {
 		t.Errorf("got %v %s %q, want drift reported and not reverted", bySSO.Drift, bySSO.Decision, bySSO.Reason)
 	}
-	byPerson := e.Evaluate(policy(Actor{ARN: "arn:aws:iam::111122223333:role/person", Type: "AssumedRole"}))
-	if byPerson.Decision != DecisionRevert {
-		t.Errorf("got %s %q, want a person's change to an Identity Center role reverted like any other", byPerson.Decision, byPerson.Reason)
+	for _, who := range []string{"arn:aws:iam::111122223333:role/person",
+		// A role anyone can create where Identity Center is not in use: the
+		// name alone is no proof.
+		"arn:aws:iam::111122223333:role/AWSServiceRoleForSSO"} {
+		byPerson := e.Evaluate(policy(Actor{ARN: who, Type: "AssumedRole"}))
+		if byPerson.Decision != DecisionRevert {
+			t.Errorf("%s: got %s %q, want its change to an Identity Center role reverted like any other", who, byPerson.Decision, byPerson.Reason)
+		}
 	}
 }
 

@@ -25,13 +25,15 @@ func IsSSOManagedRole(nameOrARN string) bool {
 }
 
 // madeBySSO reports whether IAM Identity Center made a call: invoked by
-// it, or by its service-linked role.
+// it, or made by its service-linked role. The role is recognised by its
+// reserved path (/aws-service-role/sso.amazonaws.com/), which no one can
+// create a role under, never by its name alone: anyone may create a role
+// named AWSServiceRoleForSSO where Identity Center is not in use.
 func madeBySSO(a Actor) bool {
-	if a.InvokedBy == ssoService || a.ARN == ssoService {
+	if a.InvokedBy == ssoService || (a.IsAWSService() && a.ARN == ssoService) {
 		return true
 	}
-	name, _ := RoleName(a.ARN)
-	return name == "AWSServiceRoleForSSO"
+	return strings.Contains(a.ARN, ":role/aws-service-role/"+ssoService+"/")
 }
 
 // ssoNoRevert says why an IAM change must not be reverted when Identity
