@@ -8,6 +8,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
+MOTO_VERSION := 5.2.5
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 # staticcheck 2026.2.2 is the first release line that builds with Go 1.26.
 STATICCHECK_VERSION := v0.8.2
@@ -44,8 +45,19 @@ demo: ## replay events/ against events/baseline.yaml locally, then query the his
 test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack on 127.0.0.1 as needed)
 	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
+# The end-to-end test deploys what `cdk synth` writes (build/e2e/cdk.out) on
+# MiniStack over HTTPS with IAM enforced, through internal/e2e/launcher.py;
+# see docs/ARCHITECTURE.md#testing.
+.PHONY: e2e
+e2e: tools functions $(CDK) ## deploy the synthesized stacks on MiniStack (HTTPS, IAM enforced) and run every scenario end to end
+	PATH="$(TOOLS):$$PATH" EKSDRIFT_E2E=1 EKSDRIFT_E2E_EVENTS=$(EKSDRIFT_E2E_EVENTS) EKSDRIFT_E2E_CDK=$(CURDIR)/$(CDK) $(GO) test -count=1 -timeout 20m -v ./internal/e2e
+
+.PHONY: e2e-measure
+e2e-measure: ## make e2e, timing 50 events each way (PutEvents to SNS, to the live state restored): the figures in docs/detector.md
+	$(MAKE) e2e EKSDRIFT_E2E_EVENTS=50
+
 .PHONY: tools
-tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack and cfn-lint (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
+tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack, cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
 
 .PHONY: lint-tools
 lint-tools: $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(TOOLS)/gocyclo-$(GOCYCLO_VERSION) ## install the linters only (staticcheck, gocyclo) into build/tools
@@ -68,6 +80,12 @@ $(TOOLS)/gocyclo-$(GOCYCLO_VERSION):
 	.venv/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION)
 	touch $@
 
+# moto's server serves Security Hub, which MiniStack does not
+# (internal/awstest.MotoMain starts it).
+.venv/moto-$(MOTO_VERSION): | .venv/bin/ministack
+	.venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+	touch $@
+
 $(CDK): .cdk/package.json .cdk/package-lock.json
 	npm ci --prefix .cdk --no-audit --no-fund --loglevel=error
 	touch $@
@@ -81,16 +99,35 @@ chromium: ## install headless Chromium (Debian's chromium package) for the audit
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 .PHONY: build
-build: ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
+build: functions ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
 	$(GO) build -trimpath -o $(BUILD)/eksdrift ./cmd/eksdrift
+
+.PHONY: functions
+functions: ## build each function as a linux/arm64 bootstrap with its zip (what the stack deploys)
 	@for fn in $(FUNCTIONS); do \
 		echo "building $$fn"; \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/$$fn/bootstrap ./functions/$$fn || exit 1; \
 		(cd $(BUILD)/$$fn && rm -f ../$$fn.zip && zip -q -X ../$$fn.zip bootstrap) || exit 1; \
 	done
 
+# What each function's bootstrap weighs (bytes, stripped linux/arm64, as
+# make build makes it) and what its package initialisation costs on this
+# machine (GODEBUG=inittrace=1 on a host build: clock and allocations added
+# up, median of 11 runs). docs/detector.md keeps the figures.
+.PHONY: size
+size: ## each function's bootstrap size in bytes (linux/arm64, stripped) and its init cost (median of 11 runs)
+	@mkdir -p $(BUILD)/size
+	@for fn in $(FUNCTIONS); do \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/size/$$fn-arm64 ./functions/$$fn || exit 1; \
+		CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o $(BUILD)/size/$$fn ./functions/$$fn || exit 1; \
+		init=$$(for i in $$(seq 11); do GODEBUG=inittrace=1 AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 timeout 5 $(BUILD)/size/$$fn 2>&1 | \
+			awk '/^init / {t += $$5; a += $$10} END {printf "%.2f %d\n", t, a}'; done | sort -n | sed -n 6p); \
+		printf '%-10s %10d bytes   init %s ms, %s allocations\n' $$fn $$(stat -c %s $(BUILD)/size/$$fn-arm64) $${init% *} $${init#* }; \
+	done
+
 .PHONY: synth
-synth: build $(CDK) ## synthesize the CloudFormation templates into cdk.out/ (offline; cdk-nag errors fail it)
+synth: build $(CDK) ## synthesize the CloudFormation templates into an empty cdk.out/ (offline; cdk-nag errors fail it)
+	rm -rf cdk.out
 	$(CDK) synth --quiet --no-notices $(CDK_FLAGS)
 	@echo "templates: $$(ls cdk.out/*.template.json)"
 

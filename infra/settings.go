@@ -58,6 +58,8 @@ const (
 	// CtxBaselineHoldDown is the reverter's and the sweep's hold-down of a
 	// new baseline version (config.EnvBaselineHoldDown).
 	CtxBaselineHoldDown = "baselineHoldDown"
+	// CtxSecurityHub deploys the Security Hub forwarder; default false.
+	CtxSecurityHub = "securityHub"
 )
 
 // Deployment modes.
@@ -121,6 +123,8 @@ type Settings struct {
 	// BaselineHoldDown is given to the reverter and the sweep
 	// (config.EnvBaselineHoldDown); 0 or more.
 	BaselineHoldDown time.Duration
+	// SecurityHub deploys the Security Hub forwarder (functions/securityhub).
+	SecurityHub bool
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -184,6 +188,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		ReconcileSchedule:   p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
 		BaselineWriters:     p.list(ctx, CtxBaselineWriters, nil),
 		AllowGrantingAdmin:  p.boolean(ctx, CtxAllowGrantingAdmin, false),
+		SecurityHub:         p.boolean(ctx, CtxSecurityHub, false),
 		AssetsDir:           assetsDir,
 	}
 	s.BaselineHoldDown = readHoldDown(&p, ctx)

@@ -55,8 +55,8 @@ func newHistoryCmd(e *env) *cobra.Command {
 			if q.Limit < 0 {
 				return usageError{fmt.Errorf("history: --limit must not be negative, got %d", q.Limit)}
 			}
-			if output != "table" && output != "json" && output != "csv" {
-				return usageError{fmt.Errorf("history: --output must be table, json or csv, got %q", output)}
+			if _, ok := findingFormats[output]; !ok && output != "table" && output != "json" && output != "csv" {
+				return usageError{fmt.Errorf("history: --output must be table, json or csv, or a finding format: asff or ocsf; got %q", output)}
 			}
 			return e.history(cmd.Context(), store, q, output)
 		},
@@ -74,7 +74,7 @@ func newHistoryCmd(e *env) *cobra.Command {
 	f.StringVar(&until, "until", "", "before this time, same forms as --since")
 	f.BoolVar(&q.DriftOnly, "drift-only", false, "leave out compliant changes")
 	f.IntVar(&q.Limit, "limit", 0, "at most this many findings (0: all)")
-	f.StringVarP(&output, "output", "o", "table", "table, json (one object a line) or csv")
+	f.StringVarP(&output, "output", "o", "table", "table, json (one object a line), csv, asff (Security Hub) or ocsf (Detection Finding), one object a line")
 	store.add(f)
 	return cmd
 }
@@ -89,6 +89,8 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 	var w findingWriter
 	var cw *csv.Writer
 	switch output {
+	case "asff", "ocsf":
+		w = findingFormats[output](out)
 	case "json":
 		w = &jsonWriter{enc: json.NewEncoder(out)}
 	case "csv":
