@@ -96,6 +96,7 @@ var table = map[string]place{
 	"internal/arch":            {layer: testSupport},
 	"internal/awstest":         {layer: testSupport},
 	"internal/drift/drifttest": {layer: testSupport},
+	"internal/e2e":             {layer: testSupport},
 	"internal/lambdatest":      {layer: testSupport},
 	"internal/stacktest":       {layer: testSupport},
 }

@@ -63,7 +63,11 @@ func Marshal(b *drift.Baseline, notes Notes) ([]byte, error) {
 	if len(b.Clusters) > 0 {
 		seq := sequence()
 		for _, c := range b.Clusters {
-			seq.Content = append(seq.Content, clusterNode(c, notes))
+			n, err := clusterNode(c, notes)
+			if err != nil {
+				return nil, err
+			}
+			seq.Content = append(seq.Content, n)
 		}
 		add(root, "clusters", seq)
 	}
@@ -109,7 +113,7 @@ func Marshal(b *drift.Baseline, notes Notes) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func clusterNode(c drift.ClusterBaseline, notes Notes) *yaml.Node {
+func clusterNode(c drift.ClusterBaseline, notes Notes) (*yaml.Node, error) {
 	m := mapping()
 	add(m, "name", scalar(c.Name))
 	add(m, "account", quoted(c.Account))
@@ -167,11 +171,10 @@ func clusterNode(c drift.ClusterBaseline, notes Notes) *yaml.Node {
 			seq.Style = yaml.FlowStyle
 		}
 		for _, p := range c.PodIdentityAssociations {
-			pm := mapping()
-			pm.Style = yaml.FlowStyle
-			add(pm, "namespace", scalar(p.Namespace))
-			add(pm, "serviceAccount", scalar(p.ServiceAccount))
-			add(pm, "roleArn", scalar(p.RoleARN))
+			pm, err := podNode(p)
+			if err != nil {
+				return nil, fmt.Errorf("baseline: session policy of %s on cluster %s: %w", p.Key(), c.Name, err)
+			}
 			seq.Content = append(seq.Content, pm)
 		}
 		add(m, "podIdentityAssociations", seq)
@@ -194,7 +197,31 @@ func clusterNode(c drift.ClusterBaseline, notes Notes) *yaml.Node {
 		}
 		add(m, "identityProviderConfigs", seq)
 	}
-	return m
+	return m, nil
+}
+
+// podNode writes an association on one line, unless it has a session policy.
+func podNode(p drift.PodIdentityAssociation) (*yaml.Node, error) {
+	pm := mapping()
+	add(pm, "namespace", scalar(p.Namespace))
+	add(pm, "serviceAccount", scalar(p.ServiceAccount))
+	add(pm, "roleArn", scalar(p.RoleARN))
+	if p.TargetRoleARN != "" {
+		add(pm, "targetRoleArn", scalar(p.TargetRoleARN))
+	}
+	if p.SessionTagsDisabled() {
+		add(pm, "disableSessionTags", &yaml.Node{Kind: yaml.ScalarNode, Value: "true"})
+	}
+	if p.Policy == nil {
+		pm.Style = yaml.FlowStyle
+		return pm, nil
+	}
+	n, err := policyNode(p.Policy)
+	if err != nil {
+		return nil, err
+	}
+	add(pm, "policy", n)
+	return pm, nil
 }
 
 func roleNode(r drift.RoleBaseline) (*yaml.Node, error) {

@@ -145,7 +145,8 @@ type (
 		ServiceAccount string `json:"serviceAccount"`
 		RoleARN        string `json:"roleArn"`
 		AssociationID  string `json:"associationId"`
-		OIDC           *struct {
+		podSession
+		OIDC *struct {
 			IdentityProviderConfigName string `json:"identityProviderConfigName"`
 			IssuerURL                  string `json:"issuerUrl"`
 			ClientID                   string `json:"clientId"`
@@ -155,12 +156,20 @@ type (
 			Name string `json:"name"`
 		} `json:"identityProviderConfig"`
 	}
+	// podSession is what a pod identity association's request or response
+	// says of its session: nil when it says nothing.
+	podSession struct {
+		TargetRoleARN      *string `json:"targetRoleArn"`
+		Policy             *string `json:"policy"`
+		DisableSessionTags *bool   `json:"disableSessionTags"`
+	}
 	association struct {
 		ClusterName    string `json:"clusterName"`
 		Namespace      string `json:"namespace"`
 		ServiceAccount string `json:"serviceAccount"`
 		RoleARN        string `json:"roleArn"`
 		AssociationID  string `json:"associationId"`
+		podSession
 	}
 	eksResponse struct {
 		AccessEntry            *entry `json:"accessEntry"`
@@ -314,17 +323,9 @@ func translate(r *Record, ev drift.Event) ([]drift.Change, string, error) {
 	case "CreateCluster":
 		return createCluster(ev, cluster, req, resp), "", nil
 	case "CreatePodIdentityAssociation", "UpdatePodIdentityAssociation", "DeletePodIdentityAssociation":
-		p := &drift.PodIdentityAssociation{Namespace: req.Namespace, ServiceAccount: req.ServiceAccount, RoleARN: req.RoleARN, AssociationID: req.AssociationID}
-		if a := resp.Association; a != nil {
-			// Delete and Update requests carry only the association id; the
-			// response says which service account it was.
-			p.Namespace = firstNonEmpty(a.Namespace, p.Namespace)
-			p.ServiceAccount = firstNonEmpty(a.ServiceAccount, p.ServiceAccount)
-			p.RoleARN = firstNonEmpty(a.RoleARN, p.RoleARN)
-			p.AssociationID = firstNonEmpty(a.AssociationID, p.AssociationID)
-		}
-		if p.Namespace == "" || p.ServiceAccount == "" {
-			return nil, "", fmt.Errorf("cannot tell the association's namespace and service account (association %q)", p.AssociationID)
+		p, err := podIdentity(r.EventName, req, resp)
+		if err != nil {
+			return nil, "", err
 		}
 		op := map[string]drift.Op{"CreatePodIdentityAssociation": drift.OpAdded, "UpdatePodIdentityAssociation": drift.OpModified, "DeletePodIdentityAssociation": drift.OpRemoved}[r.EventName]
 		return one(op, p), "", nil
@@ -340,6 +341,51 @@ func translate(r *Record, ev drift.Event) ([]drift.Change, string, error) {
 		return one(drift.OpRemoved, &drift.IdentityProviderConfig{Name: req.IdentityProviderConfig.Name, Type: req.IdentityProviderConfig.Type}), "", nil
 	}
 	return nil, IgnoredUnwatched, nil
+}
+
+// podIdentity reads a pod identity association from a call. The response is
+// the whole association after the call, and so is a create's request; an
+// update's request names only what it changes, so the session fields it
+// leaves out are unknown.
+func podIdentity(event string, req eksRequest, resp eksResponse) (*drift.PodIdentityAssociation, error) {
+	p := &drift.PodIdentityAssociation{Namespace: req.Namespace, ServiceAccount: req.ServiceAccount, RoleARN: req.RoleARN, AssociationID: req.AssociationID}
+	session, whole := req.podSession, event == "CreatePodIdentityAssociation"
+	if a := resp.Association; a != nil {
+		// Delete and Update requests carry only the association id; the
+		// response says which service account it was.
+		p.Namespace = firstNonEmpty(a.Namespace, p.Namespace)
+		p.ServiceAccount = firstNonEmpty(a.ServiceAccount, p.ServiceAccount)
+		p.RoleARN = firstNonEmpty(a.RoleARN, p.RoleARN)
+		p.AssociationID = firstNonEmpty(a.AssociationID, p.AssociationID)
+		session, whole = a.podSession, true
+	}
+	if p.Namespace == "" || p.ServiceAccount == "" {
+		return nil, fmt.Errorf("cannot tell the association's namespace and service account (association %q)", p.AssociationID)
+	}
+	if event == "DeletePodIdentityAssociation" {
+		return p, nil
+	}
+	known := func(present bool, field string) bool {
+		if !present && !whole {
+			p.Unknown = append(p.Unknown, field)
+		}
+		return present
+	}
+	if known(session.TargetRoleARN != nil, drift.PodTargetRole) {
+		p.TargetRoleARN = drift.UnescapeARN(*session.TargetRoleARN)
+	}
+	if known(session.Policy != nil, drift.PodPolicy) && *session.Policy != "" {
+		d, err := drift.ParsePolicyDocument(*session.Policy)
+		if err != nil {
+			return nil, fmt.Errorf("association %q: policy: %w", p.AssociationID, err)
+		}
+		p.Policy = d
+	}
+	// nil is false: only disabled tags are written.
+	if known(session.DisableSessionTags != nil, drift.PodSessionTags) && *session.DisableSessionTags {
+		p.DisableSessionTags = session.DisableSessionTags
+	}
+	return p, nil
 }
 
 // createCluster reports the cluster, its authentication mode, and the

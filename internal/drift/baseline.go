@@ -216,6 +216,9 @@ func NewIndex(b *Baseline) (*Index, error) {
 			if _, dup := ci.pods[p.Key()]; dup {
 				return nil, &InvalidBaselineError{Field: fmt.Sprintf("clusters[%d].podIdentityAssociations[%d]", i, j), Problem: fmt.Sprintf("service account %s is declared twice on cluster %s", p.Key(), c.Name)}
 			}
+			if p.Policy != nil && !p.SessionTagsDisabled() {
+				return nil, &InvalidBaselineError{Field: fmt.Sprintf("clusters[%d].podIdentityAssociations[%d].policy", i, j), Problem: fmt.Sprintf("service account %s has a session policy but not disableSessionTags: true, which EKS requires with one", p.Key())}
+			}
 			ci.pods[p.Key()] = p
 		}
 		for j := range c.IdentityProviderConfigs {

@@ -323,6 +323,10 @@ func (d *differ) pods(where string, prev, next []PodIdentityAssociation) {
 			d.add(SeverityCritical, OpAdded, where, "new pod identity association: service account %s gets the AWS permissions of %s", n.Key(), orNone(n.RoleARN))
 		case prev[i].RoleARN != n.RoleARN:
 			d.add(SeverityCritical, OpModified, where, "service account %s gets the AWS permissions of %s (was %s)", n.Key(), orNone(n.RoleARN), orNone(prev[i].RoleARN))
+		case prev[i].TargetRoleARN != n.TargetRoleARN:
+			d.add(SeverityCritical, OpModified, where, "service account %s gets the AWS permissions of target role %s (was %s)", n.Key(), orNone(n.TargetRoleARN), orNone(prev[i].TargetRoleARN))
+		case !n.Policy.Equal(prev[i].Policy) && (n.Policy == nil || !n.Policy.Narrows(prev[i].Policy)):
+			d.add(SeverityHigh, OpModified, where, "service account %s loses or widens its session policy", n.Key())
 		}
 	}
 	for _, p := range prev {

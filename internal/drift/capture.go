@@ -32,7 +32,7 @@ func Capture(clusters []ClusterState, roles []RoleState) *Baseline {
 		if cs.PodIdentityAssociations != nil {
 			c.PodIdentityAssociations = []PodIdentityAssociation{}
 			for _, p := range cs.PodIdentityAssociations {
-				c.PodIdentityAssociations = append(c.PodIdentityAssociations, PodIdentityAssociation{Namespace: p.Namespace, ServiceAccount: p.ServiceAccount, RoleARN: p.RoleARN})
+				c.PodIdentityAssociations = append(c.PodIdentityAssociations, declaredPod(p))
 			}
 			slices.SortFunc(c.PodIdentityAssociations, func(a, b PodIdentityAssociation) int { return cmp.Compare(a.Key(), b.Key()) })
 		}
@@ -111,4 +111,15 @@ func DefaultUsername(principal string) string {
 		return "arn:" + a.Partition + ":sts::" + a.Account + ":assumed-role/" + name + "/{{SessionName}}"
 	}
 	return ""
+}
+
+// declaredPod is an association as a baseline declares it: its service
+// account, roles, session policy and session tags, without its ID.
+func declaredPod(p PodIdentityAssociation) PodIdentityAssociation {
+	d := PodIdentityAssociation{Namespace: p.Namespace, ServiceAccount: p.ServiceAccount, RoleARN: p.RoleARN, TargetRoleARN: p.TargetRoleARN, Policy: p.Policy}
+	if p.SessionTagsDisabled() {
+		t := true
+		d.DisableSessionTags = &t
+	}
+	return d
 }

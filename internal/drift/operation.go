@@ -77,6 +77,15 @@ func (o Operation) String() string {
 	case *PodIdentityAssociation:
 		if r.RoleARN != "" && o.Action != ActDeletePodIdentityAssociation {
 			target += " role=" + r.RoleARN
+			if r.TargetRoleARN != "" {
+				target += " targetRole=" + r.TargetRoleARN
+			}
+			if r.Policy != nil {
+				target += " policy=" + r.Policy.String()
+			}
+			if r.SessionTagsDisabled() {
+				target += " disableSessionTags=true"
+			}
 		}
 	}
 	if o.Cluster != "" {

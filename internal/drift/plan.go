@@ -181,11 +181,25 @@ func planPod(ci *clusterIndex, r *PodIdentityAssociation, live Observation, op o
 		}
 		return []Operation{op(ActDeletePodIdentityAssociation, &PodIdentityAssociation{Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, AssociationID: id})}, ""
 	case !live.Present:
-		return []Operation{op(ActCreatePodIdentityAssociation, &PodIdentityAssociation{Namespace: d.Namespace, ServiceAccount: d.ServiceAccount, RoleARN: d.RoleARN})}, ""
-	case lv != nil && lv.RoleARN != d.RoleARN:
-		return []Operation{op(ActUpdatePodIdentityAssociation, &PodIdentityAssociation{Namespace: d.Namespace, ServiceAccount: d.ServiceAccount, RoleARN: d.RoleARN, AssociationID: lv.AssociationID})}, ""
+		want := declaredPod(*d)
+		return []Operation{op(ActCreatePodIdentityAssociation, &want)}, ""
+	case lv != nil && ((lv.TargetRoleARN != "" && d.TargetRoleARN == "") || (lv.Policy != nil && d.Policy == nil)):
+		return nil, "an update cannot take a target role or a session policy away (EKS documents no way, and an empty value is ignored); " +
+			"delete the association and create it from the baseline"
+	case lv != nil && !samePod(lv, d):
+		// An update sets every field the baseline declares, so that a
+		// removed or changed target role or session policy comes back too.
+		want := declaredPod(*d)
+		want.AssociationID = lv.AssociationID
+		return []Operation{op(ActUpdatePodIdentityAssociation, &want)}, ""
 	}
 	return nil, ""
+}
+
+// samePod reports whether a live association is the declared one.
+func samePod(live, d *PodIdentityAssociation) bool {
+	return live.RoleARN == d.RoleARN && live.TargetRoleARN == d.TargetRoleARN && live.Policy.Equal(d.Policy) &&
+		live.SessionTagsDisabled() == d.SessionTagsDisabled()
 }
 
 func planIDP(ci *clusterIndex, r *IdentityProviderConfig, live Observation, op opFunc) ([]Operation, string) {

@@ -184,6 +184,51 @@ func (p *PolicyDocument) TrustedPrincipals() []string {
 	return slices.Compact(out)
 }
 
+// Narrows reports whether p grants nothing that q does not: each of its Allow
+// statements is one of q's, and it keeps each of q's Deny statements. It is
+// a conservative test: a policy that grants the same in other words is not
+// known to narrow, and a caller treats it as widening.
+func (p *PolicyDocument) Narrows(q *PolicyDocument) bool {
+	if p == nil || q == nil {
+		return false
+	}
+	pa, pd := p.statementKeys()
+	qa, qd := q.statementKeys()
+	for _, s := range pa {
+		if !slices.Contains(qa, s) {
+			return false
+		}
+	}
+	for _, s := range qd {
+		if !slices.Contains(pd, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// statementKeys gives the canonical JSON of each Allow and each Deny
+// statement, without its Sid.
+func (p *PolicyDocument) statementKeys() (allow, deny []string) {
+	stmts, _ := p.doc["Statement"].([]any)
+	for _, st := range stmts {
+		m, ok := st.(map[string]any)
+		if !ok {
+			continue
+		}
+		b, err := marshalCanonical(m)
+		if err != nil {
+			continue
+		}
+		if m["Effect"] == "Deny" {
+			deny = append(deny, string(b))
+		} else {
+			allow = append(allow, string(b))
+		}
+	}
+	return allow, deny
+}
+
 // GrantsAdmin reports whether an Allow statement grants every action on
 // every resource.
 func (p *PolicyDocument) GrantsAdmin() bool {

@@ -105,11 +105,38 @@ func (m *AuthenticationMode) Key() string       { return "authenticationMode" }
 func (m *AuthenticationMode) Principal() string { return "" }
 
 // PodIdentityAssociation gives a service account the permissions of a role.
+// TargetRoleARN, when set, is the role (often in another account) that EKS
+// assumes from RoleARN and whose credentials the pods get; Policy is a
+// session policy that narrows those credentials; DisableSessionTags turns off
+// the session tags EKS adds (nil means false). As declared, read live or from
+// a call's response, the association is whole: no target role and no policy
+// mean none. Unknown names the fields (PodTargetRole, PodPolicy,
+// PodSessionTags) that an update's request left out and no response told:
+// they are unknown, not removed.
 type PodIdentityAssociation struct {
-	Namespace      string `json:"namespace"`
-	ServiceAccount string `json:"serviceAccount"`
-	RoleARN        string `json:"roleArn,omitempty"`
-	AssociationID  string `json:"associationId,omitempty"`
+	Namespace          string          `json:"namespace"`
+	ServiceAccount     string          `json:"serviceAccount"`
+	RoleARN            string          `json:"roleArn,omitempty"`
+	TargetRoleARN      string          `json:"targetRoleArn,omitempty"`
+	Policy             *PolicyDocument `json:"policy,omitempty"`
+	DisableSessionTags *bool           `json:"disableSessionTags,omitempty"`
+	AssociationID      string          `json:"associationId,omitempty"`
+	Unknown            []string        `json:"unknown,omitempty"`
+}
+
+// The fields of a pod identity association that an event may leave unknown.
+const (
+	PodTargetRole  = "targetRoleArn"
+	PodPolicy      = "policy"
+	PodSessionTags = "disableSessionTags"
+)
+
+// Knows reports whether the association says what field is.
+func (p *PodIdentityAssociation) Knows(field string) bool { return !slices.Contains(p.Unknown, field) }
+
+// SessionTagsDisabled reports whether EKS adds no session tags.
+func (p *PodIdentityAssociation) SessionTagsDisabled() bool {
+	return p.DisableSessionTags != nil && *p.DisableSessionTags
 }
 
 func (p *PodIdentityAssociation) Kind() Kind        { return KindPodIdentity }

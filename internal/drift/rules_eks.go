@@ -258,19 +258,91 @@ func (e *Evaluator) podIdentity(c Change, r *PodIdentityAssociation) verdict {
 			fmt.Sprintf("association for service account %s is declared on cluster %s but was deleted", r.Key(), c.Cluster), expected)
 	case declared == nil:
 		sev, why := SeverityMedium, "pods of the service account get the role's AWS permissions"
-		if r.Namespace == "kube-system" {
+		switch {
+		case r.TargetRoleARN != "" && AccountOf(r.TargetRoleARN) != c.Event.Account:
+			sev, why = SeverityCritical, fmt.Sprintf("pods of the service account get the permissions of a role in another account (%s)", AccountOf(r.TargetRoleARN))
+		case r.Namespace == "kube-system":
 			sev, why = SeverityHigh, "a kube-system service account gets the role's AWS permissions"
 		}
-		v = drifted(sev, why, fmt.Sprintf("service account %s is given %s; the baseline declares no association for it on cluster %s", r.Key(), r.RoleARN, c.Cluster), nil)
-	case r.RoleARN != "" && r.RoleARN != declared.RoleARN:
-		v = drifted(SeverityHigh, "the service account's pods get another role's AWS permissions",
-			fmt.Sprintf("service account %s is given %s, want %s", r.Key(), r.RoleARN, declared.RoleARN), expected)
-		v.op = OpModified
+		v = drifted(sev, why, fmt.Sprintf("service account %s is given %s; the baseline declares no association for it on cluster %s", r.Key(), podRoles(r), c.Cluster), nil)
 	default:
-		v = compliant(fmt.Sprintf("association for %s matches the baseline", r.Key()), expected)
+		v = judgePod(c, r, declared)
 	}
 	v.mode = ci.c.Mode
 	return v
+}
+
+// podRoles names the role an association gives, and its target role.
+func podRoles(p *PodIdentityAssociation) string {
+	if p.TargetRoleARN == "" {
+		return p.RoleARN
+	}
+	return p.RoleARN + " (target role " + p.TargetRoleARN + ")"
+}
+
+// judgePod compares a declared association with what a change says of it.
+// A field the change does not know (an update's request alone) is not judged.
+func judgePod(c Change, r, d *PodIdentityAssociation) verdict {
+	var diffs []string
+	sev, why := SeverityInfo, ""
+	raise := func(s Severity, w, diff string) {
+		diffs = append(diffs, diff)
+		if s.Rank() > sev.Rank() {
+			sev, why = s, w
+		}
+	}
+	if r.RoleARN != "" && r.RoleARN != d.RoleARN {
+		raise(SeverityHigh, "the service account's pods get another role's AWS permissions", fmt.Sprintf("role %s, want %s", r.RoleARN, d.RoleARN))
+	}
+	if r.Knows(PodTargetRole) && r.TargetRoleARN != d.TargetRoleARN {
+		raise(targetRoleSeverity(c, r, d))
+	}
+	if r.Knows(PodPolicy) {
+		if s, w, diff := sessionPolicySeverity(r.Policy, d.Policy); diff != "" {
+			raise(s, w, diff)
+		}
+	}
+	if r.Knows(PodSessionTags) && r.SessionTagsDisabled() != d.SessionTagsDisabled() {
+		raise(SeverityMedium, "session tags decide what tag-based (ABAC) conditions on the role allow",
+			fmt.Sprintf("disableSessionTags %t, want %t", r.SessionTagsDisabled(), d.SessionTagsDisabled()))
+	}
+	if len(diffs) == 0 {
+		return compliant(fmt.Sprintf("association for %s matches the baseline", r.Key()), d)
+	}
+	v := drifted(sev, why, fmt.Sprintf("association for service account %s differs from the baseline: %s", r.Key(), strings.Join(diffs, "; ")), d)
+	v.op = OpModified
+	return v
+}
+
+// targetRoleSeverity rates a target role the baseline does not declare. The
+// account the baseline expects is the declared target role's, else the
+// declared role's, else the cluster's.
+func targetRoleSeverity(c Change, r, d *PodIdentityAssociation) (Severity, string, string) {
+	diff := fmt.Sprintf("target role %s, want %s", orNone(r.TargetRoleARN), orNone(d.TargetRoleARN))
+	if r.TargetRoleARN == "" {
+		return SeverityHigh, "the pods get the association's own role instead of the declared target role", diff
+	}
+	want := firstNonEmpty(AccountOf(d.TargetRoleARN), AccountOf(d.RoleARN), c.Event.Account)
+	if got := AccountOf(r.TargetRoleARN); got != want {
+		return SeverityCritical, fmt.Sprintf("the pods get the permissions of a role in another account (%s) than the baseline declares (%s)", got, want), diff
+	}
+	return SeverityHigh, "the pods get another target role's AWS permissions", diff
+}
+
+// sessionPolicySeverity rates a session policy against the declared one; no
+// diff when they mean the same.
+func sessionPolicySeverity(got, want *PolicyDocument) (Severity, string, string) {
+	switch {
+	case got.Equal(want):
+		return SeverityInfo, "", ""
+	case got == nil:
+		return SeverityHigh, "removes the session policy: the pods get all of the role's permissions", "no session policy, want one"
+	case want == nil:
+		return SeverityLow, "adds a session policy: the pods get fewer permissions than the baseline expects", "a session policy, want none"
+	case got.Narrows(want):
+		return SeverityLow, "narrows the session policy: the pods may lose permissions they need", "a narrower session policy than the baseline's"
+	}
+	return SeverityHigh, "widens the session policy: the pods get permissions the baseline's policy withholds", "a session policy that grants more than the baseline's"
 }
 
 func (e *Evaluator) identityProvider(c Change, r *IdentityProviderConfig) verdict {

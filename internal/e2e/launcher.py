@@ -46,13 +46,21 @@ what `cdk synth` writes.
    asynchronous invocation has nowhere to go. The stand-in sets it on the
    function it creates, as the Lambda API's CreateFunction would (stack
    updates are not covered: the test deploys once).
+
+6. aws:PrincipalArn of an assumed-role session: AWS gives the role's ARN
+   (arn:aws:iam::ACCOUNT:role/PATH/NAME), the key a resource policy names
+   its principals by; MiniStack gives the session's
+   (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION), so no role could ever
+   match `ArnNotLike aws:PrincipalArn` in the baselines bucket's deny. The
+   stand-in resolves the key as AWS does, with the role's path from IAM.
+   Every other condition key is MiniStack's own.
 """
 
 import json
 import os
 import sys
 
-from ministack.core import iam_actions
+from ministack.core import iam_actions, iam_evaluator
 from ministack.services import cloudtrail, eventbridge
 from ministack.services import iam as iam_service
 from ministack.services.cloudformation import provisioners
@@ -163,6 +171,27 @@ def _iam_resource_arn(service, method, path, headers, body, query_params, region
 
 # Its callers import it by name at each call.
 iam_actions.extract_resource_arn = _iam_resource_arn
+
+
+_resolve_condition_key = iam_evaluator._resolve_condition_key
+
+
+def _principal_arn_as_aws(key, ctx):
+    value = _resolve_condition_key(key, ctx)
+    if key.lower() != "aws:principalarn" or not isinstance(value, str):
+        return value
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[2] != "sts" or not parts[5].startswith("assumed-role/"):
+        return value
+    role = parts[5][len("assumed-role/"):].split("/", 1)[0]
+    record = iam_service._roles.get(role)
+    if record and record.get("Arn"):
+        return record["Arn"]
+    return "arn:%s:iam::%s:role/%s" % (parts[1], parts[4], role)
+
+
+# The evaluator calls it by name at each condition.
+iam_evaluator._resolve_condition_key = _principal_arn_as_aws
 
 if __name__ == "__main__":
     from ministack import app

@@ -303,8 +303,15 @@ func (s *stack) createCluster(ctx context.Context, c drift.ClusterBaseline) erro
 		}
 	}
 	for _, a := range c.PodIdentityAssociations {
-		if _, err := s.eks.CreatePodIdentityAssociation(ctx, &awseks.CreatePodIdentityAssociationInput{ClusterName: aws.String(c.Name),
-			Namespace: aws.String(a.Namespace), ServiceAccount: aws.String(a.ServiceAccount), RoleArn: aws.String(a.RoleARN)}); err != nil {
+		in := &awseks.CreatePodIdentityAssociationInput{ClusterName: aws.String(c.Name),
+			Namespace: aws.String(a.Namespace), ServiceAccount: aws.String(a.ServiceAccount), RoleArn: aws.String(a.RoleARN), DisableSessionTags: aws.Bool(a.SessionTagsDisabled())}
+		if a.TargetRoleARN != "" {
+			in.TargetRoleArn = aws.String(a.TargetRoleARN)
+		}
+		if a.Policy != nil {
+			in.Policy = aws.String(a.Policy.String())
+		}
+		if _, err := s.eks.CreatePodIdentityAssociation(ctx, in); err != nil {
 			return fmt.Errorf("cluster %s: pod identity %s/%s: %w", c.Name, a.Namespace, a.ServiceAccount, err)
 		}
 	}

@@ -290,12 +290,35 @@ func (q query) podIdentity(ctx context.Context, want *drift.PodIdentityAssociati
 	if out.Association == nil {
 		return nil, q.errorf("DescribePodIdentityAssociation", what+" ("+id+")", errors.New("response has no association"))
 	}
-	return &drift.PodIdentityAssociation{
-		Namespace:      want.Namespace,
-		ServiceAccount: want.ServiceAccount,
-		RoleARN:        aws.ToString(out.Association.RoleArn),
-		AssociationID:  aws.ToString(out.Association.AssociationId),
-	}, nil
+	got, err := podOf(out.Association)
+	if err != nil {
+		return nil, q.errorf("DescribePodIdentityAssociation", what+" ("+id+")", err)
+	}
+	got.Namespace, got.ServiceAccount = want.Namespace, want.ServiceAccount
+	return got, nil
+}
+
+// podOf reads an association as EKS describes it, whole: its roles, its
+// session policy and whether session tags are off (nil when they are on).
+func podOf(a *types.PodIdentityAssociation) (*drift.PodIdentityAssociation, error) {
+	p := &drift.PodIdentityAssociation{
+		Namespace:      aws.ToString(a.Namespace),
+		ServiceAccount: aws.ToString(a.ServiceAccount),
+		RoleARN:        aws.ToString(a.RoleArn),
+		TargetRoleARN:  aws.ToString(a.TargetRoleArn),
+		AssociationID:  aws.ToString(a.AssociationId),
+	}
+	if aws.ToBool(a.DisableSessionTags) {
+		p.DisableSessionTags = aws.Bool(true)
+	}
+	if text := aws.ToString(a.Policy); text != "" {
+		d, err := drift.ParsePolicyDocument(text)
+		if err != nil {
+			return nil, fmt.Errorf("session policy of %s/%s: %w", p.Namespace, p.ServiceAccount, err)
+		}
+		p.Policy = d
+	}
+	return p, nil
 }
 
 // idpTypeOIDC is the only identity provider type EKS has.

@@ -369,8 +369,11 @@ func (q scanQuery) podIdentities(ctx context.Context) ([]drift.PodIdentityAssoci
 		if a == nil {
 			return q.errorf("DescribePodIdentityAssociation", id, errors.New("response has no association"))
 		}
-		found[idx[id]] = &drift.PodIdentityAssociation{Namespace: aws.ToString(a.Namespace), ServiceAccount: aws.ToString(a.ServiceAccount),
-			RoleARN: aws.ToString(a.RoleArn), AssociationID: aws.ToString(a.AssociationId)}
+		p, err := podOf(a)
+		if err != nil {
+			return q.errorf("DescribePodIdentityAssociation", id, err)
+		}
+		found[idx[id]] = p
 		return nil
 	})
 	if err != nil {

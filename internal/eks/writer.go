@@ -2,6 +2,7 @@ package eks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -103,10 +104,29 @@ func (w *Writer) Apply(ctx context.Context, op drift.Operation) error {
 	case *drift.PodIdentityAssociation:
 		switch op.Action {
 		case drift.ActCreatePodIdentityAssociation:
-			_, err = c.CreatePodIdentityAssociation(ctx, &eks.CreatePodIdentityAssociationInput{ClusterName: cluster, Namespace: aws.String(r.Namespace),
-				ServiceAccount: aws.String(r.ServiceAccount), RoleArn: aws.String(r.RoleARN)})
+			in := &eks.CreatePodIdentityAssociationInput{ClusterName: cluster, Namespace: aws.String(r.Namespace),
+				ServiceAccount: aws.String(r.ServiceAccount), RoleArn: aws.String(r.RoleARN), DisableSessionTags: aws.Bool(r.SessionTagsDisabled())}
+			if r.TargetRoleARN != "" {
+				in.TargetRoleArn = aws.String(r.TargetRoleARN)
+			}
+			if r.Policy != nil {
+				in.Policy = aws.String(policyText(r.Policy))
+			}
+			_, err = c.CreatePodIdentityAssociation(ctx, in)
 		case drift.ActUpdatePodIdentityAssociation:
-			_, err = c.UpdatePodIdentityAssociation(ctx, &eks.UpdatePodIdentityAssociationInput{ClusterName: cluster, AssociationId: aws.String(r.AssociationID), RoleArn: aws.String(r.RoleARN)})
+			// Every declared field is set, so that the association ends as
+			// the baseline declares it whatever it was. An empty target role
+			// or policy is not sent: EKS documents no way to remove them by
+			// update, and the plan never asks for it.
+			in := &eks.UpdatePodIdentityAssociationInput{ClusterName: cluster, AssociationId: aws.String(r.AssociationID),
+				RoleArn: aws.String(r.RoleARN), DisableSessionTags: aws.Bool(r.SessionTagsDisabled())}
+			if r.TargetRoleARN != "" {
+				in.TargetRoleArn = aws.String(r.TargetRoleARN)
+			}
+			if r.Policy != nil {
+				in.Policy = aws.String(policyText(r.Policy))
+			}
+			_, err = c.UpdatePodIdentityAssociation(ctx, in)
 		case drift.ActDeletePodIdentityAssociation:
 			_, err = c.DeletePodIdentityAssociation(ctx, &eks.DeletePodIdentityAssociationInput{ClusterName: cluster, AssociationId: aws.String(r.AssociationID)})
 		default:
@@ -176,4 +196,17 @@ func (w *Writer) ClusterAdmins(ctx context.Context, region, cluster string) ([]s
 	}
 	slices.Sort(admins)
 	return slices.Compact(admins), nil
+}
+
+// policyText is a session policy as the baseline wrote it, "" for none.
+func policyText(d *drift.PolicyDocument) string {
+	if d == nil {
+		return ""
+	}
+	b, err := json.Marshal(d.Original())
+	if err != nil {
+		// The canonical form means the same.
+		return d.String()
+	}
+	return string(b)
 }

@@ -114,8 +114,11 @@ func describe(f drift.Finding) change {
 		if declared {
 			c.baseline = podLines(d)
 		}
-		if ok && declared && r.RoleARN != "" && r.RoleARN != d.RoleARN && f.Change != drift.OpRemoved {
-			c.diff = []string{minus + "role " + code(d.RoleARN), plus + "role " + code(r.RoleARN)}
+		if ok && declared && f.Change != drift.OpRemoved {
+			c.diff = podDiff(r, d)
+		}
+		if ok && r.Policy != nil {
+			c.doc, c.docTitle = pretty(r.Policy), "Session policy"
 		}
 	case drift.KindIdentityProvider:
 		if r, ok := decode[drift.IdentityProviderConfig](state); ok {
@@ -298,7 +301,57 @@ func podLines(p *drift.PodIdentityAssociation) string {
 	if p.RoleARN != "" {
 		s += "\nrole " + code(p.RoleARN)
 	}
+	if p.TargetRoleARN != "" {
+		s += "\ntarget role " + code(p.TargetRoleARN)
+	}
+	if p.Policy != nil {
+		n := len(p.Policy.Statements())
+		s += "\nsession policy (" + strconv.Itoa(n) + " statement"
+		if n != 1 {
+			s += "s"
+		}
+		s += ")"
+	}
+	if p.SessionTagsDisabled() {
+		s += "\nsession tags off"
+	}
 	return s
+}
+
+// podDiff lists what a change did to a declared association's roles,
+// session policy and session tags; fields the change does not know are
+// left out.
+func podDiff(r, d *drift.PodIdentityAssociation) []string {
+	var diff []string
+	if r.RoleARN != "" && r.RoleARN != d.RoleARN {
+		diff = append(diff, minus+"role "+code(d.RoleARN), plus+"role "+code(r.RoleARN))
+	}
+	if r.Knows(drift.PodTargetRole) && r.TargetRoleARN != d.TargetRoleARN {
+		if d.TargetRoleARN != "" {
+			diff = append(diff, minus+"target role "+code(d.TargetRoleARN))
+		}
+		if r.TargetRoleARN != "" {
+			diff = append(diff, plus+"target role "+code(r.TargetRoleARN))
+		}
+	}
+	if r.Knows(drift.PodPolicy) && !r.Policy.Equal(d.Policy) {
+		switch {
+		case r.Policy == nil:
+			diff = append(diff, minus+"session policy")
+		case d.Policy == nil:
+			diff = append(diff, plus+"session policy")
+		default:
+			diff = append(diff, minus+"the baseline's session policy", plus+"another session policy")
+		}
+	}
+	if r.Knows(drift.PodSessionTags) && r.SessionTagsDisabled() != d.SessionTagsDisabled() {
+		if r.SessionTagsDisabled() {
+			diff = append(diff, plus+"session tags off")
+		} else {
+			diff = append(diff, minus+"session tags off")
+		}
+	}
+	return diff
 }
 
 func idpLines(i *drift.IdentityProviderConfig) string {

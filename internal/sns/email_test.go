@@ -37,7 +37,8 @@ func TestEmail(t *testing.T) {
 	compliant.Reason = "access entry for arn:aws:iam::111122223333:role/developers matches the baseline"
 
 	baselineWrite := drifttest.FixtureFinding(t, "baseline")
-	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite,
+	podTarget := drifttest.FixtureFinding(t, "pod-identity-association-target-role")
+	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite, "pod-target-role": podTarget,
 		"iam-user": drifttest.FixtureFinding(t, "iam-user"), "sso-permission-set": drifttest.FixtureFinding(t, "sso-permission-set")} {
 		t.Run(name, func(t *testing.T) {
 			var in *sns.PublishInput
