@@ -28,6 +28,15 @@ var (
 		"iam:GetRolePolicy",
 	}
 	iamOIDCReadActions = []string{"iam:GetOpenIDConnectProvider"}
+	iamUserReadActions = []string{
+		"iam:GetUser",
+		"iam:ListAccessKeys",
+		"iam:GetLoginProfile",
+		"iam:ListServiceSpecificCredentials",
+		"iam:ListAttachedUserPolicies",
+		"iam:GetUserPolicy",
+		"iam:ListGroupsForUser",
+	}
 )
 
 func allow(actions []string, resources []*string) awsiam.PolicyStatement {
@@ -45,6 +54,7 @@ func grantLiveStateRead(role awsiam.IRole, stack awscdk.Stack, scope Scope) {
 	role.AddToPrincipalPolicy(allow(eksReadActions, scope.EKSResourceARNs(stack)))
 	role.AddToPrincipalPolicy(allow(iamRoleReadActions, scope.RoleARNs(stack)))
 	role.AddToPrincipalPolicy(allow(iamOIDCReadActions, scope.OIDCProviderARNs(stack)))
+	role.AddToPrincipalPolicy(allow(iamUserReadActions, scope.UserARNs(stack)))
 }
 
 // grantKey lets role use key for the named calls, only through service
@@ -100,6 +110,12 @@ func suppressScopeWildcards(role awsiam.IRole, scope Scope) {
 			"The clusters context names clusters by pattern (\"*\" is every cluster of this account and region): "+
 				"the scope is what the deployer wrote; name the baseline's clusters to narrow it.",
 			`/^Resource::arn:.+:eks:.+:cluster\/.*\*.*$/`)
+	}
+	if hasPattern(scope.Users) {
+		suppress(role, "AwsSolutions-IAM5",
+			"The users context names users by pattern (\"*\" is every user of this account): the scope is what "+
+				"the deployer wrote; name the baseline's users to narrow it.",
+			`/^Resource::arn:.+:iam::.+:user\/.*\*.*$/`)
 	}
 	if hasPattern(scope.Roles) {
 		suppress(role, "AwsSolutions-IAM5",

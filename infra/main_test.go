@@ -169,6 +169,7 @@ var (
 		CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxMode: ModeRevert,
 		CtxClusters:   []any{"prod", "arn:aws:eks:eu-west-1:111122223333:cluster/staging"},
 		CtxRoles:      []any{"developers", "arn:aws:iam::111122223333:role/team/app-api"},
+		CtxUsers:      []any{"release-bot", "arn:aws:iam::111122223333:user/ops/auditor"},
 		CtxRetainData: false, CtxAlarmEmail: "oncall@example.com", CtxReverterConcurrency: "3",
 		CtxSlackSecretARN: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:eksdrift/slack-AbCdEf",
 	}}
@@ -176,7 +177,7 @@ var (
 	// writers, data retained and no hold-down.
 	caseRevertAdmin = synthCase{name: "revert-allow-admin", overrides: map[string]any{
 		CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxMode: ModeRevert,
-		CtxClusters: []any{"prod"}, CtxRoles: []any{"developers"},
+		CtxClusters: []any{"prod"}, CtxRoles: []any{"developers"}, CtxUsers: []any{"release-bot"},
 		CtxAllowGrantingAdmin: "true", CtxBaselineHoldDown: "0s",
 		CtxBaselineWriters: []any{testWriter, "arn:aws:iam::111122223333:user/break-glass"},
 	}}

@@ -390,8 +390,13 @@ func TestReverterCannotGrantAdmin(t *testing.T) {
 					// AttachRolePolicy in iam:PolicyARN, the boundary in
 					// iam:PermissionsBoundary (IAM's service authorization
 					// reference).
-					for action, key := range map[string]string{drift.ActAttachRolePolicy: "iam:PolicyARN", drift.ActPutRolePermissionsBoundary: "iam:PermissionsBoundary"} {
-						r := request{action: action, principal: reverter, resource: inScope, keys: map[string]any{key: arn}}
+					for action, key := range map[string]string{drift.ActAttachRolePolicy: "iam:PolicyARN", drift.ActPutRolePermissionsBoundary: "iam:PermissionsBoundary",
+						drift.ActPutUserPermissionsBoundary: "iam:PermissionsBoundary"} {
+						resource := inScope
+						if action == drift.ActPutUserPermissionsBoundary {
+							resource = "arn:aws:iam::111122223333:user/release-bot"
+						}
+						r := request{action: action, principal: reverter, resource: resource, keys: map[string]any{key: arn}}
 						if got := denied(t, stmts, r); got != tt.adminDenied {
 							t.Errorf("%s %s: denied %v, want %v", action, arn, got, tt.adminDenied)
 						}
@@ -419,6 +424,15 @@ func TestReverterCannotGrantAdmin(t *testing.T) {
 				if denied(t, stmts, r) {
 					t.Errorf("%s: got denied, want allowed", what)
 				}
+			}
+			// Inline policies outside the users setting: denied likewise.
+			for _, user := range []string{"arn:aws:iam::111122223333:user/admin", "arn:aws:iam::444455556666:user/release-bot"} {
+				if !denied(t, stmts, request{action: drift.ActPutUserPolicy, principal: reverter, resource: user}) {
+					t.Errorf("iam:PutUserPolicy on %s: got allowed, want denied (outside the users setting)", user)
+				}
+			}
+			if denied(t, stmts, request{action: drift.ActPutUserPolicy, principal: reverter, resource: "arn:aws:iam::111122223333:user/release-bot"}) {
+				t.Error("iam:PutUserPolicy on a user in scope: got denied, want allowed")
 			}
 			// Inline policies outside the roles setting: denied, whatever
 			// allowGrantingAdmin says.

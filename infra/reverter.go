@@ -43,6 +43,20 @@ var (
 	// oidcWriteActions: the OIDC providers are account-wide, not part of a
 	// cluster or role; see NewReverter.
 	oidcWriteActions = []string{"iam:DeleteOpenIDConnectProvider"}
+	// userWriteActions undo a user's drift: keys and service credentials
+	// are only deactivated (internal/iam sets Inactive, never Active).
+	userWriteActions = []string{
+		"iam:UpdateAccessKey",
+		"iam:UpdateServiceSpecificCredential",
+		"iam:DeleteLoginProfile",
+		"iam:DetachUserPolicy",
+		"iam:PutUserPolicy",
+		"iam:DeleteUserPolicy",
+		"iam:PutUserPermissionsBoundary",
+		"iam:DeleteUserPermissionsBoundary",
+	}
+	// groupWriteActions: RemoveUserFromGroup is authorised on the group.
+	groupWriteActions = []string{"iam:RemoveUserFromGroup"}
 	// eksClusterReadActions: the guardrail that keeps a cluster from losing
 	// its last admin lists the cluster's access entries.
 	eksClusterReadActions = []string{"eks:ListAccessEntries"}
@@ -127,6 +141,14 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 	f.Role.AddToPrincipalPolicy(allow(eksClusterReadActions, props.Scope.ClusterARNs(stack)))
 	f.Role.AddToPrincipalPolicy(allow(eksWriteActions, props.Scope.EKSResourceARNs(stack)))
 	f.Role.AddToPrincipalPolicy(allow(iamWriteActions, props.Scope.RoleARNs(stack)))
+	f.Role.AddToPrincipalPolicy(allow(userWriteActions, props.Scope.UserARNs(stack)))
+	// A user is taken out of a group the baseline does not declare for it;
+	// the call adds no one (drift.Operation.Grants).
+	f.Role.AddToPrincipalPolicy(allow(groupWriteActions, props.Scope.GroupARNs(stack)))
+	suppress(f.Role, "AwsSolutions-IAM5",
+		"iam:RemoveUserFromGroup is authorised on the group, and the group a user was added to is the drift: any "+
+			"group of this account may be it. The call only takes a user out of a group.",
+		`/^Resource::arn:.+:iam::.+:group\/\*$/`)
 	// Re-creating a declared pod identity association passes its role to
 	// EKS Pod Identity, and to nothing else.
 	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -183,9 +205,10 @@ func reverterDenies(stack awscdk.Stack, scope Scope, allowGrantingAdmin bool) []
 		props.Sid, props.Effect, props.Actions = jsii.String(sid), awsiam.Effect_DENY, jsii.Strings(actions...)
 		return awsiam.NewPolicyStatement(&props)
 	}
-	roles := scope.RoleARNs(stack)
+	roles, users := scope.RoleARNs(stack), scope.UserARNs(stack)
 	out := []awsiam.PolicyStatement{
 		deny("DenyInlinePoliciesOutsideTheRoles", []string{drift.ActPutRolePolicy}, awsiam.PolicyStatementProps{NotResources: &roles}),
+		deny("DenyInlinePoliciesOutsideTheUsers", []string{drift.ActPutUserPolicy}, awsiam.PolicyStatementProps{NotResources: &users}),
 	}
 	if allowGrantingAdmin {
 		return out
@@ -198,7 +221,7 @@ func reverterDenies(stack awscdk.Stack, scope Scope, allowGrantingAdmin bool) []
 		// PutRolePermissionsBoundary carries the new boundary in
 		// iam:PermissionsBoundary; it has no iam:PolicyARN, so a condition
 		// on that key would never hold.
-		deny("DenyAdministratorPoliciesAsBoundaries", []string{drift.ActPutRolePermissionsBoundary}, awsiam.PolicyStatementProps{
+		deny("DenyAdministratorPoliciesAsBoundaries", []string{drift.ActPutRolePermissionsBoundary, drift.ActPutUserPermissionsBoundary}, awsiam.PolicyStatementProps{
 			Resources:  jsii.Strings("*"),
 			Conditions: &map[string]any{"ArnLike": map[string]any{"iam:PermissionsBoundary": anyPartition(drift.ReverterDeniedManagedPolicies)}},
 		}),

@@ -11,7 +11,7 @@ import (
 // baseline declares, as the settings name them. Names become ARNs in the
 // stack's own account and region; ARNs are taken as they are.
 type Scope struct {
-	Clusters, Roles []string
+	Clusters, Roles, Users []string
 }
 
 // EKS resource types an access change touches, under a cluster. Their ARNs
@@ -56,6 +56,31 @@ func (s Scope) RoleARNs(stack awscdk.Stack) []*string {
 		}))
 	}
 	return out
+}
+
+// UserARNs gives the ARNs (or ARN patterns) of the users in scope.
+func (s Scope) UserARNs(stack awscdk.Stack) []*string {
+	var out []*string
+	for _, u := range s.Users {
+		if strings.HasPrefix(u, "arn:") {
+			out = append(out, jsii.String(u))
+			continue
+		}
+		out = append(out, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""),
+			Resource: jsii.String("user"), ResourceName: jsii.String(u),
+		}))
+	}
+	return out
+}
+
+// GroupARNs gives the pattern of the account's groups: RemoveUserFromGroup
+// is authorised on the group, which the undeclared membership names.
+func (s Scope) GroupARNs(stack awscdk.Stack) []*string {
+	return []*string{stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("iam"), Region: jsii.String(""),
+		Resource: jsii.String("group"), ResourceName: jsii.String("*"),
+	})}
 }
 
 // OIDCProviderARNs gives the pattern of the account's OIDC providers: they

@@ -15,7 +15,7 @@ import (
 // caseSecurityHub deploys the Security Hub forwarder beside the reverter.
 var caseSecurityHub = synthCase{name: "securityhub", overrides: map[string]any{
 	CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxMode: ModeRevert, CtxSecurityHub: "true",
-	CtxClusters: []any{"prod"}, CtxRoles: []any{"developers"},
+	CtxClusters: []any{"prod"}, CtxRoles: []any{"developers"}, CtxUsers: []any{"release-bot"},
 }}
 
 var productSub = map[string]any{"Fn::Sub": securityHubProductARN}

@@ -27,16 +27,19 @@ import (
 // Names of the CDK context keys the app reads. Defaults are in cdk.json;
 // `cdk -c key=value` (or `make deploy CDK_FLAGS='-c key=value'`) overrides them.
 const (
-	CtxStackName           = "stackName"
-	CtxAccount             = "account"
-	CtxRegion              = "region"
-	CtxBaselineKey         = "baselineKey"
-	CtxMode                = "mode"
-	CtxSlackSecretARN      = "slackSecretArn"
-	CtxAlarmEmail          = "alarmEmail"
-	CtxExistingTrail       = "existingTrail"
-	CtxClusters            = "clusters"
-	CtxRoles               = "roles"
+	CtxStackName      = "stackName"
+	CtxAccount        = "account"
+	CtxRegion         = "region"
+	CtxBaselineKey    = "baselineKey"
+	CtxMode           = "mode"
+	CtxSlackSecretARN = "slackSecretArn"
+	CtxAlarmEmail     = "alarmEmail"
+	CtxExistingTrail  = "existingTrail"
+	CtxClusters       = "clusters"
+	CtxRoles          = "roles"
+	// CtxUsers names the IAM users behind access entries (iamUsers) that
+	// the functions may read and the reverter change.
+	CtxUsers               = "users"
 	CtxRetainData          = "retainData"
 	CtxLogRetentionDays    = "logRetentionDays"
 	CtxMetricsNamespace    = "metricsNamespace"
@@ -93,6 +96,8 @@ type Settings struct {
 	// reverter may change): names, name patterns or ARNs. "*" alone means
 	// every cluster (role) of the account, which the reverter refuses.
 	Clusters, Roles []string
+	// Users is the same for the IAM users of the baseline's iamUsers.
+	Users []string
 	// RetainData keeps the history table and the buckets when the stack is
 	// destroyed.
 	RetainData          bool
@@ -138,6 +143,7 @@ var (
 	nameRE     = regexp.MustCompile(`^[A-Za-z0-9*][A-Za-z0-9_*-]*$`)
 	roleNameRE = regexp.MustCompile(`^([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
 	clusterARN = regexp.MustCompile(`^arn:aws[a-z-]*:eks:[a-z0-9*-]+:(\d{12}|\*):cluster/[A-Za-z0-9_*-]+$`)
+	userARN    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|\*):user/([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
 	roleARN    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|\*):role/([A-Za-z0-9+=,.@_*-]+/)*[A-Za-z0-9+=,.@_*-]+$`)
 	// writerARN is one IAM role or user, with its path: what
 	// aws:PrincipalArn holds for the role's sessions and for the user.
@@ -174,6 +180,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		ExistingTrail:       p.boolean(ctx, CtxExistingTrail, false),
 		Clusters:            p.list(ctx, CtxClusters, []string{"*"}),
 		Roles:               p.list(ctx, CtxRoles, []string{"*"}),
+		Users:               p.list(ctx, CtxUsers, []string{"*"}),
 		RetainData:          p.boolean(ctx, CtxRetainData, true),
 		LogRetentionDays:    p.integer(ctx, CtxLogRetentionDays, 90),
 		MetricsNamespace:    p.str(ctx, CtxMetricsNamespace, "eksdrift"),
@@ -276,6 +283,14 @@ func checkScope(p *ctxParser, s Settings) {
 			p.errorf("%s: %q is neither a role name (with its path, or a pattern) nor a role ARN", CtxRoles, r)
 		}
 	}
+	for _, u := range s.Users {
+		if u != "*" && !roleNameRE.MatchString(u) && !userARN.MatchString(u) {
+			p.errorf("%s: %q is neither a user name (with its path, or a pattern) nor a user ARN", CtxUsers, u)
+		}
+	}
+	if len(s.Users) == 0 {
+		p.errorf("%s is empty: give user names, ARNs, or \"*\" for every user of the account", CtxUsers)
+	}
 	if len(s.Clusters) == 0 {
 		p.errorf("%s is empty: give cluster names, ARNs, or \"*\" for every cluster of the account", CtxClusters)
 	}
@@ -305,6 +320,9 @@ func checkLimits(p *ctxParser, s Settings) {
 func checkRevertScope(p *ctxParser, s Settings) {
 	if s.Mode == ModeRevert && (slices.Contains(s.Clusters, "*") || slices.Contains(s.Roles, "*")) {
 		p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
+	}
+	if s.Mode == ModeRevert && slices.Contains(s.Users, "*") {
+		p.errorf("%s=%s needs %s to name the baseline's users: the reverter may not change every user of the account", CtxMode, ModeRevert, CtxUsers)
 	}
 }
 

@@ -28,7 +28,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 	}
 	want := Settings{
 		StackName: "eksdrift", BaselineKey: "baseline.yaml", Mode: ModeAlert,
-		Clusters: []string{"*"}, Roles: []string{"*"}, RetainData: true, LogRetentionDays: 90,
+		Clusters: []string{"*"}, Roles: []string{"*"}, Users: []string{"*"}, RetainData: true, LogRetentionDays: 90,
 		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, ReconcileSchedule: config.DefaultReconcileSchedule, AssetsDir: "build",
 		AlertSeverities: sns.DefaultAlertSeverities, AlertDecisions: sns.DefaultAlertDecisions,
 		BaselineWriters: []string{testWriter}, BaselineHoldDown: config.DefaultBaselineHoldDown,
@@ -140,6 +140,8 @@ func TestReadSettingsErrors(t *testing.T) {
 		{"bad cluster", map[string]any{CtxClusters: "prod/eu"}, `"prod/eu" is neither a cluster name`},
 		{"cluster ARN of another service", map[string]any{CtxClusters: "arn:aws:ecs:eu-west-1:111122223333:cluster/prod"}, "neither a cluster name"},
 		{"empty roles", map[string]any{CtxRoles: []any{}}, "roles is empty"},
+		{"empty users", map[string]any{CtxUsers: []any{}}, "users is empty"},
+		{"a role as a user", map[string]any{CtxUsers: []any{"arn:aws:iam::111122223333:role/x"}}, "neither a user name"},
 		{"bad retention", map[string]any{CtxLogRetentionDays: "42"}, "logRetentionDays=42"},
 		{"bad boolean", map[string]any{CtxExistingTrail: "yes please"}, `existingTrail="yes please"`},
 		{"bad key", map[string]any{CtxBaselineKey: "/baseline.yaml"}, "not an S3 object key"},
@@ -147,6 +149,7 @@ func TestReadSettingsErrors(t *testing.T) {
 		{"concurrency under what SQS takes", map[string]any{CtxReverterConcurrency: 1.0}, "reverterConcurrency=1"},
 		{"bad stack name", map[string]any{CtxStackName: "1st"}, "not a stack name"},
 		{"revert on every role", map[string]any{CtxMode: ModeRevert, CtxClusters: "prod"}, "reverter may not change every cluster or role"},
+		{"revert on every user", map[string]any{CtxMode: ModeRevert, CtxClusters: "prod", CtxRoles: "developers"}, "reverter may not change every user"},
 		{"schedule not EventBridge's", map[string]any{CtxReconcileSchedule: "hourly"}, `reconcileSchedule="hourly" is not an EventBridge schedule`},
 		{"rate of none", map[string]any{CtxReconcileSchedule: "rate(0 minutes)"}, "1 or more"},
 		{"rate of 1 in the plural", map[string]any{CtxReconcileSchedule: "rate(1 hours)"}, "it wants rate(1 hour) and rate(2 hours)"},

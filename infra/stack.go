@@ -76,7 +76,7 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	main := awscdk.NewStack(app, jsii.String(s.StackName), props)
 	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("eksdrift"), nil)
 	out := &Stacks{Main: main}
-	scope := Scope{Clusters: s.Clusters, Roles: s.Roles}
+	scope := Scope{Clusters: s.Clusters, Roles: s.Roles, Users: s.Users}
 
 	out.Stores = NewStores(main, "Stores", StoresProps{Retain: s.RetainData, BaselineWriters: s.BaselineWriters})
 	if !s.RetainData {

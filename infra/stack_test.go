@@ -203,14 +203,14 @@ func TestResourceCounts(t *testing.T) {
 			"AWS::Lambda::Function": 3, "AWS::Lambda::EventSourceMapping": 1, "AWS::IAM::Role": 3, "AWS::Logs::LogGroup": 3,
 			// detect, reconcile: their dead-letter queues; notify: its inbox and dead-letter queue
 			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1, "AWS::CloudTrail::Trail": 1,
-			// detect's two rules and two baseline rules, reconcile's schedule
-			"AWS::Events::Rule": 5, "AWS::Lambda::EventInvokeConfig": 1,
+			// detect's three rules (EKS, IAM, Identity Center) and two baseline rules, reconcile's schedule
+			"AWS::Events::Rule": 6, "AWS::Lambda::EventInvokeConfig": 1,
 			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed,
 			// reconcile's ScanErrors
 			"AWS::CloudWatch::Alarm": 9, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
 		}},
 		{casePinned, map[string]int{
-			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 5,
+			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 6,
 		}},
 		{caseRevert, map[string]int{
 			// detect, notify, revert, reconcile, and CDK's handler that
@@ -614,6 +614,8 @@ func TestDetectorReadsOnlyTheScope(t *testing.T) {
 			"arn:aws:eks:eu-west-1:111122223333:podidentityassociation/staging/*", "arn:aws:eks:eu-west-1:111122223333:identityproviderconfig/staging/*",
 		},
 		"iam:GetRole": {"arn:aws:iam::111122223333:role/developers", "arn:aws:iam::111122223333:role/team/app-api"},
+		// casePinned names no users: every user of the account (the default).
+		"iam:ListAccessKeys": {"arn:aws:iam::111122223333:user/*"},
 	}
 	for action, resources := range want {
 		var got []string
@@ -666,6 +668,7 @@ func TestReverterWritesOnlyTheScope(t *testing.T) {
 	allowed := map[string]bool{
 		"arn:aws:eks:eu-west-1:111122223333:cluster/prod": true, "arn:aws:eks:eu-west-1:111122223333:cluster/staging": true,
 		"arn:aws:iam::111122223333:role/developers": true, "arn:aws:iam::111122223333:role/team/app-api": true,
+		"arn:aws:iam::111122223333:user/release-bot": true, "arn:aws:iam::111122223333:user/ops/auditor": true,
 	}
 	for _, c := range []string{"prod", "staging"} {
 		for _, kind := range clusterChildren {
@@ -691,6 +694,9 @@ func TestReverterWritesOnlyTheScope(t *testing.T) {
 			if slices.Equal(w, oidcWriteActions) && fmt.Sprint(r) == "arn:aws:iam::111122223333:oidc-provider/*" {
 				continue // account-wide (TestReverterMayCallEveryRevertAction)
 			}
+			if slices.Equal(w, groupWriteActions) && fmt.Sprint(r) == "arn:aws:iam::111122223333:group/*" {
+				continue // the group is the drift; the call only takes a user out
+			}
 			if !allowed[fmt.Sprint(r)] {
 				t.Errorf("reverter may %v on %v, outside the clusters and roles in scope", w, r)
 			}
@@ -699,7 +705,7 @@ func TestReverterWritesOnlyTheScope(t *testing.T) {
 			t.Errorf("iam:PassRole without the pods.eks.amazonaws.com condition: %v", st.raw)
 		}
 	}
-	for _, a := range slices.Concat(eksWriteActions, iamWriteActions, oidcWriteActions) {
+	for _, a := range slices.Concat(eksWriteActions, iamWriteActions, oidcWriteActions, userWriteActions, groupWriteActions) {
 		if !writes[a] {
 			t.Errorf("reverter may not %s, which it needs to undo drift", a)
 		}

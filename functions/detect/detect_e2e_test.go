@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/config"
@@ -265,5 +268,61 @@ func TestBaselineWriteEndToEnd(t *testing.T) {
 	}
 	if msgs := w.Receive(t, w.queueURL, 3*time.Second); len(msgs) != 1 {
 		t.Errorf("got %d messages on the drift queue, want 1", len(msgs))
+	}
+}
+
+// TestUserDriftEndToEnd: a new access key for release-bot, a user with
+// cluster-admin on analytics in the sample baseline, made for real on
+// MiniStack's IAM and reported by CreateAccessKey's event, is high drift to
+// revert, confirmed on the live key (Active).
+func TestUserDriftEndToEnd(t *testing.T) {
+	w := setup(t, sample(t, "baseline.yaml"))
+	ctx := context.Background()
+	iamc := awsiam.NewFromConfig(w.Config)
+	_, err := iamc.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("release-bot")})
+	must(t, err)
+	key, err := iamc.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("release-bot")})
+	must(t, err)
+	id := aws.ToString(key.AccessKey.AccessKeyId)
+	// The sample's key ID becomes the one the emulator gave.
+	ev := bytes.ReplaceAll(sample(t, "iam-create-access-key-cluster-admin-user.json"), []byte("AKIARZ7QF3D5RBNEWKEY"), []byte(id))
+
+	fn := w.start(t)
+	if r := fn.Invoke(t, ev); r.Error != "" {
+		t.Fatalf("invocation failed: %s", r.Error)
+	}
+	var e struct {
+		Detail struct {
+			EventID string `json:"eventID"`
+		} `json:"detail"`
+	}
+	must(t, json.Unmarshal(ev, &e))
+	f, found, err := w.History.Get(ctx, e.Detail.EventID+"#"+string(drift.KindUser)+"##release-bot|access-key|"+id)
+	must(t, err)
+	if !found {
+		t.Fatal("the iam-user finding was not recorded")
+	}
+	if !f.Drift || f.Severity != drift.SeverityHigh || f.Decision != drift.DecisionRevert || f.NotifiedAt == nil {
+		t.Errorf("got drift %v severity %s decision %s notified %v, want high drift to revert, notified", f.Drift, f.Severity, f.Decision, f.NotifiedAt)
+	}
+	if f.Live == nil || !f.Live.Present || !f.Live.Drift || !strings.Contains(string(f.Live.State), `"status":"Active"`) {
+		t.Errorf("got live state %+v, want the active key read from IAM", f.Live)
+	}
+	if msgs := w.Receive(t, w.queueURL, 3*time.Second); len(msgs) != 1 {
+		t.Errorf("got %d messages on the drift queue, want 1", len(msgs))
+	}
+
+	// Deactivated (as the reverter would), the same event is no longer
+	// drift to revert: the live key grants nothing.
+	_, err = iamc.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{UserName: aws.String("release-bot"), AccessKeyId: aws.String(id), Status: iamtypes.StatusTypeInactive})
+	must(t, err)
+	late := bytes.ReplaceAll(ev, []byte(e.Detail.EventID), []byte("late-"+e.Detail.EventID))
+	if r := fn.Invoke(t, late); r.Error != "" {
+		t.Fatalf("invocation failed: %s", r.Error)
+	}
+	g, found, err := w.History.Get(ctx, "late-"+e.Detail.EventID+"#"+string(drift.KindUser)+"##release-bot|access-key|"+id)
+	must(t, err)
+	if !found || g.Decision != drift.DecisionAlert || !strings.Contains(g.Reason, "nothing to revert") {
+		t.Errorf("got found %v decision %s reason %q, want an alert: the live key is inactive", found, g.Decision, g.Reason)
 	}
 }

@@ -352,3 +352,51 @@ func must(t testing.TB, err error) {
 }
 
 func err2[T any](_ T, err error) error { return err }
+
+// TestUserDriftIsReverted: release-bot (iamUsers, mode revert) gets a new
+// access key, a console password, AdministratorAccess and a group on
+// MiniStack's IAM; each event goes through the detector and the reverter,
+// which deactivate the key (never delete it) and take the rest away.
+func TestUserDriftIsReverted(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	user := aws.String("release-bot")
+	_, err := w.iam.CreateUser(ctx, &awsiam.CreateUserInput{UserName: user})
+	must(t, err)
+	key, err := w.iam.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: user})
+	must(t, err)
+	id := aws.ToString(key.AccessKey.AccessKeyId)
+	must(t, err2(w.iam.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: user, Password: aws.String("Correct-Horse-9")})))
+	must(t, err2(w.iam.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: user, PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})))
+	must(t, err2(w.iam.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("admins")})))
+	must(t, err2(w.iam.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{UserName: user, GroupName: aws.String("admins")})))
+
+	for _, s := range []string{"iam-create-access-key-cluster-admin-user.json", "iam-create-login-profile-cluster-admin-user.json",
+		"iam-attach-user-policy-administrator-access.json", "iam-add-user-to-group-undeclared.json"} {
+		ev := bytes.ReplaceAll(sample(t, s), []byte("AKIARZ7QF3D5RBNEWKEY"), []byte(id))
+		found := w.deliverN(t, inOrder(ev), 1)
+		if len(found) != 1 {
+			t.Fatalf("%s: got %d findings at the reverter, want 1", s, len(found))
+		}
+		stored, ok, err := w.History.Get(ctx, found[0].ID())
+		must(t, err)
+		if !ok || stored.Outcome == nil || stored.Outcome.Result != drift.ResultReverted {
+			t.Errorf("%s: got outcome %+v, want reverted", s, stored.Outcome)
+		}
+	}
+	keys, err := w.iam.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: user})
+	must(t, err)
+	if len(keys.AccessKeyMetadata) != 1 || keys.AccessKeyMetadata[0].Status != "Inactive" {
+		t.Errorf("got keys %+v, want the one key kept and inactive", keys.AccessKeyMetadata)
+	}
+	if _, err := w.iam.GetLoginProfile(ctx, &awsiam.GetLoginProfileInput{UserName: user}); err == nil {
+		t.Error("got a login profile, want it deleted")
+	}
+	attached, err := w.iam.ListAttachedUserPolicies(ctx, &awsiam.ListAttachedUserPoliciesInput{UserName: user})
+	must(t, err)
+	groups, err := w.iam.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: user})
+	must(t, err)
+	if len(attached.AttachedPolicies) != 0 || len(groups.Groups) != 0 {
+		t.Errorf("got policies %v and groups %v, want none", attached.AttachedPolicies, groups.Groups)
+	}
+}

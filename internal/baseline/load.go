@@ -383,6 +383,17 @@ type fileFormat struct {
 		InlinePolicies      *map[string]map[string]any `json:"inlinePolicies"`
 		PermissionsBoundary *string                    `json:"permissionsBoundary"`
 	} `json:"iamRoles"`
+	IAMUsers *[]struct {
+		ARN                 string                     `json:"arn"`
+		Mode                string                     `json:"mode"`
+		ManagedPolicies     *[]string                  `json:"managedPolicies"`
+		InlinePolicies      *map[string]map[string]any `json:"inlinePolicies"`
+		Groups              *[]string                  `json:"groups"`
+		PermissionsBoundary *string                    `json:"permissionsBoundary"`
+		AccessKeys          []string                   `json:"accessKeys"`
+		ServiceCredentials  []string                   `json:"serviceSpecificCredentials"`
+		ConsoleAccess       bool                       `json:"consoleAccess"`
+	} `json:"iamUsers"`
 	OIDCProviders *[]string `json:"oidcProviders"`
 }
 
@@ -465,8 +476,39 @@ func (f *fileFormat) toDomain(loc locator, now time.Time) (*drift.Baseline, Erro
 		}
 		b.IAMRoles = append(b.IAMRoles, rb)
 	}
+	errs = append(errs, f.usersToDomain(loc, b)...)
 	if f.OIDCProviders != nil {
 		b.OIDCProviders = append([]string{}, (*f.OIDCProviders)...)
 	}
 	return b, errs
+}
+
+func (f *fileFormat) usersToDomain(loc locator, b *drift.Baseline) Errors {
+	if f.IAMUsers == nil {
+		return nil
+	}
+	var errs Errors
+	b.IAMUsers = []drift.UserBaseline{}
+	for i, u := range *f.IAMUsers {
+		ub := drift.UserBaseline{ARN: u.ARN, Mode: drift.Mode(u.Mode), PermissionsBoundary: u.PermissionsBoundary,
+			AccessKeys: u.AccessKeys, ServiceCredentials: u.ServiceCredentials, ConsoleAccess: u.ConsoleAccess}
+		if u.ManagedPolicies != nil {
+			ub.ManagedPolicies = append([]string{}, (*u.ManagedPolicies)...)
+		}
+		if u.Groups != nil {
+			ub.Groups = append([]string{}, (*u.Groups)...)
+		}
+		if u.InlinePolicies != nil {
+			ub.InlinePolicies = map[string]*drift.PolicyDocument{}
+			for name, doc := range *u.InlinePolicies {
+				d, err := drift.NewPolicyDocument(doc)
+				if err != nil {
+					errs = append(errs, loc.problem([]string{"iamUsers", strconv.Itoa(i), "inlinePolicies", name}, err.Error()))
+				}
+				ub.InlinePolicies[name] = d
+			}
+		}
+		b.IAMUsers = append(b.IAMUsers, ub)
+	}
+	return errs
 }

@@ -70,6 +70,28 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
+func TestParseUsers(t *testing.T) {
+	doc := valid + `iamUsers:
+  - arn: arn:aws:iam::111122223333:user/ops/deploy
+    accessKeys: [AKIAIOSFODNN7EXAMPLE]
+    groups: []
+    permissionsBoundary: ""
+    consoleAccess: true
+`
+	b, err := Parse("users.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := b.IAMUsers[0]
+	if u.Name() != "deploy" || len(u.AccessKeys) != 1 || u.Groups == nil || u.ManagedPolicies != nil || !u.ConsoleAccess ||
+		u.PermissionsBoundary == nil || *u.PermissionsBoundary != "" {
+		t.Errorf("got %+v, want the user as declared (groups managed and empty, managed policies not managed)", u)
+	}
+	if b, _ := Parse("valid.yaml", []byte(valid)); b.IAMUsers != nil {
+		t.Errorf("got users %v, want nil (not managed) when iamUsers is absent", b.IAMUsers)
+	}
+}
+
 func TestParseJSON(t *testing.T) {
 	js := `{"version": 1, "clusters": [{"name": "prod", "account": "111122223333", "region": "us-west-2", "accessEntries": []}]}`
 	b, err := Parse("b.json", []byte(js))
@@ -123,6 +145,15 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate entry", func(s string) string {
 			return strings.Replace(s, "    podIdentityAssociations: []\n", "      - principalArn: arn:aws:iam::111122223333:role/developers\n    podIdentityAssociations: []\n", 1)
 		}, 18, "clusters[0].accessEntries[1].principalArn", "declared twice"},
+		{"misspelt user field", func(s string) string {
+			return s + "iamUsers:\n  - arn: arn:aws:iam::111122223333:user/deploy\n    accesKeys: [AKIAIOSFODNN7EXAMPLE]\n"
+		}, 31, "iamUsers[0].accesKeys", "unknown field"},
+		{"user ARN of a role", func(s string) string {
+			return s + "iamUsers:\n  - arn: arn:aws:iam::111122223333:role/deploy\n"
+		}, 30, "iamUsers[0].arn", ""},
+		{"duplicate user", func(s string) string {
+			return s + "iamUsers:\n  - arn: arn:aws:iam::111122223333:user/deploy\n  - arn: arn:aws:iam::111122223333:user/ci/Deploy\n"
+		}, 31, "iamUsers[1].arn", "declared twice"},
 		{"yaml syntax", func(s string) string { return strings.Replace(s, "region: us-west-2", "region: [us-west-2", 1) }, 9, "", "did not find expected"},
 	}
 	for _, tt := range tests {

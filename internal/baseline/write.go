@@ -86,6 +86,20 @@ func Marshal(b *drift.Baseline, notes Notes) ([]byte, error) {
 	if b.OIDCProviders != nil {
 		add(root, "oidcProviders", strings_(b.OIDCProviders, false))
 	}
+	if b.IAMUsers != nil {
+		seq := sequence()
+		if len(b.IAMUsers) == 0 {
+			seq.Style = yaml.FlowStyle
+		}
+		for _, u := range b.IAMUsers {
+			n, err := userNode(u)
+			if err != nil {
+				return nil, err
+			}
+			seq.Content = append(seq.Content, n)
+		}
+		add(root, "iamUsers", seq)
+	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: strings.Join(notes.Header, "\n"), Content: []*yaml.Node{root}}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -247,6 +261,29 @@ func roleNode(r drift.RoleBaseline) (*yaml.Node, error) {
 	}
 	if r.PermissionsBoundary != nil {
 		add(m, "permissionsBoundary", scalar(*r.PermissionsBoundary))
+	}
+	return m, nil
+}
+
+// userNode writes a user as a role is written (the fields they share),
+// then its groups and credentials.
+func userNode(u drift.UserBaseline) (*yaml.Node, error) {
+	m, err := roleNode(drift.RoleBaseline{ARN: u.ARN, Mode: u.Mode, ManagedPolicies: u.ManagedPolicies,
+		InlinePolicies: u.InlinePolicies, PermissionsBoundary: u.PermissionsBoundary})
+	if err != nil {
+		return nil, err
+	}
+	if u.Groups != nil {
+		add(m, "groups", strings_(u.Groups, true))
+	}
+	if len(u.AccessKeys) > 0 {
+		add(m, "accessKeys", strings_(u.AccessKeys, true))
+	}
+	if len(u.ServiceCredentials) > 0 {
+		add(m, "serviceSpecificCredentials", strings_(u.ServiceCredentials, true))
+	}
+	if u.ConsoleAccess {
+		add(m, "consoleAccess", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 	}
 	return m, nil
 }

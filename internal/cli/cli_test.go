@@ -43,21 +43,21 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "TIME") {
 		t.Errorf("got first line %q, want the table header", lines[0])
 	}
-	for _, want := range []string{"files 50, events read 51", "ignored 6", "drift 37: 9 critical", "48 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
+	for _, want := range []string{"files 68, events read 69", "ignored 6", "drift 54: 12 critical", "66 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
 		if !strings.Contains(first.stderr, want) {
 			t.Errorf("summary does not say %q:\n%s", want, first.stderr)
 		}
 	}
-	if got := len(lines) - 1; got != 37 {
-		t.Errorf("got %d findings printed, want the 37 drift findings", got)
+	if got := len(lines) - 1; got != 54 {
+		t.Errorf("got %d findings printed, want the 54 drift findings", got)
 	}
 	second := run(t, env, "replay", "--baseline", sampleBaseline, events)
 	if second.code != ExitOK || !strings.Contains(second.stderr, ": 0 new findings recorded") {
 		t.Errorf("second replay: exit %d, want 0 new findings:\n%s", second.code, second.stderr)
 	}
 	all := run(t, env, "history", "--output", "json")
-	if n := strings.Count(all.stdout, "\n"); n != 48 {
-		t.Errorf("history after two replays: got %d findings, want 48 (one each)", n)
+	if n := strings.Count(all.stdout, "\n"); n != 66 {
+		t.Errorf("history after two replays: got %d findings, want 66 (one each)", n)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestReplayJSONContract(t *testing.T) {
 	fields := []string{"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource",
 		"change", "drift", "severity", "decision", "actor", "reason", "before", "after"}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 48 {
-		t.Fatalf("got %d lines with --all, want 48", len(lines))
+	if len(lines) != 66 {
+		t.Fatalf("got %d lines with --all, want 66", len(lines))
 	}
 	for i, line := range lines {
 		var m map[string]any
@@ -135,7 +135,7 @@ func TestHistoryFilters(t *testing.T) {
 		{"cluster", []string{"--cluster", "prod"}, 19},
 		{"cluster drift only", []string{"--cluster", "prod", "--drift-only"}, 15},
 		{"principal", []string{"--principal", "arn:aws:iam::111122223333:role/contractor"}, 4},
-		{"actor", []string{"--actor", "arn:aws:iam::111122223333:user/bob"}, 12},
+		{"actor", []string{"--actor", "arn:aws:iam::111122223333:user/bob"}, 21},
 		{"kind", []string{"--kind", "iam-trust-policy"}, 3},
 		{"since and until", []string{"--since", "2026-10-20", "--until", "2026-10-21"}, 2},
 		{"limit", []string{"--limit", "2"}, 2},

@@ -40,6 +40,25 @@ var watched = map[string]string{
 	"DeleteRolePermissionsBoundary":      SourceIAM,
 	"CreateOpenIDConnectProvider":        SourceIAM,
 	"DeleteOpenIDConnectProvider":        SourceIAM,
+	// IAM users' credentials and permissions (users.go).
+	"CreateAccessKey":                 SourceIAM,
+	"UpdateAccessKey":                 SourceIAM,
+	"CreateLoginProfile":              SourceIAM,
+	"UpdateLoginProfile":              SourceIAM,
+	"CreateServiceSpecificCredential": SourceIAM,
+	"AttachUserPolicy":                SourceIAM,
+	"PutUserPolicy":                   SourceIAM,
+	"AddUserToGroup":                  SourceIAM,
+	"PutUserPermissionsBoundary":      SourceIAM,
+	"DeleteUserPermissionsBoundary":   SourceIAM,
+	// IAM Identity Center's permission sets and assignments (sso.go).
+	"PutInlinePolicyToPermissionSet":        SourceSSO,
+	"AttachManagedPolicyToPermissionSet":    SourceSSO,
+	"DetachManagedPolicyFromPermissionSet":  SourceSSO,
+	"PutPermissionsBoundaryToPermissionSet": SourceSSO,
+	"ProvisionPermissionSet":                SourceSSO,
+	"CreateAccountAssignment":               SourceSSO,
+	"DeleteAccountAssignment":               SourceSSO,
 	// Writes to the baseline object (see s3.go).
 	"PutObject":               SourceS3,
 	"CopyObject":              SourceS3,
@@ -205,7 +224,12 @@ func decodeInto(raw json.RawMessage, what string, v any) error {
 func translate(r *Record, ev drift.Event) ([]drift.Change, string, error) {
 	switch r.EventSource {
 	case SourceIAM:
+		if isUserCall(r.EventName) {
+			return translateUser(r, ev)
+		}
 		return translateIAM(r, ev)
+	case SourceSSO:
+		return translateSSO(r, ev)
 	case SourceS3:
 		return translateS3(r, ev)
 	}

@@ -231,8 +231,11 @@ func TestChangesRejectsUnreadableWatchedRecords(t *testing.T) {
 
 func TestWatchedEventNames(t *testing.T) {
 	eks, iam := WatchedEventNames(SourceEKS), WatchedEventNames(SourceIAM)
-	if len(eks) != 12 || len(iam) != 11 {
-		t.Errorf("got %d EKS and %d IAM calls, want 12 and 11", len(eks), len(iam))
+	if len(eks) != 12 || len(iam) != 21 {
+		t.Errorf("got %d EKS and %d IAM calls, want 12 and 21", len(eks), len(iam))
+	}
+	if sso := WatchedEventNames(SourceSSO); len(sso) != 7 {
+		t.Errorf("got %d Identity Center calls %v, want 7", len(sso), sso)
 	}
 	if IsWatched(SourceIAM, "CreateAccessEntry") || !IsWatched(SourceEKS, "CreateAccessEntry") {
 		t.Error("IsWatched must pin the event source")

@@ -154,8 +154,10 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 		ev := d.evaluator(ix)
 		f = ev.Evaluate(c)
 		// Only drift needs the live state: it decides whether a revert is
-		// still due. Compliant changes cost no API call.
-		if f.Drift && f.Decision != drift.DecisionRemediation {
+		// still due. Compliant changes cost no API call, and neither do
+		// Identity Center's, which are reported and never reverted: the
+		// detector holds no Identity Center client.
+		if f.Drift && f.Decision != drift.DecisionRemediation && c.Kind().Service() != drift.ServiceSSO {
 			obs, err := d.reader(c).Observe(ctx, c)
 			if err != nil {
 				return fmt.Errorf("detect: live state of %s %s: %w", c.Kind(), c.Resource.Key(), err)

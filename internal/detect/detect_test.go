@@ -239,6 +239,21 @@ func TestDeadClaimHolderIsTakenOverAfterTheLease(t *testing.T) {
 	}
 }
 
+// A permission-set change is reported without a live read: neither
+// reader is asked (the detector has no Identity Center client), and the
+// finding is an alert, never a revert.
+func TestPermissionSetChangesNeedNoReader(t *testing.T) {
+	out := &outbox{}
+	d, _ := newDetector(t, nil, out)
+	d.EKS, d.IAM = failingReader{"eks"}, failingReader{"iam"}
+	if err := d.Handle(context.Background(), sample(t, "sso-create-account-assignment.json")); err != nil {
+		t.Fatalf("got %v, want the change reported without a live read", err)
+	}
+	if len(out.sent) != 1 || !out.sent[0].Drift || out.sent[0].Decision != drift.DecisionAlert || out.sent[0].Kind != drift.KindPermissionSet {
+		t.Fatalf("got %+v, want one sso-permission-set alert", out.sent)
+	}
+}
+
 // failingReader stands in for the reader of a service that must not be
 // asked: it fails every read.
 type failingReader struct{ service string }

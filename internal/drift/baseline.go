@@ -27,6 +27,7 @@ type Baseline struct {
 	BreakGlass []BreakGlass
 	Clusters   []ClusterBaseline
 	IAMRoles   []RoleBaseline
+	IAMUsers   []UserBaseline // nil when IAM users are not managed
 	// OIDCProviders lists the ARNs of the IAM OIDC providers the account may
 	// have; nil when not managed.
 	OIDCProviders []string
@@ -110,14 +111,51 @@ func (r RoleBaseline) Name() string {
 // Account gives the role's account.
 func (r RoleBaseline) Account() string { return AccountOf(r.ARN) }
 
+// UserBaseline is what an IAM user behind cluster access may be. Its
+// credentials are always judged: a credential the baseline does not list
+// is drift.
+type UserBaseline struct {
+	ARN  string
+	Mode Mode // "" inherits the baseline's
+
+	// ManagedPolicies, InlinePolicies and Groups are nil when not managed.
+	ManagedPolicies []string
+	InlinePolicies  map[string]*PolicyDocument
+	Groups          []string
+	// PermissionsBoundary is nil when not managed; a pointer to "" means the
+	// user must have none.
+	PermissionsBoundary *string
+	// AccessKeys and ServiceCredentials are the IDs the user may hold;
+	// ConsoleAccess says whether it may have a console password.
+	AccessKeys         []string
+	ServiceCredentials []string
+	ConsoleAccess      bool
+}
+
+// Name gives the user's name without its path.
+func (u UserBaseline) Name() string {
+	a, ok := ParseARN(u.ARN)
+	if !ok {
+		return ""
+	}
+	return a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+}
+
+// Account gives the user's account.
+func (u UserBaseline) Account() string { return AccountOf(u.ARN) }
+
 // Index is a baseline prepared for lookups that cost the same whatever its
 // size. Build it once per baseline load; it is safe for concurrent reads.
 type Index struct {
 	Baseline *Baseline
 	clusters map[string]*clusterIndex // account/region/name
 	roles    map[string]*RoleBaseline // account/lower(name)
-	oidc     map[string]bool
-	glass    map[string][]BreakGlass
+	users    map[string]*UserBaseline // account/lower(name)
+	// admins holds the identities (IdentityKey) with cluster-admin at
+	// cluster scope on some baseline cluster.
+	admins map[string]bool
+	oidc   map[string]bool
+	glass  map[string][]BreakGlass
 }
 
 type clusterIndex struct {
@@ -139,6 +177,7 @@ func NewIndex(b *Baseline) (*Index, error) {
 		clusters: make(map[string]*clusterIndex, len(b.Clusters)),
 		roles:    make(map[string]*RoleBaseline, len(b.IAMRoles)),
 		glass:    map[string][]BreakGlass{},
+		admins:   map[string]bool{},
 	}
 	for i := range b.Clusters {
 		c := &b.Clusters[i]
@@ -168,6 +207,7 @@ func NewIndex(b *Baseline) (*Index, error) {
 				ci.policies[pk] = p
 				if p.PolicyARN == PolicyClusterAdmin && strings.EqualFold(p.Scope.Type, ScopeCluster) {
 					ci.admin = true
+					ix.admins[IdentityKey(e.PrincipalARN)] = true
 				}
 			}
 		}
@@ -194,6 +234,9 @@ func NewIndex(b *Baseline) (*Index, error) {
 			return nil, &InvalidBaselineError{Field: fmt.Sprintf("iamRoles[%d].arn", i), Problem: fmt.Sprintf("role %s is declared twice (role names are unique per account, whatever their path or case)", r.ARN)}
 		}
 		ix.roles[k] = r
+	}
+	if err := ix.indexUsers(b.IAMUsers); err != nil {
+		return nil, err
 	}
 	if b.OIDCProviders != nil {
 		ix.oidc = make(map[string]bool, len(b.OIDCProviders))
@@ -222,6 +265,29 @@ func (ix *Index) Role(account, name string) (*RoleBaseline, bool) {
 	r, ok := ix.roles[roleIndexKey(account, name)]
 	return r, ok
 }
+
+func (ix *Index) indexUsers(users []UserBaseline) error {
+	ix.users = make(map[string]*UserBaseline, len(users))
+	for i := range users {
+		u := &users[i]
+		k := roleIndexKey(u.Account(), u.Name())
+		if _, dup := ix.users[k]; dup {
+			return &InvalidBaselineError{Field: fmt.Sprintf("iamUsers[%d].arn", i), Problem: fmt.Sprintf("user %s is declared twice (user names are unique per account, whatever their path or case)", u.ARN)}
+		}
+		ix.users[k] = u
+	}
+	return nil
+}
+
+// User finds a declared user by account and name.
+func (ix *Index) User(account, name string) (*UserBaseline, bool) {
+	u, ok := ix.users[roleIndexKey(account, name)]
+	return u, ok
+}
+
+// HoldsClusterAdmin reports whether the baseline gives principal
+// cluster-admin on the whole of some cluster.
+func (ix *Index) HoldsClusterAdmin(principal string) bool { return ix.admins[IdentityKey(principal)] }
 
 // BreakGlassFor gives the break-glass entry that covers principal at t.
 // Principals match as IAM matches identities (IdentityKey): same account,

@@ -25,6 +25,12 @@ const (
 	KindInlinePolicy        Kind = "iam-inline-policy"
 	KindPermissionsBoundary Kind = "iam-permissions-boundary"
 	KindOIDCProvider        Kind = "iam-oidc-provider"
+	// KindUser is an IAM user's credentials or permissions: the user may be
+	// the principal of an access entry.
+	KindUser Kind = "iam-user"
+	// KindPermissionSet is an IAM Identity Center permission set or account
+	// assignment: Identity Center rewrites the AWSReservedSSO_ roles from it.
+	KindPermissionSet Kind = "sso-permission-set"
 	// KindBaseline is a new version (or the deletion) of the baseline
 	// object itself: it says what the reverter restores, so every write to
 	// it is judged by what it grants that the version before did not.
@@ -36,6 +42,8 @@ var Kinds = []Kind{
 	KindCluster, KindAccessEntry, KindAccessPolicy, KindAuthenticationMode,
 	KindPodIdentity, KindIdentityProvider, KindRole, KindTrustPolicy,
 	KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider,
+	KindUser,
+	KindPermissionSet,
 	KindBaseline,
 }
 
@@ -145,6 +153,10 @@ func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
 		r = &PermissionsBoundary{}
 	case KindOIDCProvider:
 		r = &OIDCProvider{}
+	case KindUser:
+		r = &User{}
+	case KindPermissionSet:
+		r = &PermissionSet{}
 	case KindBaseline:
 		r = &BaselineObject{}
 	default:

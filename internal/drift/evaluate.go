@@ -88,12 +88,19 @@ func (e *Evaluator) Evaluate(c Change) Finding {
 		v = e.boundary(c, r)
 	case *OIDCProvider:
 		v = e.oidcProvider(c, r)
+	case *User:
+		v = e.user(c, r)
+	case *PermissionSet:
+		v = e.permissionSet(c, r)
 	default:
 		v = drifted(SeverityMedium, "unknown kind of change", fmt.Sprintf("eksdrift cannot judge a change of type %T", c.Resource), nil)
 		v.noRevert = "eksdrift does not know how to undo it"
 	}
 	if c.Note != "" {
 		v.reason += " (" + c.Note + ")"
+	}
+	if why := ssoNoRevert(c); why != "" && v.drift {
+		v.noRevert = why
 	}
 	return e.finding(c, v)
 }
@@ -112,6 +119,11 @@ func (e *Evaluator) finding(c Change, v verdict) Finding {
 	if name := roleNameOf(c.Resource); name != "" {
 		if rb, ok := e.ix.Role(c.Event.Account, name); ok {
 			f.Principal = rb.ARN // the event knows the role's name, not its path
+		}
+	}
+	if u, ok := c.Resource.(*User); ok {
+		if ub, ok := e.ix.User(c.Event.Account, u.UserName); ok {
+			f.Principal = ub.ARN
 		}
 	}
 	if e.remediators[c.Event.Actor.ARN] {

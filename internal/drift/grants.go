@@ -37,7 +37,9 @@ var ErrTransient = errors.New("transient failure")
 func (o Operation) Grants() bool {
 	switch o.Action {
 	case ActDeleteAccessEntry, ActDisassociateAccessPolicy, ActDeletePodIdentityAssociation, ActDisassociateIdentityProvider,
-		ActDetachRolePolicy, ActDeleteRolePolicy, ActDeleteOIDCProvider:
+		ActDetachRolePolicy, ActDeleteRolePolicy, ActDeleteOIDCProvider,
+		ActDeactivateAccessKey, ActDeactivateServiceCredential, ActDeleteLoginProfile, ActDetachUserPolicy,
+		ActDeleteUserPolicy, ActRemoveUserFromGroup:
 		return false
 	}
 	return true
@@ -78,6 +80,10 @@ func AdminGrant(o Operation) string {
 	case *PermissionsBoundary:
 		if o.Action == ActPutRolePermissionsBoundary && slices.Contains(ReverterDeniedManagedPolicies, r.PolicyARN) {
 			return r.PolicyARN
+		}
+	case *User:
+		if o.Action == ActPutUserPermissionsBoundary && slices.Contains(ReverterDeniedManagedPolicies, r.Name) {
+			return r.Name
 		}
 	case *AccessPolicy:
 		if o.Action == ActAssociateAccessPolicy && slices.Contains(ReverterDeniedAccessPolicies, r.PolicyARN) {

@@ -43,6 +43,7 @@ func kindsEvaluator(t *testing.T) *Evaluator {
 		}},
 		IAMRoles: []RoleBaseline{{ARN: "arn:aws:iam::111122223333:role/team/Dev", TrustPolicy: trust,
 			ManagedPolicies: []string{}, InlinePolicies: map[string]*PolicyDocument{}, PermissionsBoundary: &boundary}},
+		IAMUsers:      []UserBaseline{{ARN: "arn:aws:iam::111122223333:user/ops/deploy", Groups: []string{}}},
 		OIDCProviders: []string{},
 	})
 	if err != nil {
@@ -75,6 +76,9 @@ func kindCases(t *testing.T) map[Kind]kindCase {
 	trust := &TrustPolicy{RoleARN: dev, RoleName: "Dev", Document: wild}
 	managed := &ManagedPolicy{RoleARN: dev, RoleName: "Dev", PolicyARN: "arn:aws:iam::aws:policy/AdministratorAccess"}
 	inline := &InlinePolicy{RoleARN: dev, RoleName: "Dev", PolicyName: "debug", Document: admin}
+	key := &User{UserARN: "arn:aws:iam::111122223333:user/deploy", UserName: "deploy", Aspect: UserAccessKey, Name: "AKIAEXAMPLE", Status: "Active"}
+	sso := Change{Event: iamEvent, Op: OpAdded, Resource: &PermissionSet{PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-1", Account: acct, What: "USER:u-1"}}
+	sso.Event.Name = "CreateAccountAssignment"
 	obj := NewBaselineObject("b", "baseline.yaml")
 	obj.VersionID = "v2"
 	return map[Kind]kindCase{
@@ -92,6 +96,8 @@ func kindCases(t *testing.T) map[Kind]kindCase {
 		KindInlinePolicy:        {change: iam(OpAdded, inline), live: present(inline)},
 		KindPermissionsBoundary: {change: iam(OpRemoved, &PermissionsBoundary{RoleARN: dev, RoleName: "Dev"}), live: Observation{}},
 		KindOIDCProvider:        {change: iam(OpAdded, &OIDCProvider{ARN: oidc}), live: present(&OIDCProvider{ARN: oidc})},
+		KindUser:                {change: iam(OpAdded, key), live: present(key)},
+		KindPermissionSet:       {change: sso, noPlan: "IAM Identity Center owns permission sets: change them there"},
 		KindBaseline: {change: Change{Event: iamEvent, Op: OpAdded, Resource: obj},
 			noPlan: "a write to the baseline is reported, never reverted"},
 	}
@@ -136,7 +142,7 @@ func TestEveryKindHasARule(t *testing.T) {
 
 func TestEveryKindHasAService(t *testing.T) {
 	forKinds(t, func(t *testing.T, k Kind) {
-		if s := k.Service(); s != ServiceEKS && s != ServiceIAM && s != ServiceS3 {
+		if s := k.Service(); s != ServiceEKS && s != ServiceIAM && s != ServiceS3 && s != ServiceSSO {
 			t.Errorf("got service %q, want Kind.Service (live.go) to name the service that reads and writes it", s)
 		}
 	})
@@ -300,6 +306,8 @@ var notSwept = map[Kind]string{
 	KindCluster:      "the sweep reads the declared clusters; a cluster's creation is seen only as an event",
 	KindOIDCProvider: "the sweep reads clusters and roles, not the account's OIDC providers",
 	KindBaseline:     "the baseline is what the sweep judges against, not something it reads",
+	KindPermissionSet: "the sweep reads clusters and roles; Identity Center's permission sets are seen only as events " +
+		"(the roles they become are swept as roles)",
 }
 
 func TestEveryKindIsSweptOrSaysWhyNot(t *testing.T) {
@@ -308,7 +316,8 @@ func TestEveryKindIsSweptOrSaysWhyNot(t *testing.T) {
 	x := "arn:aws:iam::111122223333:role/x"
 	cs := ClusterState{Name: "prod", Account: acct, Region: "us-west-2", Found: true, AuthenticationMode: AuthModeAPI,
 		AccessEntries: []EntryState{{AccessEntry: AccessEntry{PrincipalARN: x, Type: EntryStandard},
-			Policies: []AccessPolicy{{PrincipalARN: x, PolicyARN: PolicyView, Scope: AccessScope{Type: ScopeCluster}}}}},
+			Policies: []AccessPolicy{{PrincipalARN: x, PolicyARN: PolicyView, Scope: AccessScope{Type: ScopeCluster}}}},
+			{AccessEntry: AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:user/intruder", Type: EntryStandard}}},
 		PodIdentityAssociations: []PodIdentityAssociation{{Namespace: "app", ServiceAccount: "x", RoleARN: x}},
 		IdentityProviderConfigs: []IdentityProviderConfig{{Name: "corp"}}}
 	rs := RoleState{ARN: "arn:aws:iam::111122223333:role/team/Dev", Name: "Dev", Account: acct, Found: true,

@@ -16,6 +16,8 @@ const (
 	ServiceEKS Service = "eks"
 	ServiceIAM Service = "iam"
 	ServiceS3  Service = "s3"
+	// ServiceSSO is IAM Identity Center: eksdrift only reports its changes.
+	ServiceSSO Service = "sso"
 )
 
 // Service gives the service that holds the kind, "" for a kind eksdrift
@@ -24,8 +26,10 @@ func (k Kind) Service() Service {
 	switch k {
 	case KindCluster, KindAccessEntry, KindAccessPolicy, KindAuthenticationMode, KindPodIdentity, KindIdentityProvider:
 		return ServiceEKS
-	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider:
+	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider, KindUser:
 		return ServiceIAM
+	case KindPermissionSet:
+		return ServiceSSO
 	case KindBaseline:
 		return ServiceS3
 	}
@@ -39,7 +43,7 @@ func (s Service) EventSource() string { return string(s) + ".amazonaws.com" }
 // baseline object) rather than to a cluster.
 func isAccountKind(k Kind) bool {
 	s := k.Service()
-	return s == ServiceIAM || s == ServiceS3
+	return s == ServiceIAM || s == ServiceS3 || s == ServiceSSO
 }
 
 // Observation is the live state of a change's resource, read after the

@@ -25,6 +25,17 @@ const (
 	ActPutRolePermissionsBoundary    = "iam:PutRolePermissionsBoundary"
 	ActDeleteRolePermissionsBoundary = "iam:DeleteRolePermissionsBoundary"
 	ActDeleteOIDCProvider            = "iam:DeleteOpenIDConnectProvider"
+	// An IAM user's: credentials are deactivated, never deleted (the
+	// writer only ever sets Inactive), and the console password deleted.
+	ActDeactivateAccessKey           = "iam:UpdateAccessKey"
+	ActDeactivateServiceCredential   = "iam:UpdateServiceSpecificCredential"
+	ActDeleteLoginProfile            = "iam:DeleteLoginProfile"
+	ActDetachUserPolicy              = "iam:DetachUserPolicy"
+	ActPutUserPolicy                 = "iam:PutUserPolicy"
+	ActDeleteUserPolicy              = "iam:DeleteUserPolicy"
+	ActRemoveUserFromGroup           = "iam:RemoveUserFromGroup"
+	ActPutUserPermissionsBoundary    = "iam:PutUserPermissionsBoundary"
+	ActDeleteUserPermissionsBoundary = "iam:DeleteUserPermissionsBoundary"
 )
 
 // RevertActions lists every action a revert may call.
@@ -34,6 +45,9 @@ var RevertActions = []string{
 	ActDeletePodIdentityAssociation, ActDisassociateIdentityProvider, ActUpdateAssumeRolePolicy,
 	ActAttachRolePolicy, ActDetachRolePolicy, ActPutRolePolicy, ActDeleteRolePolicy,
 	ActPutRolePermissionsBoundary, ActDeleteRolePermissionsBoundary, ActDeleteOIDCProvider,
+	ActDeactivateAccessKey, ActDeactivateServiceCredential, ActDeleteLoginProfile, ActDetachUserPolicy,
+	ActPutUserPolicy, ActDeleteUserPolicy, ActRemoveUserFromGroup, ActPutUserPermissionsBoundary,
+	ActDeleteUserPermissionsBoundary,
 }
 
 // Operation is one call that moves a resource back to the baseline.

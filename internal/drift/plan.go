@@ -55,6 +55,10 @@ func (e *Evaluator) Plan(c Change, live Observation) (ops []Operation, cannot st
 			return nil, "the role is not declared in the baseline"
 		}
 		return planRole(rb, r, live)
+	case *User:
+		return e.planUser(c, r, live)
+	case *PermissionSet:
+		return nil, "IAM Identity Center owns permission sets: change them there"
 	case *OIDCProvider:
 		if e.ix.oidc == nil {
 			return nil, "the baseline does not manage IAM OIDC providers"

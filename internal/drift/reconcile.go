@@ -25,6 +25,7 @@ func (s *SweepScope) AddCluster(cs ClusterState) {
 	}
 	if cs.AccessEntries != nil {
 		kinds[KindAccessEntry], kinds[KindAccessPolicy] = true, true
+		kinds[KindUser] = true // the users behind the entries (sweepEntryUsers)
 	}
 	if cs.PodIdentityAssociations != nil {
 		kinds[KindPodIdentity] = true
@@ -63,6 +64,9 @@ func (s SweepScope) Covers(f Finding) bool {
 	switch f.Kind {
 	case KindAccessEntry, KindAccessPolicy, KindAuthenticationMode, KindPodIdentity, KindIdentityProvider:
 		return s.clusters[clusterKey(f.Account, f.Region, f.Cluster)][f.Kind]
+	case KindUser:
+		// Only a user behind an access entry is swept, as one of the cluster's.
+		return f.Cluster != "" && s.clusters[clusterKey(f.Account, f.Region, f.Cluster)][f.Kind]
 	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary:
 		role, _, _ := strings.Cut(f.Resource, "|")
 		return s.roles[roleIndexKey(f.Account, role)][f.Kind]

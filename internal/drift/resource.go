@@ -213,6 +213,62 @@ func (b *PermissionsBoundary) Kind() Kind        { return KindPermissionsBoundar
 func (b *PermissionsBoundary) Key() string       { return b.RoleName }
 func (b *PermissionsBoundary) Principal() string { return b.RoleARN }
 
+// The parts of an IAM user a User change touches (User.Aspect).
+const (
+	UserItself            = "user"                 // the user, as an access entry's principal
+	UserAccessKey         = "access-key"           // Name: the access key ID
+	UserLoginProfile      = "login-profile"        // a console password
+	UserServiceCredential = "service-credential"   // Name: the service-specific credential ID
+	UserManagedPolicy     = "managed-policy"       // Name: the policy ARN
+	UserInlinePolicy      = "inline-policy"        // Name: the policy name
+	UserGroup             = "group"                // Name: the group name
+	UserBoundary          = "permissions-boundary" // Name: the boundary's policy ARN
+)
+
+// User is one credential or permission of an IAM user. Users are keyed by
+// name, which IAM events give without the path, like roles.
+type User struct {
+	UserARN  string `json:"userArn"`
+	UserName string `json:"userName"`
+	Aspect   string `json:"aspect"`
+	Name     string `json:"name,omitempty"`
+	// Status is a credential's status (Active, Inactive); "" means Active.
+	Status   string          `json:"status,omitempty"`
+	Document *PolicyDocument `json:"document,omitempty"`
+}
+
+func (u *User) Kind() Kind { return KindUser }
+func (u *User) Key() string {
+	if u.Aspect == UserLoginProfile || u.Aspect == UserBoundary || u.Aspect == UserItself {
+		return u.UserName + "|" + u.Aspect
+	}
+	return u.UserName + "|" + u.Aspect + "|" + u.Name
+}
+func (u *User) Principal() string { return u.UserARN }
+
+// Active reports whether a credential can be used.
+func (u *User) Active() bool { return u.Status == "" || strings.EqualFold(u.Status, "Active") }
+
+// PermissionSet is an IAM Identity Center permission set changed, or
+// assigned to (or taken from) a principal in an account. Identity Center
+// provisions it as the AWSReservedSSO_ role in that account.
+type PermissionSet struct {
+	InstanceARN      string `json:"instanceArn,omitempty"`
+	PermissionSetARN string `json:"permissionSetArn"`
+	// Account is the target account of an assignment or provisioning, ""
+	// when the call names none (a change to the set itself).
+	Account string `json:"account,omitempty"`
+	// What is the call's subject: the policy ARN, inline-policy, boundary,
+	// the assigned principal (USER:id, GROUP:id), or provision.
+	What string `json:"what,omitempty"`
+}
+
+func (p *PermissionSet) Kind() Kind { return KindPermissionSet }
+func (p *PermissionSet) Key() string {
+	return p.PermissionSetARN + "|" + p.Account + "|" + p.What
+}
+func (p *PermissionSet) Principal() string { return "" }
+
 // OIDCProvider is an IAM OpenID Connect identity provider: whoever it
 // vouches for can assume roles that trust it.
 type OIDCProvider struct {

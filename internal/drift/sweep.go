@@ -68,6 +68,7 @@ func (e *Evaluator) SweepCluster(at time.Time, cs ClusterState) []Judgement {
 				judge(OpAdded, &p, &p)
 			}
 		}
+		out = append(out, e.sweepEntryUsers(at, cs)...)
 		if ci != nil {
 			for _, d := range ci.c.AccessEntries {
 				le := live[d.PrincipalARN]
@@ -111,6 +112,27 @@ func (e *Evaluator) SweepCluster(at time.Time, cs ClusterState) []Judgement {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// sweepEntryUsers judges the IAM users that are principals of the
+// cluster's access entries, when the baseline manages users: one it does
+// not declare is drift, since its credentials go unjudged.
+func (e *Evaluator) sweepEntryUsers(at time.Time, cs ClusterState) []Judgement {
+	if e.ix == nil || e.ix.Baseline.IAMUsers == nil {
+		return nil
+	}
+	var out []Judgement
+	for _, le := range cs.AccessEntries {
+		a, ok := ParseARN(le.PrincipalARN)
+		if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "user/") {
+			continue
+		}
+		u := &User{UserARN: le.PrincipalARN, UserName: a.Resource[strings.LastIndexByte(a.Resource, '/')+1:], Aspect: UserItself}
+		ev := Event{ID: SweepEventID(at, string(KindUser), cs.Account+"/"+cs.Region+"/"+cs.Name, strings.ToLower(u.Key())), Time: at.UTC(),
+			Name: SweepEventName, Source: ServiceIAM.EventSource(), Account: a.Account, Region: cs.Region}
+		out = append(out, e.sweepJudge(Change{Event: ev, Op: OpAdded, Cluster: cs.Name, Resource: u}, u, cs.ReadAt))
 	}
 	return out
 }

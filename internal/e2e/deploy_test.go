@@ -42,12 +42,15 @@ const (
 	launcher    = "internal/e2e/launcher.py"
 )
 
-// scopeClusters and scopeRoles are the reverter's scope: the baseline's
-// clusters and roles, named as the baseline names them (with their paths:
+// scopeClusters, scopeRoles and scopeUsers are the reverter's scope: the
+// baseline's clusters, roles and users, named as the baseline names them (with their paths:
 // the launcher gives IAM calls the ARN AWS checks, path included).
 var (
 	scopeClusters = []string{"prod", "staging", "analytics"}
-	scopeRoles    = []string{"developers", "platform/platform-admin", "app-api"}
+	scopeRoles    = []string{"developers", "platform/platform-admin", "app-api",
+		"aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef"}
+	// scopeUsers are the baseline's iamUsers: revert mode needs them named.
+	scopeUsers = []string{"release-bot", "auditor"}
 )
 
 // contextFlags are the CDK context the stacks are synthesized with: the
@@ -65,6 +68,7 @@ func contextFlags() []string {
 		"-c", "mode=revert",
 		"-c", "clusters=" + strings.Join(scopeClusters, ","),
 		"-c", "roles=" + strings.Join(scopeRoles, ","),
+		"-c", "users=" + strings.Join(scopeUsers, ","),
 		"-c", fmt.Sprintf("slackSecretArn=arn:aws:secretsmanager:%s:%s:secret:%s", region, account, slackSecret),
 		"-c", `baselineWriters=["` + writer + `"]`,
 		// The baseline is uploaded seconds before the scenarios run: with

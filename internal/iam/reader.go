@@ -81,6 +81,8 @@ func (r *Reader) Observe(ctx context.Context, c drift.Change) (drift.Observation
 		got, err = q.boundary(ctx, res)
 	case *drift.OIDCProvider:
 		got, err = q.oidcProvider(ctx, res)
+	case *drift.User:
+		got, err = q.user(ctx, res)
 	default:
 		return drift.Observation{}, fmt.Errorf("iam: cannot observe %s %q: not an IAM kind", c.Kind(), c.Resource.Key())
 	}

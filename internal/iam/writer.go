@@ -80,6 +80,8 @@ func (w *Writer) Apply(ctx context.Context, op drift.Operation) error {
 			return unknown(op)
 		}
 		_, err = w.api.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(r.ARN)})
+	case *drift.User:
+		return w.applyUser(ctx, op, r)
 	default:
 		return unknown(op)
 	}

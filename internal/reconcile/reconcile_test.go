@@ -263,8 +263,8 @@ var t0 = time.Date(2026, 10, 14, 10, 0, 0, 0, time.UTC)
 func TestSweepOfTheDeclaredStateFindsNothing(t *testing.T) {
 	f := setup(t)
 	rep := f.sweep(t, t0)
-	if rep.Clusters != 3 || rep.Roles != 3 || rep.Drift != 0 || rep.Recorded != 0 || len(f.history(t)) != 0 {
-		t.Errorf("got %+v and %d findings, want 3 clusters and 3 roles read, nothing recorded", rep, len(f.history(t)))
+	if rep.Clusters != 3 || rep.Roles != 4 || rep.Drift != 0 || rep.Recorded != 0 || len(f.history(t)) != 0 {
+		t.Errorf("got %+v and %d findings, want 3 clusters and 4 roles read, nothing recorded", rep, len(f.history(t)))
 	}
 }
 
@@ -418,8 +418,8 @@ func TestCatchUpFeedsOnlyUnknownEvents(t *testing.T) {
 	if n := len(f.history(t)); n != 2 || len(f.out.sent) != 2 {
 		t.Errorf("got %d findings and %d messages, want 2 and 2: no duplicate of the event path", n, len(f.out.sent))
 	}
-	// 12 EKS names in us-west-2 (the baseline's region) and 11 IAM names in us-east-1.
-	if len(f.trail.calls) != 23 || !slices.Contains(f.trail.calls, "us-east-1/AttachRolePolicy") || !slices.Contains(f.trail.calls, "us-west-2/CreateAccessEntry") {
+	// 12 EKS names in us-west-2 (the baseline's region) and 21 IAM names in us-east-1.
+	if len(f.trail.calls) != 33 || !slices.Contains(f.trail.calls, "us-east-1/AttachRolePolicy") || !slices.Contains(f.trail.calls, "us-west-2/CreateAccessEntry") {
 		t.Errorf("got lookups %v", f.trail.calls)
 	}
 	if cp := f.cp.at[CheckpointName]; !cp.Equal(at) || !rep.From.Equal(at.Add(-48*time.Hour)) {

@@ -36,9 +36,11 @@ func (p Pattern) JSON() string {
 	return string(b)
 }
 
-// Rules are the detector's rules: EKS calls in the detector's region and IAM
+// Rules are the detector's rules: EKS calls in the detector's region, IAM
 // calls, which only us-east-1 sees (the stack forwards them when the
-// detector lives elsewhere).
+// detector lives elsewhere), and IAM Identity Center's permission-set calls,
+// which its instance's region sees (the detector's region: see
+// docs/deploy.md).
 //
 // Each pattern pins the AWS source (custom events cannot use an "aws."
 // source, so a forged event does not match), the CloudTrail detail-type, the
@@ -47,6 +49,7 @@ func Rules() []Rule {
 	return []Rule{
 		{Name: "eks-access-changes", Pattern: pattern("aws.eks", cloudtrail.SourceEKS)},
 		{Name: "iam-access-changes", Region: IAMRegion, Pattern: pattern("aws.iam", cloudtrail.SourceIAM)},
+		{Name: "sso-permission-set-changes", Pattern: pattern("aws.sso", cloudtrail.SourceSSO)},
 	}
 }
 

@@ -46,7 +46,7 @@ func TestRulesMatchTheSamples(t *testing.T) {
 		// What should match is derived from the sample, not from the patterns.
 		want := ""
 		if env.Detail.ErrorCode == "" && cloudtrail.IsWatched(env.Detail.EventSource, env.Detail.EventName) {
-			want = map[string]string{"aws.eks": "eks-access-changes", "aws.iam": "iam-access-changes"}[env.Source]
+			want = map[string]string{"aws.eks": "eks-access-changes", "aws.iam": "iam-access-changes", "aws.sso": "sso-permission-set-changes"}[env.Source]
 		}
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
 			for _, r := range Rules() {
@@ -99,8 +99,8 @@ func matches(t *testing.T, c *eventbridge.Client, p Pattern, event []byte) bool 
 
 func TestRulesShape(t *testing.T) {
 	rules := Rules()
-	if len(rules) != 2 || rules[1].Region != IAMRegion || rules[0].Region != "" {
-		t.Errorf("got %+v, want an EKS rule in the detector's region and an IAM rule in us-east-1", rules)
+	if len(rules) != 3 || rules[1].Region != IAMRegion || rules[0].Region != "" || rules[2].Region != "" {
+		t.Errorf("got %+v, want an EKS rule in the detector's region, an IAM rule in us-east-1 and an Identity Center rule in the detector's region", rules)
 	}
 	for _, r := range rules {
 		if !strings.Contains(r.Pattern.JSON(), `"errorCode":[{"exists":false}]`) {

@@ -200,6 +200,20 @@ func describe(f drift.Finding) change {
 		if declared {
 			c.baseline = "providers: " + codes(shortNames(*d))
 		}
+	case drift.KindUser:
+		describeUser(&c, f, state)
+	case drift.KindPermissionSet:
+		// Identity Center holds the set: the baseline has no side of it.
+		c.unjudged = true
+		if r, ok := decode[drift.PermissionSet](state); ok {
+			c.now = "permission set " + code(notice.ShortARN(r.PermissionSetARN)) + "\n" + code(r.PermissionSetARN)
+			if r.Account != "" {
+				c.now += "\naccount " + code(r.Account)
+			}
+			if r.What != "" {
+				c.now += "\n" + code(r.What)
+			}
+		}
 	case drift.KindBaseline:
 		// The baseline's side is the previous version; the difference is
 		// what the new one grants that it did not.
@@ -366,4 +380,39 @@ func pretty(p *drift.PolicyDocument) string {
 		return p.String()
 	}
 	return b.String()
+}
+
+// describeUser shows one credential or permission of an IAM user, and the
+// baseline's side where the finding carries one (a list of what is
+// declared, consoleAccess, or the declared boundary).
+func describeUser(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.User](state)
+	if ok {
+		c.now = esc(r.Aspect)
+		if r.Name != "" {
+			c.now += " " + code(r.Name)
+		}
+		if r.Status != "" {
+			c.now += " (" + esc(r.Status) + ")"
+		}
+		c.now += "\nuser " + code(notice.ShortARN(r.UserARN))
+		if r.Document != nil {
+			c.doc, c.docTitle = pretty(r.Document), "Policy document"
+		}
+	}
+	if d, ok := decode[[]string](f.Expected); ok {
+		c.baseline = "declared: none"
+		if len(*d) > 0 {
+			c.baseline = "declared: " + codes(*d)
+		}
+	}
+	if d, ok := decode[bool](f.Expected); ok {
+		c.baseline = "consoleAccess: " + strconv.FormatBool(*d)
+	}
+	if d, ok := decode[drift.User](f.Expected); ok {
+		c.baseline = "boundary none"
+		if d.Name != "" {
+			c.baseline = "boundary " + code(d.Name)
+		}
+	}
 }

@@ -80,18 +80,45 @@ var (
 	sampleOps = []drift.Op{drift.OpAdded, drift.OpRemoved, drift.OpModified}
 )
 
+// samplePeriod is the period of the sample series: the kinds the contract's
+// tables were written for. The first twelve kinds have a slot each; the
+// baseline and every kind added since take turns in the last slot, so the
+// tables hold whatever kinds are added, and any 60 consecutive findings
+// still hold every kind while there are at most four of those.
+const samplePeriod = 13
+
+var slotKinds = []drift.Kind{
+	drift.KindCluster, drift.KindAccessEntry, drift.KindAccessPolicy, drift.KindAuthenticationMode,
+	drift.KindPodIdentity, drift.KindIdentityProvider, drift.KindRole, drift.KindTrustPolicy,
+	drift.KindManagedPolicy, drift.KindInlinePolicy, drift.KindPermissionsBoundary, drift.KindOIDCProvider,
+}
+
+func sampleKind(i int) drift.Kind {
+	if slot := i % samplePeriod; slot < len(slotKinds) {
+		return slotKinds[slot]
+	}
+	turns := []drift.Kind{drift.KindBaseline}
+	for _, k := range drift.Kinds {
+		if !slices.Contains(slotKinds, k) && k != drift.KindBaseline {
+			turns = append(turns, k)
+		}
+	}
+	return turns[(i/samplePeriod)%len(turns)]
+}
+
 // SampleFinding returns the i-th of a deterministic series of findings
 // (i >= 0). Each has its own EventID and an EventTime of SampleTime(i). The
 // other fields cycle with short periods, so any 60 consecutive findings hold
 // every kind, severity, decision, operation, detection source and drift
 // value, and the usual filters select proper, non-empty subsets. The cluster
-// changes every len(drift.Kinds) findings; findings of IAM kinds and of the
-// baseline have none, as the evaluator makes them.
+// changes every samplePeriod findings; findings of kinds that belong to the
+// account (IAM, Identity Center, the baseline) have none, as the evaluator
+// makes them.
 func SampleFinding(i int) drift.Finding {
-	kind := drift.Kinds[i%len(drift.Kinds)]
+	kind := sampleKind(i)
 	iam := strings.HasPrefix(string(kind), "iam-")
-	account := iam || kind == drift.KindBaseline // no cluster
-	cluster := sampleClusters[(i/len(drift.Kinds))%len(sampleClusters)]
+	account := kind.Service() != drift.ServiceEKS // no cluster
+	cluster := sampleClusters[(i/samplePeriod)%len(sampleClusters)]
 	if account {
 		cluster = ""
 	}
