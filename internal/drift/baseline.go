@@ -67,6 +67,8 @@ type ClusterBaseline struct {
 	// RevertNodeEntries opts in to reverting entries of the node and Fargate
 	// types, which EKS manages and which are otherwise only reported.
 	RevertNodeEntries bool
+	// AwsAuth is the declared aws-auth ConfigMap; nil when not managed.
+	AwsAuth *AwsAuthBaseline
 }
 
 // AccessEntryBaseline is a declared access entry with its policies. An entry

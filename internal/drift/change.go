@@ -29,6 +29,9 @@ const (
 	// object itself: it says what the reverter restores, so every write to
 	// it is judged by what it grants that the version before did not.
 	KindBaseline Kind = "baseline"
+	// KindAwsAuth is the aws-auth ConfigMap, written through the Kubernetes
+	// API and seen in the control plane's audit log, not in CloudTrail.
+	KindAwsAuth Kind = "aws-auth"
 )
 
 // Kinds lists every kind, in the order documentation and summaries show them.
@@ -37,6 +40,7 @@ var Kinds = []Kind{
 	KindPodIdentity, KindIdentityProvider, KindRole, KindTrustPolicy,
 	KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider,
 	KindBaseline,
+	KindAwsAuth,
 }
 
 // Op says what a change did to its resource.
@@ -147,6 +151,8 @@ func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
 		r = &OIDCProvider{}
 	case KindBaseline:
 		r = &BaselineObject{}
+	case KindAwsAuth:
+		r = &AwsAuth{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", k)
 	}

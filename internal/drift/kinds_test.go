@@ -40,6 +40,7 @@ func kindsEvaluator(t *testing.T) *Evaluator {
 			},
 			PodIdentityAssociations: []PodIdentityAssociation{},
 			IdentityProviderConfigs: []IdentityProviderConfig{},
+			AwsAuth:                 &AwsAuthBaseline{},
 		}},
 		IAMRoles: []RoleBaseline{{ARN: "arn:aws:iam::111122223333:role/team/Dev", TrustPolicy: trust,
 			ManagedPolicies: []string{}, InlinePolicies: map[string]*PolicyDocument{}, PermissionsBoundary: &boundary}},
@@ -94,6 +95,8 @@ func kindCases(t *testing.T) map[Kind]kindCase {
 		KindOIDCProvider:        {change: iam(OpAdded, &OIDCProvider{ARN: oidc}), live: present(&OIDCProvider{ARN: oidc})},
 		KindBaseline: {change: Change{Event: iamEvent, Op: OpAdded, Resource: obj},
 			noPlan: "a write to the baseline is reported, never reverted"},
+		KindAwsAuth: {change: eks(OpModified, &AwsAuth{MapRoles: []AwsAuthRole{{RoleARN: x, Username: "x", Groups: []string{GroupMasters}}}}),
+			noPlan: "the aws-auth ConfigMap is reported, never reverted (alert only)"},
 	}
 }
 
@@ -300,6 +303,7 @@ var notSwept = map[Kind]string{
 	KindCluster:      "the sweep reads the declared clusters; a cluster's creation is seen only as an event",
 	KindOIDCProvider: "the sweep reads clusters and roles, not the account's OIDC providers",
 	KindBaseline:     "the baseline is what the sweep judges against, not something it reads",
+	KindAwsAuth:      "the sweep reads EKS and IAM; the aws-auth ConfigMap is in the Kubernetes API, which eksdrift reads only to confirm a patch",
 }
 
 func TestEveryKindIsSweptOrSaysWhyNot(t *testing.T) {

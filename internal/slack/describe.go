@@ -197,6 +197,8 @@ func describe(f drift.Finding) change {
 		if declared {
 			c.baseline = "providers: " + codes(shortNames(*d))
 		}
+	case drift.KindAwsAuth:
+		c = describeAwsAuth(c, f, state)
 	case drift.KindBaseline:
 		// The baseline's side is the previous version; the difference is
 		// what the new one grants that it did not.
