@@ -152,3 +152,29 @@ func (d *awsAuthDiff) compare(what, arn, username string, groups []string, decla
 func AwsAuthFromBaseline(b *AwsAuthBaseline) *AwsAuth {
 	return &AwsAuth{MapRoles: b.MapRoles, MapUsers: b.MapUsers, MapAccounts: b.MapAccounts}
 }
+
+// awsAuth reports what a new baseline version lets the aws-auth ConfigMap
+// grant that the version before did not: each mapping it newly declares
+// (critical into system:masters) and each one it widens.
+func (d *differ) awsAuth(where string, prev, next *AwsAuthBaseline) {
+	d.unmanaged(where, "aws-auth mappings", prev != nil, next != nil)
+	if next == nil {
+		return
+	}
+	if prev == nil {
+		prev = &AwsAuthBaseline{}
+	}
+	diff := diffAwsAuth(AwsAuthFromBaseline(next), prev)
+	for _, m := range append(diff.undeclared, diff.changed...) {
+		sev := SeverityHigh
+		for _, arn := range diff.masters {
+			if strings.Contains(m, arn+" ") {
+				sev = SeverityCritical
+			}
+		}
+		d.add(sev, OpModified, where, "aws-auth may map %s", m)
+	}
+	for _, m := range diff.missing {
+		d.add(SeverityLow, OpRemoved, where, "aws-auth no longer maps %s", m)
+	}
+}

@@ -87,3 +87,43 @@ func TestAwsAuthDeletedWithNothingDeclared(t *testing.T) {
 		t.Errorf("got drift (%s), want compliant: nothing is declared", f.Reason)
 	}
 }
+
+func TestDiffBaselinesAwsAuth(t *testing.T) {
+	const ops = "arn:aws:iam::111122223333:role/ops"
+	base := func(a *AwsAuthBaseline) *Baseline {
+		return &Baseline{Version: 1, Clusters: []ClusterBaseline{{Name: "prod", Account: acct, Region: "us-west-2", AwsAuth: a}}}
+	}
+	declared := &AwsAuthBaseline{MapRoles: []AwsAuthRole{{RoleARN: ops, Username: "ops", Groups: []string{"view"}}}}
+	tests := []struct {
+		name       string
+		prev, next *AwsAuthBaseline
+		want       Severity
+		what       string
+	}{
+		{"same", declared, declared, "", ""},
+		{"a new mapping into system:masters", declared, &AwsAuthBaseline{MapRoles: append(slicesClone(declared.MapRoles), AwsAuthRole{RoleARN: "arn:aws:iam::444455556666:role/x", Groups: []string{GroupMasters}})},
+			SeverityCritical, "aws-auth may map role arn:aws:iam::444455556666:role/x in system:masters"},
+		{"a mapping widened into system:masters", declared, &AwsAuthBaseline{MapRoles: []AwsAuthRole{{RoleARN: ops, Username: "ops", Groups: []string{"view", GroupMasters}}}},
+			SeverityCritical, "want " + ops + " as ops in view"},
+		{"a new account", declared, &AwsAuthBaseline{MapRoles: declared.MapRoles, MapAccounts: []string{"444455556666"}}, SeverityHigh, "account 444455556666"},
+		{"no longer managed", declared, nil, SeverityHigh, "aws-auth mappings are no longer managed"},
+		{"a mapping removed", declared, &AwsAuthBaseline{}, SeverityLow, "no longer maps role " + ops},
+		{"managed for the first time", nil, declared, SeverityHigh, "aws-auth may map role " + ops},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds := DiffBaselines(base(tt.prev), base(tt.next))
+			if tt.want == "" {
+				if len(ds) != 0 {
+					t.Errorf("got %v, want no delta", ds)
+				}
+				return
+			}
+			if len(ds) == 0 || ds[0].Severity != tt.want || !strings.Contains(ds[0].What, tt.what) {
+				t.Errorf("got %v, want first a %s delta with %q", ds, tt.want, tt.what)
+			}
+		})
+	}
+}
+
+func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
