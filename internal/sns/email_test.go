@@ -37,7 +37,8 @@ func TestEmail(t *testing.T) {
 	compliant.Reason = "access entry for arn:aws:iam::111122223333:role/developers matches the baseline"
 
 	baselineWrite := drifttest.FixtureFinding(t, "baseline")
-	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite} {
+	awsAuth := drifttest.FixtureFinding(t, "aws-auth")
+	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite, "aws-auth": awsAuth} {
 		t.Run(name, func(t *testing.T) {
 			var in *sns.PublishInput
 			p := NewPublisher(fakePublisher(func(i *sns.PublishInput) error { in = i; return nil }), "arn:aws:sns:eu-west-1:1:findings")
