@@ -48,11 +48,13 @@ func ClusterOfLogGroup(group string) (string, bool) {
 }
 
 // FilterPattern is the subscription filter's pattern: only writes to
-// kube-system/aws-auth reach the detector, whatever else the audit log
-// holds. The stack builds it; the decoder checks the same conditions
+// kube-system/aws-auth (and deletions of all of kube-system's ConfigMaps,
+// which take aws-auth with them) reach the detector, whatever else the
+// audit log holds. The stack builds it; the decoder checks the same conditions
 // (Watched), so a wider filter costs invocations, never a wrong finding.
-const FilterPattern = `{ ($.objectRef.resource = "configmaps") && ($.objectRef.namespace = "kube-system") && ($.objectRef.name = "aws-auth") && ` +
-	`(($.verb = "create") || ($.verb = "update") || ($.verb = "patch") || ($.verb = "delete")) }`
+const FilterPattern = `{ ($.objectRef.resource = "configmaps") && ($.objectRef.namespace = "kube-system") && ` +
+	`((($.objectRef.name = "aws-auth") && (($.verb = "create") || ($.verb = "update") || ($.verb = "patch") || ($.verb = "delete"))) || ` +
+	`($.verb = "deletecollection")) }`
 
 // Where the changes of a batch happened, when the input does not say it
 // all: the account and region of a subscription payload come from its

@@ -165,6 +165,16 @@ func TestHostileInput(t *testing.T) {
 	}{
 		{"another namespace's aws-auth is not the one EKS reads", ev(func(m map[string]any) { m["objectRef"].(map[string]any)["namespace"] = "default" }), 0, IgnoredNotAwsAuth, ""},
 		{"a get is not a write", ev(func(m map[string]any) { m["verb"] = "get" }), 0, IgnoredNotAwsAuth, ""},
+		{"deleting every ConfigMap of kube-system deletes aws-auth", ev(func(m map[string]any) {
+			m["verb"] = "deletecollection"
+			delete(m["objectRef"].(map[string]any), "name")
+		}), 1, "", ""},
+		{"deleting another namespace's ConfigMaps does not", ev(func(m map[string]any) {
+			m["verb"] = "deletecollection"
+			m["objectRef"] = map[string]any{"resource": "configmaps", "namespace": "default"}
+		}), 0, IgnoredNotAwsAuth, ""},
+		{"a ConfigMap in kube-system of another name", ev(func(m map[string]any) { m["objectRef"].(map[string]any)["name"] = "aws-auth-backup" }), 0, IgnoredNotAwsAuth, ""},
+		{"an aws-auth Secret is not the ConfigMap", ev(func(m map[string]any) { m["objectRef"].(map[string]any)["resource"] = "secrets" }), 0, IgnoredNotAwsAuth, ""},
 		{"a refused write changed nothing", ev(func(m map[string]any) { m["responseStatus"] = map[string]any{"code": 403} }), 0, IgnoredFailed, ""},
 		{"the request stage is not the result", ev(func(m map[string]any) { m["stage"] = "RequestReceived" }), 0, IgnoredStage, ""},
 		{"an update with no object is an error, not a silent pass", ev(func(m map[string]any) { delete(m, "requestObject"); delete(m, "responseObject") }), 0, "", "neither requestObject nor responseObject"},

@@ -47,9 +47,10 @@ type UserInfo struct {
 
 // ObjectRef names the object of the request.
 type ObjectRef struct {
-	Resource  string `json:"resource"`
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	Resource    string `json:"resource"`
+	Namespace   string `json:"namespace"`
+	Name        string `json:"name"`
+	Subresource string `json:"subresource"`
 }
 
 // Reasons an audit event makes no change; short and stable, like
@@ -60,14 +61,21 @@ const (
 	IgnoredFailed     = "failed call"
 )
 
-// Watched reports whether the event is a write to kube-system/aws-auth.
+// Watched reports whether the event is a write to kube-system/aws-auth. A
+// deletecollection of kube-system's ConfigMaps names no object, and may
+// delete aws-auth with the rest: it is watched too.
 func (e *Event) Watched() bool {
-	switch e.Verb {
-	case "create", "update", "patch", "delete":
-	default:
+	ref := e.ObjectRef
+	if ref.Resource != "configmaps" || ref.Namespace != "kube-system" || ref.Subresource != "" {
 		return false
 	}
-	return e.ObjectRef.Resource == "configmaps" && e.ObjectRef.Namespace == "kube-system" && e.ObjectRef.Name == "aws-auth"
+	switch e.Verb {
+	case "create", "update", "patch", "delete":
+		return ref.Name == "aws-auth"
+	case "deletecollection":
+		return ref.Name == "" || ref.Name == "aws-auth"
+	}
+	return false
 }
 
 // Change turns the event into the aws-auth change it made, with no cluster,
@@ -106,7 +114,7 @@ func (e *Event) Change() (c drift.Change, ignored string, err error) {
 // unresolved and must be read live.
 func (e *Event) result() (*drift.AwsAuth, drift.Op, error) {
 	switch e.Verb {
-	case "delete":
+	case "delete", "deletecollection":
 		return &drift.AwsAuth{}, drift.OpRemoved, nil
 	case "create":
 		return e.object(drift.OpAdded, e.ResponseObject, e.RequestObject)
