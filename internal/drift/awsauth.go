@@ -178,3 +178,35 @@ func (d *differ) awsAuth(where string, prev, next *AwsAuthBaseline) {
 		d.add(SeverityLow, OpRemoved, where, "aws-auth no longer maps %s", m)
 	}
 }
+
+// checkAwsAuth rejects a declared ConfigMap that maps one principal or
+// account twice: the two would disagree on what it gets.
+func checkAwsAuth(i int, c *ClusterBaseline) error {
+	if c.AwsAuth == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	dup := func(field, key string) error {
+		if seen[key] {
+			return &InvalidBaselineError{Field: fmt.Sprintf("clusters[%d].awsAuth.%s", i, field), Problem: fmt.Sprintf("%s is mapped twice on cluster %s", key, c.Name)}
+		}
+		seen[key] = true
+		return nil
+	}
+	for j, r := range c.AwsAuth.MapRoles {
+		if err := dup(fmt.Sprintf("mapRoles[%d].rolearn", j), r.RoleARN); err != nil {
+			return err
+		}
+	}
+	for j, u := range c.AwsAuth.MapUsers {
+		if err := dup(fmt.Sprintf("mapUsers[%d].userarn", j), u.UserARN); err != nil {
+			return err
+		}
+	}
+	for j, a := range c.AwsAuth.MapAccounts {
+		if err := dup(fmt.Sprintf("mapAccounts[%d]", j), a); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -184,6 +184,9 @@ func NewIndex(b *Baseline) (*Index, error) {
 			p := &c.IdentityProviderConfigs[j]
 			ci.idps[p.Name] = p
 		}
+		if err := checkAwsAuth(i, c); err != nil {
+			return nil, err
+		}
 		ix.clusters[k] = ci
 	}
 	for i := range b.IAMRoles {
