@@ -58,10 +58,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 func TestDecodeEveryShape(t *testing.T) {
 	lines := read(t, filepath.Join("testdata", "audit.jsonl"))
 	export := read(t, filepath.Join("testdata", "export.log"))
-	var events []string
-	for _, l := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
-		events = append(events, l)
-	}
+	events := strings.Split(strings.TrimSpace(string(lines)), "\n")
 	payload := func(group string) []byte {
 		var les []map[string]any
 		for i, m := range events {
