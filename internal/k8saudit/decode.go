@@ -98,6 +98,11 @@ func (e *LineError) Unwrap() error { return e.Err }
 // hundred MB at most.
 const MaxInput = 256 << 20
 
+// MaxSubscription bounds a subscription delivery once decompressed:
+// CloudWatch Logs sends at most about 1 MB of events at a time, so 16 MiB
+// is far past any real one and well within the detector's memory.
+const MaxSubscription = 16 << 20
+
 // maxLine is the longest audit event read (a ConfigMap is at most 1 MiB).
 const maxLine = 4 << 20
 
@@ -199,7 +204,9 @@ func Decode(data []byte) (*Batch, error) {
 	return decodeLines(data), nil
 }
 
-// decodeSubscription reads the payload as Lambda delivers it.
+// decodeSubscription reads the payload as Lambda delivers it: base64 of
+// gzip of the decoded payload, and nothing else (a payload inside a
+// payload is refused, so no input unpacks more than once).
 func decodeSubscription(raw events.CloudwatchLogsRawData) (*Batch, error) {
 	zipped, err := decodeBase64(raw.Data)
 	if err != nil {
@@ -208,14 +215,25 @@ func decodeSubscription(raw events.CloudwatchLogsRawData) (*Batch, error) {
 	if !isGzip(zipped) {
 		return nil, errors.New("audit log: subscription payload: data is not gzip")
 	}
-	b, err := Decode(zipped)
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("audit log: subscription payload: %w", err)
 	}
-	if b.Where.Cluster == "" && b.Where.Account == "" {
+	plain, err := io.ReadAll(io.LimitReader(zr, MaxSubscription+1))
+	if err != nil {
+		return nil, fmt.Errorf("audit log: subscription payload: gzip: %w", err)
+	}
+	if len(plain) > MaxSubscription {
+		return nil, fmt.Errorf("audit log: subscription payload: over %d bytes once decompressed", MaxSubscription)
+	}
+	var p events.CloudwatchLogsData
+	if err := json.Unmarshal(plain, &p); err != nil {
+		return nil, fmt.Errorf("audit log: subscription payload: %w", err)
+	}
+	if p.LogGroup == "" || p.Owner == "" {
 		return nil, errors.New("audit log: subscription payload: data holds no logGroup and owner")
 	}
-	return b, nil
+	return decodePayload(p), nil
 }
 
 func decodePayload(p events.CloudwatchLogsData) *Batch {

@@ -237,3 +237,25 @@ func TestClusterOfLogGroup(t *testing.T) {
 		})
 	}
 }
+
+func TestSubscriptionBombs(t *testing.T) {
+	wrap := func(b []byte) []byte {
+		out, _ := json.Marshal(map[string]any{"awslogs": map[string]string{"data": base64.StdEncoding.EncodeToString(gz(t, b))}})
+		return out
+	}
+	tests := []struct {
+		name, errHas string
+		in           []byte
+	}{
+		{"a payload inside a payload", "holds no logGroup", wrap(wrap([]byte(`{"owner":"1","logGroup":"/aws/eks/a/cluster","logEvents":[]}`)))},
+		{"a gzip bomb", "over 16777216 bytes", wrap(bytes.Repeat([]byte(" "), MaxSubscription+10))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.in)
+			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+				t.Errorf("got %v, want an error containing %q", err, tt.errHas)
+			}
+		})
+	}
+}
