@@ -102,10 +102,14 @@ func (e *Event) Change() (c drift.Change, ignored string, err error) {
 	if at.IsZero() {
 		at = e.Received
 	}
-	return drift.Change{
+	c = drift.Change{
 		Event: drift.Event{ID: e.AuditID, Time: at, Name: "aws-auth " + e.Verb, Source: EventSource, Actor: e.actor()},
 		Op:    op, Resource: res,
-	}, "", nil
+	}
+	if e.Verb == "deletecollection" {
+		c.Note = "a deletecollection of kube-system's ConfigMaps, which deletes aws-auth unless its selector spares it"
+	}
+	return c, "", nil
 }
 
 // result reads the ConfigMap the write left: the response (the stored
