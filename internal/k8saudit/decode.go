@@ -20,9 +20,32 @@ import (
 	"io"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// The CloudWatch Logs subscription payload, in the shape of aws-lambda-go's
+// events.CloudwatchLogsEvent and events.CloudwatchLogsData (the decode test
+// checks it against them); declared here so that the eksdrift command, which
+// replays such payloads, links no Lambda package.
+type (
+	subscriptionEvent struct {
+		AWSLogs *struct {
+			Data string `json:"data"`
+		} `json:"awslogs"`
+	}
+	subscriptionPayload struct {
+		Owner               string     `json:"owner"`
+		LogGroup            string     `json:"logGroup"`
+		LogStream           string     `json:"logStream"`
+		SubscriptionFilters []string   `json:"subscriptionFilters"`
+		MessageType         string     `json:"messageType"`
+		LogEvents           []logEvent `json:"logEvents"`
+	}
+	logEvent struct {
+		ID        string `json:"id"`
+		Timestamp int64  `json:"timestamp"`
+		Message   string `json:"message"`
+	}
 )
 
 // Where the cluster's name sits in its audit log group's name.
@@ -184,17 +207,16 @@ func Decode(data []byte) (*Batch, error) {
 	trimmed := bytes.TrimSpace(data)
 	if bytes.HasPrefix(trimmed, []byte("{")) {
 		var probe struct {
-			AWSLogs   *events.CloudwatchLogsRawData `json:"awslogs"`
-			LogGroup  *string                       `json:"logGroup"`
-			LogEvents json.RawMessage               `json:"logEvents"`
+			subscriptionEvent
+			LogGroup *string `json:"logGroup"`
 		}
 		// A line of an audit log file is an object too: only a whole
 		// input that is one object with these keys is a payload.
 		if err := json.Unmarshal(trimmed, &probe); err == nil && (probe.AWSLogs != nil || probe.LogGroup != nil) {
 			if probe.AWSLogs != nil {
-				return decodeSubscription(*probe.AWSLogs)
+				return decodeSubscription(probe.AWSLogs.Data)
 			}
-			var p events.CloudwatchLogsData
+			var p subscriptionPayload
 			if err := json.Unmarshal(trimmed, &p); err != nil {
 				return nil, fmt.Errorf("audit log: subscription payload: %w", err)
 			}
@@ -207,8 +229,8 @@ func Decode(data []byte) (*Batch, error) {
 // decodeSubscription reads the payload as Lambda delivers it: base64 of
 // gzip of the decoded payload, and nothing else (a payload inside a
 // payload is refused, so no input unpacks more than once).
-func decodeSubscription(raw events.CloudwatchLogsRawData) (*Batch, error) {
-	zipped, err := decodeBase64(raw.Data)
+func decodeSubscription(data string) (*Batch, error) {
+	zipped, err := decodeBase64(data)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: subscription payload: %w", err)
 	}
@@ -226,7 +248,7 @@ func decodeSubscription(raw events.CloudwatchLogsRawData) (*Batch, error) {
 	if len(plain) > MaxSubscription {
 		return nil, fmt.Errorf("audit log: subscription payload: over %d bytes once decompressed", MaxSubscription)
 	}
-	var p events.CloudwatchLogsData
+	var p subscriptionPayload
 	if err := json.Unmarshal(plain, &p); err != nil {
 		return nil, fmt.Errorf("audit log: subscription payload: %w", err)
 	}
@@ -236,7 +258,7 @@ func decodeSubscription(raw events.CloudwatchLogsRawData) (*Batch, error) {
 	return decodePayload(p), nil
 }
 
-func decodePayload(p events.CloudwatchLogsData) *Batch {
+func decodePayload(p subscriptionPayload) *Batch {
 	b := &Batch{}
 	if p.MessageType == "CONTROL_MESSAGE" {
 		b.ignore("control message")
