@@ -14,7 +14,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
 
-func read(t *testing.T, name string) []byte {
+func read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -178,8 +178,14 @@ func TestHostileInput(t *testing.T) {
 		{"mapRoles that is not YAML is an error", ev(func(m map[string]any) {
 			m["responseObject"].(map[string]any)["data"] = map[string]any{"mapRoles": "- rolearn: [unclosed"}
 		}), 0, "", "data.mapRoles"},
-		{"not an audit event", `{"kind":"Pod","apiVersion":"v1"}`, 0, "", "not a Kubernetes audit event"},
-		{"broken JSON", `{"kind":"Event",`, 0, "", "line 1"},
+		{"not an audit event", `{"kind":"Pod","apiVersion":"v1","note":"aws-auth"}`, 0, "", "not a Kubernetes audit event"},
+		// Nothing here says aws-auth or deletecollection in plain bytes: the
+		// fast path must not pass over them.
+		{"the name spelt with escapes is still read", `{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"x","stage":"ResponseComplete","verb":"delete",` +
+			`"objectRef":{"resource":"configmaps","namespace":"kube-system","name":"\u0061ws-auth"},"responseStatus":{"code":200}}`, 1, "", ""},
+		{"the verb spelt with escapes is still read", `{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"y","stage":"ResponseComplete","verb":"\u0064eletecollection",` +
+			`"objectRef":{"resource":"configmaps","namespace":"kube-system"},"responseStatus":{"code":200}}`, 1, "", ""},
+		{"broken JSON", `{"kind":"Event","name":"aws-auth",`, 0, "", "line 1"},
 		{"a payload from a log group that is not a cluster's", `{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"/aws/lambda/x","logEvents":[]}`, 0, "", "is not a cluster's"},
 	}
 	for _, tt := range tests {
