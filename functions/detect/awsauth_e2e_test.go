@@ -75,11 +75,14 @@ func TestAwsAuthThroughCloudWatchLogs(t *testing.T) {
 	update := lines[2]
 	read := strings.Replace(strings.Replace(lines[2], `"verb":"update"`, `"verb":"get"`, 1), "a1f0c6de", "0ead0ead", 1)
 	now := time.Now().UnixMilli()
+	start := time.Now()
 	must(t, err2(logs.PutLogEvents(ctx, &awslogs.PutLogEventsInput{LogGroupName: &group, LogStreamName: &stream, LogEvents: []logstypes.InputLogEvent{
 		{Message: &read, Timestamp: aws.Int64(now)}, {Message: &update, Timestamp: aws.Int64(now + 1)},
 	}})))
 
-	msgs := w.Receive(t, queue, 60*time.Second)
+	msgs := w.ReceiveN(t, queue, 1, 60*time.Second)
+	t.Logf("PutLogEvents to the finding on the queue: %v (the function's first, cold invocation)", time.Since(start).Round(time.Millisecond))
+	msgs = append(msgs, w.Receive(t, queue, 3*time.Second)...)
 	if len(msgs) != 1 {
 		t.Fatalf("got %d drift messages, want 1 (the update; the read is no write)", len(msgs))
 	}
