@@ -43,21 +43,21 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "TIME") {
 		t.Errorf("got first line %q, want the table header", lines[0])
 	}
-	for _, want := range []string{"files 50, events read 52", "ignored 6", "drift 37: 8 critical", "49 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
+	for _, want := range []string{"files 51, events read 53", "ignored 6", "drift 38: 8 critical", "50 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
 		if !strings.Contains(first.stderr, want) {
 			t.Errorf("summary does not say %q:\n%s", want, first.stderr)
 		}
 	}
-	if got := len(lines) - 1; got != 37 {
-		t.Errorf("got %d findings printed, want the 37 drift findings", got)
+	if got := len(lines) - 1; got != 38 {
+		t.Errorf("got %d findings printed, want the 38 drift findings", got)
 	}
 	second := run(t, env, "replay", "--baseline", sampleBaseline, events)
 	if second.code != ExitOK || !strings.Contains(second.stderr, ": 0 new findings recorded") {
 		t.Errorf("second replay: exit %d, want 0 new findings:\n%s", second.code, second.stderr)
 	}
 	all := run(t, env, "history", "--output", "json")
-	if n := strings.Count(all.stdout, "\n"); n != 49 {
-		t.Errorf("history after two replays: got %d findings, want 49 (one each)", n)
+	if n := strings.Count(all.stdout, "\n"); n != 50 {
+		t.Errorf("history after two replays: got %d findings, want 50 (one each)", n)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestReplayJSONContract(t *testing.T) {
 	fields := []string{"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource",
 		"change", "drift", "severity", "decision", "actor", "reason", "before", "after"}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 49 {
-		t.Fatalf("got %d lines with --all, want 49", len(lines))
+	if len(lines) != 50 {
+		t.Fatalf("got %d lines with --all, want 50", len(lines))
 	}
 	for i, line := range lines {
 		var m map[string]any
