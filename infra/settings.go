@@ -125,6 +125,9 @@ type Settings struct {
 	BaselineHoldDown time.Duration
 	// SecurityHub deploys the Security Hub forwarder (functions/securityhub).
 	SecurityHub bool
+	// AuditLogClusters are the clusters whose audit log group sends
+	// aws-auth writes to the detector (auditlogs.go).
+	AuditLogClusters []string
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -192,6 +195,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		AssetsDir:           assetsDir,
 	}
 	s.BaselineHoldDown = readHoldDown(&p, ctx)
+	s.AuditLogClusters = readAuditLogClusters(&p, ctx, s.Clusters)
 	s.AlertSeverities, s.AlertDecisions = readAlertFilter(&p, ctx)
 	s.Account, s.Region = resolveEnv(&p, ctx, s.Account, s.Region, env)
 	checkIdentity(&p, s)

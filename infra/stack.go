@@ -91,6 +91,7 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	out.Operations.Watch(out.Detector.Function, DetectorMetrics, DetectorTimes, []string{metrics.BaselineErrors})
 	out.Routing = NewRouting(main, "Routing", out.Detector.Function)
 	out.BaselineWatch = NewBaselineWatch(main, "BaselineWatch", out.Stores, s.BaselineKey, out.Detector.Function)
+	NewAuditLogSubscriptions(main, "AuditLogs", out.Detector.Function, s.AuditLogClusters)
 
 	out.Notifier = NewNotifier(main, "Notifier", NotifierProps{Stores: out.Stores, Settings: s})
 	out.Operations.Watch(out.Notifier.Function, NotifierMetrics, nil, []string{NotifierAlarmOn})

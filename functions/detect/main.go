@@ -1,5 +1,6 @@
 // Command detect is the detector Lambda function: EventBridge delivers a
-// CloudTrail API event; each access change is judged against the baseline
+// CloudTrail API event (or a CloudWatch Logs subscription delivers the
+// control plane's audit events on aws-auth); each access change is judged against the baseline
 // in S3, confirmed on the live state when it drifts, recorded once in the
 // DynamoDB history and published once to the findings topic.
 //
@@ -61,6 +62,9 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Metrics:     set,
 		Log:         log,
 		Remediators: []string{cfg.ReverterRoleARN},
+		// Audit events delivered by a subscription filter come from this
+		// region's log groups (AWS_REGION, as the SDK resolved it).
+		Region: awsCfg.Region,
 		// Writes to the baseline object are judged from its versions.
 		BaselineBucket: cfg.BaselineBucket,
 		BaselineKey:    cfg.BaselineKey,

@@ -59,6 +59,7 @@ var table = map[string]place{
 	"internal/dynamodb":   {layer: adapter, service: "dynamodb"},
 	"internal/eks":        {layer: adapter, service: "eks"},
 	"internal/iam":        {layer: adapter, service: "iam"},
+	"internal/k8saudit":   {layer: adapter},
 	"internal/lookup":     {layer: adapter, service: "cloudtrail"},
 	"internal/report": {layer: adapter, alsoImports: []string{"internal/audit"},
 		why: "it renders audit.Report, the auditors' answer, as HTML; it reads no store and no AWS service"},

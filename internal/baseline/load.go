@@ -374,6 +374,7 @@ type fileFormat struct {
 		AccessEntries           *[]drift.AccessEntryBaseline    `json:"accessEntries"`
 		PodIdentityAssociations *[]drift.PodIdentityAssociation `json:"podIdentityAssociations"`
 		IdentityProviderConfigs *[]drift.IdentityProviderConfig `json:"identityProviderConfigs"`
+		AwsAuth                 *drift.AwsAuthBaseline          `json:"awsAuth"`
 	} `json:"clusters"`
 	IAMRoles []struct {
 		ARN                 string                     `json:"arn"`
@@ -447,6 +448,7 @@ func (f *fileFormat) toDomain(loc locator, now time.Time) (*drift.Baseline, Erro
 		if c.IdentityProviderConfigs != nil {
 			cb.IdentityProviderConfigs = append([]drift.IdentityProviderConfig{}, (*c.IdentityProviderConfigs)...)
 		}
+		cb.AwsAuth = c.AwsAuth
 		b.Clusters = append(b.Clusters, cb)
 	}
 	for i, r := range f.IAMRoles {

@@ -197,6 +197,9 @@ func clusterNode(c drift.ClusterBaseline, notes Notes) (*yaml.Node, error) {
 		}
 		add(m, "identityProviderConfigs", seq)
 	}
+	if c.AwsAuth != nil {
+		add(m, "awsAuth", awsAuthNode(c.AwsAuth))
+	}
 	return m, nil
 }
 
@@ -222,6 +225,42 @@ func podNode(p drift.PodIdentityAssociation) (*yaml.Node, error) {
 	}
 	add(pm, "policy", n)
 	return pm, nil
+
+}
+
+// awsAuthNode writes the declared aws-auth ConfigMap in its own shape.
+func awsAuthNode(a *drift.AwsAuthBaseline) *yaml.Node {
+	m := mapping()
+	entry := func(key, arn, username string, groups []string) *yaml.Node {
+		e := mapping()
+		e.Style = yaml.FlowStyle
+		add(e, key, scalar(arn))
+		if username != "" {
+			add(e, "username", scalar(username))
+		}
+		if len(groups) > 0 {
+			add(e, "groups", strings_(groups, true))
+		}
+		return e
+	}
+	if a.MapRoles != nil {
+		seq := sequence()
+		for _, r := range a.MapRoles {
+			seq.Content = append(seq.Content, entry("rolearn", r.RoleARN, r.Username, r.Groups))
+		}
+		add(m, "mapRoles", seq)
+	}
+	if a.MapUsers != nil {
+		seq := sequence()
+		for _, u := range a.MapUsers {
+			seq.Content = append(seq.Content, entry("userarn", u.UserARN, u.Username, u.Groups))
+		}
+		add(m, "mapUsers", seq)
+	}
+	if a.MapAccounts != nil {
+		add(m, "mapAccounts", strings_(a.MapAccounts, true))
+	}
+	return m
 }
 
 func roleNode(r drift.RoleBaseline) (*yaml.Node, error) {

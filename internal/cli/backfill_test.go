@@ -18,7 +18,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/awstest"
 )
 
-// sampleRecords are the CloudTrail records of every sample in events/:
+// sampleRecords are the CloudTrail records of every CloudTrail sample in events/:
 // watched calls, failed and read-only ones, unrelated ones.
 func sampleRecords(t *testing.T) []json.RawMessage {
 	t.Helper()

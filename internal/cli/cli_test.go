@@ -43,21 +43,21 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "TIME") {
 		t.Errorf("got first line %q, want the table header", lines[0])
 	}
-	for _, want := range []string{"files 68, events read 69", "ignored 6", "drift 54: 12 critical", "66 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
+	for _, want := range []string{"files 73, events read 76", "ignored 7", "drift 59: 13 critical", "72 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
 		if !strings.Contains(first.stderr, want) {
 			t.Errorf("summary does not say %q:\n%s", want, first.stderr)
 		}
 	}
-	if got := len(lines) - 1; got != 54 {
-		t.Errorf("got %d findings printed, want the 54 drift findings", got)
+	if got := len(lines) - 1; got != 59 {
+		t.Errorf("got %d findings printed, want the 59 drift findings", got)
 	}
 	second := run(t, env, "replay", "--baseline", sampleBaseline, events)
 	if second.code != ExitOK || !strings.Contains(second.stderr, ": 0 new findings recorded") {
 		t.Errorf("second replay: exit %d, want 0 new findings:\n%s", second.code, second.stderr)
 	}
 	all := run(t, env, "history", "--output", "json")
-	if n := strings.Count(all.stdout, "\n"); n != 66 {
-		t.Errorf("history after two replays: got %d findings, want 66 (one each)", n)
+	if n := strings.Count(all.stdout, "\n"); n != 72 {
+		t.Errorf("history after two replays: got %d findings, want 72 (one each)", n)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestReplayJSONContract(t *testing.T) {
 	fields := []string{"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource",
 		"change", "drift", "severity", "decision", "actor", "reason", "before", "after"}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 66 {
-		t.Fatalf("got %d lines with --all, want 66", len(lines))
+	if len(lines) != 72 {
+		t.Fatalf("got %d lines with --all, want 72", len(lines))
 	}
 	for i, line := range lines {
 		var m map[string]any
@@ -203,5 +203,35 @@ func TestBaselineValidate(t *testing.T) {
 	r = run(t, nil, "baseline", "schema")
 	if !json.Valid([]byte(r.stdout)) {
 		t.Error("baseline schema does not print JSON")
+	}
+}
+
+func TestReplayAuditLogFiles(t *testing.T) {
+	for _, name := range []string{"audit.jsonl", "export.log"} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join("..", "k8saudit", "testdata", name)
+			r := run(t, stateEnv(t), "replay", "--baseline", sampleBaseline, "--audit-cluster", "staging", "--output", "json", file)
+			if r.code != ExitOK {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var sev []string
+			for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+				var f struct{ Kind, Cluster, Region, Severity string }
+				if err := json.Unmarshal([]byte(line), &f); err != nil {
+					t.Fatal(err)
+				}
+				if f.Kind != "aws-auth" || f.Cluster != "staging" || f.Region != "us-west-2" {
+					t.Errorf("got %s on %s in %s, want aws-auth on staging in us-west-2 (from the baseline)", f.Kind, f.Cluster, f.Region)
+				}
+				sev = append(sev, f.Severity)
+			}
+			if got := strings.Join(sev, ","); got != "critical,high,high,high" {
+				t.Errorf("got severities %s, want critical,high,high,high (update, patch, unresolved patch, delete)", got)
+			}
+			without := run(t, stateEnv(t), "replay", "--baseline", sampleBaseline, file)
+			if without.code != ExitError || !strings.Contains(without.stderr, "--audit-cluster") {
+				t.Errorf("without --audit-cluster: got exit %d and %q, want 1 and a word about --audit-cluster", without.code, without.stderr)
+			}
+		})
 	}
 }

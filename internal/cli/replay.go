@@ -23,6 +23,7 @@ func newReplayCmd(e *env) *cobra.Command {
 		output       string
 		historyPath  string
 		workers      int
+		auditCluster string
 		maxFileSize  = sizeFlag(cloudtrail.DefaultMaxDecompressed)
 	)
 	cmd := &cobra.Command{
@@ -30,7 +31,10 @@ func newReplayCmd(e *env) *cobra.Command {
 		Short: "Judge recorded CloudTrail events against a baseline",
 		Long: `Replay reads EventBridge events, bare CloudTrail records and CloudTrail log
 files ({"Records": [...]}, plain or .json.gz) from each PATH (a file, or a
-directory searched for *.json and *.json.gz), judges every access change
+directory searched for *.json and *.json.gz), and Kubernetes audit logs of
+the aws-auth ConfigMap (a CloudWatch Logs subscription payload, one audit
+event per line, or CloudWatch Logs' export to S3; the last two name no
+cluster: give it with --audit-cluster), judges every access change
 against the baseline, prints one finding per line on stdout and a summary on
 stderr, and records the findings in the history (idempotent by event).
 
@@ -50,7 +54,7 @@ judged, and the exit code is 1.`,
 				return usageError{fmt.Errorf("replay: --output must be table or json, or a finding format: asff or ocsf; got %q", output)}
 			}
 			dec := cloudtrail.Decoder{MaxDecompressed: int64(maxFileSize)}
-			return e.replay(cmd.Context(), baselinePath, historyPath, output, all, workers, dec, args)
+			return e.replay(cmd.Context(), baselinePath, historyPath, output, all, workers, replay.Source{Decoder: dec, AuditCluster: auditCluster}, args)
 		},
 	}
 	f := cmd.Flags()
@@ -60,6 +64,7 @@ judged, and the exit code is 1.`,
 	f.StringVar(&historyPath, "history", "", "history database (default $XDG_STATE_HOME/eksdrift/history.db)")
 	f.IntVar(&workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
 	f.Var(&maxFileSize, "max-file-size", maxFileSizeUsage)
+	f.StringVar(&auditCluster, "audit-cluster", "", "the baseline cluster whose audit events a file holds, when the file does not name it")
 	return cmd
 }
 
@@ -70,7 +75,7 @@ func (e *env) historyPath(flag string) (string, error) {
 	return sqlite.DefaultPath(e.getenv)
 }
 
-func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output string, all bool, workers int, dec cloudtrail.Decoder, paths []string) error {
+func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output string, all bool, workers int, like replay.Source, paths []string) error {
 	ix, err := baseline.Load(baselinePath)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
@@ -93,7 +98,9 @@ func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output stri
 	sk := newSink(e.stdout, e.stderr, output, all, store)
 	sources := replay.FileSources(files)
 	for i := range sources {
-		sources[i].Decoder = dec
+		// Every file is read within the same limits, and a file of bare
+		// audit events is of the cluster the flag names.
+		sources[i].Decoder, sources[i].AuditCluster = like.Decoder, like.AuditCluster
 	}
 	err = replay.RunSources(ctx, sources, drift.NewEvaluator(ix), workers, func(r replay.Result) error { return sk.add(ctx, r) })
 	if err := sk.close(ctx, err); err != nil {

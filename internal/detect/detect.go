@@ -44,8 +44,15 @@ type Publisher interface {
 type Detector struct {
 	// Baseline gives the current baseline, or an error when it cannot be
 	// read or is invalid; changes are then recorded unjudged, never reverted.
-	Baseline  func(ctx context.Context) (*drift.Index, error)
-	EKS, IAM  drift.StateReader
+	Baseline func(ctx context.Context) (*drift.Index, error)
+	EKS, IAM drift.StateReader
+	// AwsAuth reads a cluster's aws-auth ConfigMap through the Kubernetes
+	// API; nil when the detector has none, and a patch whose result the
+	// audit event lacks is then reported unconfirmed (awsauth.go).
+	AwsAuth drift.StateReader
+	// Region is the function's region: a subscription delivery of audit
+	// events names its account and log group, not its region.
+	Region    string
 	History   History
 	Publisher Publisher
 	Metrics   *metrics.Set
@@ -100,6 +107,9 @@ func (e *MalformedEventError) Unwrap() error { return e.Err }
 // returned error means the event must be delivered again: a malformed event,
 // or a store, topic or live-state read that failed.
 func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
+	if isAuditLog(event) {
+		return d.handleAuditLog(ctx, event)
+	}
 	batch, err := cloudtrail.Decode(event)
 	if err != nil {
 		d.Metrics.Add(metrics.Errors, 1)
@@ -157,7 +167,11 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 		// still due. Compliant changes cost no API call, and neither do
 		// Identity Center's, which are reported and never reverted: the
 		// detector holds no Identity Center client.
-		if f.Drift && f.Decision != drift.DecisionRemediation && c.Kind().Service() != drift.ServiceSSO {
+		if c.Kind() == drift.KindAwsAuth {
+			if f, err = d.judgeAwsAuth(ctx, ev, c); err != nil {
+				return err
+			}
+		} else if f.Drift && f.Decision != drift.DecisionRemediation && c.Kind().Service() != drift.ServiceSSO {
 			obs, err := d.reader(c).Observe(ctx, c)
 			if err != nil {
 				return fmt.Errorf("detect: live state of %s %s: %w", c.Kind(), c.Resource.Key(), err)

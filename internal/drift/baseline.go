@@ -68,6 +68,8 @@ type ClusterBaseline struct {
 	// RevertNodeEntries opts in to reverting entries of the node and Fargate
 	// types, which EKS manages and which are otherwise only reported.
 	RevertNodeEntries bool
+	// AwsAuth is the declared aws-auth ConfigMap; nil when not managed.
+	AwsAuth *AwsAuthBaseline
 }
 
 // AccessEntryBaseline is a declared access entry with its policies. An entry
@@ -224,6 +226,9 @@ func NewIndex(b *Baseline) (*Index, error) {
 		for j := range c.IdentityProviderConfigs {
 			p := &c.IdentityProviderConfigs[j]
 			ci.idps[p.Name] = p
+		}
+		if err := checkAwsAuth(i, c); err != nil {
+			return nil, err
 		}
 		ix.clusters[k] = ci
 	}

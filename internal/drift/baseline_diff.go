@@ -230,6 +230,7 @@ func (d *differ) cluster(where string, p, c *ClusterBaseline) {
 	d.pods(where, p.PodIdentityAssociations, c.PodIdentityAssociations)
 	d.unmanaged(where, "identity provider configs", p.IdentityProviderConfigs != nil, c.IdentityProviderConfigs != nil)
 	d.idps(where, p.IdentityProviderConfigs, c.IdentityProviderConfigs)
+	d.awsAuth(where, p.AwsAuth, c.AwsAuth)
 }
 
 func orNone(s string) string {

@@ -35,6 +35,9 @@ const (
 	// object itself: it says what the reverter restores, so every write to
 	// it is judged by what it grants that the version before did not.
 	KindBaseline Kind = "baseline"
+	// KindAwsAuth is the aws-auth ConfigMap, written through the Kubernetes
+	// API and seen in the control plane's audit log, not in CloudTrail.
+	KindAwsAuth Kind = "aws-auth"
 )
 
 // Kinds lists every kind, in the order documentation and summaries show them.
@@ -45,6 +48,7 @@ var Kinds = []Kind{
 	KindUser,
 	KindPermissionSet,
 	KindBaseline,
+	KindAwsAuth,
 }
 
 // Op says what a change did to its resource.
@@ -159,6 +163,8 @@ func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
 		r = &PermissionSet{}
 	case KindBaseline:
 		r = &BaselineObject{}
+	case KindAwsAuth:
+		r = &AwsAuth{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", k)
 	}

@@ -92,6 +92,8 @@ func (e *Evaluator) Evaluate(c Change) Finding {
 		v = e.user(c, r)
 	case *PermissionSet:
 		v = e.permissionSet(c, r)
+	case *AwsAuth:
+		v = e.awsAuth(c, r)
 	default:
 		v = drifted(SeverityMedium, "unknown kind of change", fmt.Sprintf("eksdrift cannot judge a change of type %T", c.Resource), nil)
 		v.noRevert = "eksdrift does not know how to undo it"

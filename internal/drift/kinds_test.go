@@ -40,6 +40,7 @@ func kindsEvaluator(t *testing.T) *Evaluator {
 			},
 			PodIdentityAssociations: []PodIdentityAssociation{},
 			IdentityProviderConfigs: []IdentityProviderConfig{},
+			AwsAuth:                 &AwsAuthBaseline{},
 		}},
 		IAMRoles: []RoleBaseline{{ARN: "arn:aws:iam::111122223333:role/team/Dev", TrustPolicy: trust,
 			ManagedPolicies: []string{}, InlinePolicies: map[string]*PolicyDocument{}, PermissionsBoundary: &boundary}},
@@ -100,6 +101,8 @@ func kindCases(t *testing.T) map[Kind]kindCase {
 		KindPermissionSet:       {change: sso, noPlan: "IAM Identity Center owns permission sets: change them there"},
 		KindBaseline: {change: Change{Event: iamEvent, Op: OpAdded, Resource: obj},
 			noPlan: "a write to the baseline is reported, never reverted"},
+		KindAwsAuth: {change: eks(OpModified, &AwsAuth{MapRoles: []AwsAuthRole{{RoleARN: x, Username: "x", Groups: []string{GroupMasters}}}}),
+			noPlan: "the aws-auth ConfigMap is reported, never reverted (alert only)"},
 	}
 }
 
@@ -308,6 +311,7 @@ var notSwept = map[Kind]string{
 	KindBaseline:     "the baseline is what the sweep judges against, not something it reads",
 	KindPermissionSet: "the sweep reads clusters and roles; Identity Center's permission sets are seen only as events " +
 		"(the roles they become are swept as roles)",
+	KindAwsAuth: "the sweep reads EKS and IAM; the aws-auth ConfigMap is in the Kubernetes API, which eksdrift reads only to confirm a patch",
 }
 
 func TestEveryKindIsSweptOrSaysWhyNot(t *testing.T) {

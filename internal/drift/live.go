@@ -26,6 +26,10 @@ func (k Kind) Service() Service {
 	switch k {
 	case KindCluster, KindAccessEntry, KindAccessPolicy, KindAuthenticationMode, KindPodIdentity, KindIdentityProvider:
 		return ServiceEKS
+	case KindAwsAuth:
+		// The ConfigMap lives in the cluster's Kubernetes API, which EKS
+		// runs; its audit log is EKS's control-plane log.
+		return ServiceEKS
 	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider, KindUser:
 		return ServiceIAM
 	case KindPermissionSet:

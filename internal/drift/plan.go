@@ -15,6 +15,8 @@ func (e *Evaluator) Plan(c Change, live Observation) (ops []Operation, cannot st
 		return nil, "eksdrift never deletes clusters"
 	case *BaselineObject:
 		return nil, "a write to the baseline is reported, never reverted"
+	case *AwsAuth:
+		return nil, awsAuthNoRevert
 	case *AuthenticationMode:
 		return nil, "the authentication mode cannot be moved back (EKS only moves it towards API)"
 	case *AccessEntry, *AccessPolicy, *PodIdentityAssociation, *IdentityProviderConfig:

@@ -79,8 +79,15 @@ func (c Console) Role(name string) string {
 }
 
 // CloudTrailURL opens f's event in CloudTrail, or gives "" when f has no
-// event ID or no valid region.
-func CloudTrailURL(f drift.Finding) string { return ConsoleOf(f).Event(f.EventID) }
+// event ID or no valid region, or its event is not CloudTrail's: an
+// aws-auth write comes from the cluster's Kubernetes audit log, and its ID
+// is the audit ID, which CloudTrail would not find.
+func CloudTrailURL(f drift.Finding) string {
+	if f.Kind == drift.KindAwsAuth {
+		return ""
+	}
+	return ConsoleOf(f).Event(f.EventID)
+}
 
 // ClusterAccessURL opens the Access tab of f's cluster, or gives "" for a
 // finding without a cluster (IAM) or a valid region.

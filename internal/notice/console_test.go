@@ -121,3 +121,14 @@ func TestConsoleBase(t *testing.T) {
 		})
 	}
 }
+
+func TestNoCloudTrailLinkForAuditEvents(t *testing.T) {
+	f := drift.Finding{EventID: "a1f0c6de-0b4e-4a59-9d31-7c9a4f2e1b01", Region: "us-west-2", Kind: drift.KindAwsAuth, Cluster: "staging"}
+	if got := CloudTrailURL(f); got != "" {
+		t.Errorf("got %q, want no CloudTrail link: an aws-auth write's ID is a Kubernetes audit ID", got)
+	}
+	f.Kind = drift.KindAccessEntry
+	if got := CloudTrailURL(f); got == "" {
+		t.Errorf("got no link, want CloudTrail's for a CloudTrail event")
+	}
+}

@@ -122,11 +122,16 @@ func RunSources(ctx context.Context, sources []Source, ev *drift.Evaluator, work
 
 func judge(ctx context.Context, src Source, ev *drift.Evaluator) Result {
 	r := Result{Path: src.Name, Ignored: map[string]int{}}
-	b, err := src.read(ctx)
+	in, err := src.read(ctx)
 	if err != nil {
 		r.Errors = append(r.Errors, fmt.Errorf("%s: %w", src.Name, err))
 		return r
 	}
+	if in.audit != nil {
+		judgeAudit(&r, in.audit, ev, src.AuditCluster)
+		return r
+	}
+	b := in.trail
 	r.Records = b.Total
 	for k, n := range b.Ignored {
 		r.Ignored[k] += n

@@ -18,6 +18,9 @@ type Source struct {
 	Size    int64
 	Open    func(ctx context.Context) (io.ReadCloser, error)
 	Decoder cloudtrail.Decoder
+	// AuditCluster is the cluster of a Kubernetes audit log that does not
+	// name its own (a file of bare audit events, an export to S3).
+	AuditCluster string
 }
 
 // FileSources gives the sources of local files.
@@ -29,14 +32,15 @@ func FileSources(files []string) []Source {
 	return out
 }
 
-// read opens the source and decodes it, gzipped or not.
-func (s Source) read(ctx context.Context) (*cloudtrail.Batch, error) {
+// read opens the source and decodes it, gzipped or not, as CloudTrail input
+// or a Kubernetes audit log (audit.go).
+func (s Source) read(ctx context.Context) (input, error) {
 	rc, err := s.Open(ctx)
 	if err != nil {
-		return nil, err
+		return input{}, err
 	}
 	defer rc.Close()
-	return s.Decoder.Read(rc)
+	return s.readInput(rc)
 }
 
 // CountingReader counts the bytes read through it, for throughput.

@@ -214,6 +214,8 @@ func describe(f drift.Finding) change {
 				c.now += "\n" + code(r.What)
 			}
 		}
+	case drift.KindAwsAuth:
+		c = describeAwsAuth(c, f, state)
 	case drift.KindBaseline:
 		// The baseline's side is the previous version; the difference is
 		// what the new one grants that it did not.

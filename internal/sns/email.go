@@ -90,7 +90,7 @@ func emailBody(f drift.Finding, documents bool) string {
 	line("Links")
 	// The same console as Slack's and Chatbot's links.
 	console := notice.ConsoleOf(f)
-	if u := console.Event(f.EventID); u != "" {
+	if u := notice.CloudTrailURL(f); u != "" {
 		field(&b, "CloudTrail event", u)
 	}
 	if u := console.ClusterAccess(f.Cluster); u != "" {

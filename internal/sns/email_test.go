@@ -38,8 +38,9 @@ func TestEmail(t *testing.T) {
 
 	baselineWrite := drifttest.FixtureFinding(t, "baseline")
 	podTarget := drifttest.FixtureFinding(t, "pod-identity-association-target-role")
+	awsAuth := drifttest.FixtureFinding(t, "aws-auth")
 	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite, "pod-target-role": podTarget,
-		"iam-user": drifttest.FixtureFinding(t, "iam-user"), "sso-permission-set": drifttest.FixtureFinding(t, "sso-permission-set")} {
+		"iam-user": drifttest.FixtureFinding(t, "iam-user"), "sso-permission-set": drifttest.FixtureFinding(t, "sso-permission-set"), "aws-auth": awsAuth} {
 		t.Run(name, func(t *testing.T) {
 			var in *sns.PublishInput
 			p := NewPublisher(fakePublisher(func(i *sns.PublishInput) error { in = i; return nil }), "arn:aws:sns:eu-west-1:1:findings")
