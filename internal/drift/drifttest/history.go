@@ -78,17 +78,6 @@ var (
 		drift.DecisionRevert, drift.DecisionBreakGlass,
 	}
 	sampleOps = []drift.Op{drift.OpAdded, drift.OpRemoved, drift.OpModified}
-	// sampleKinds is the kinds' cycle, frozen at the thirteen kinds the
-	// contract suites' expectations were worked out for: a new kind must not
-	// move every sample. Kinds added since (addedKinds) take the place of
-	// one sample in every 60, at addedSlot.
-	sampleKinds = []drift.Kind{
-		drift.KindCluster, drift.KindAccessEntry, drift.KindAccessPolicy, drift.KindAuthenticationMode,
-		drift.KindPodIdentity, drift.KindIdentityProvider, drift.KindRole, drift.KindTrustPolicy,
-		drift.KindManagedPolicy, drift.KindInlinePolicy, drift.KindPermissionsBoundary, drift.KindOIDCProvider,
-		drift.KindBaseline,
-	}
-	addedKinds = slices.DeleteFunc(slices.Clone(drift.Kinds), func(k drift.Kind) bool { return slices.Contains(sampleKinds, k) })
 )
 
 // samplePeriod is the period of the sample series: the kinds the contract's
