@@ -33,7 +33,7 @@ var Kinds = []Kind{
 	KindCluster, KindAccessEntry, KindAccessPolicy, KindAuthenticationMode,
 	KindPodIdentity, KindIdentityProvider, KindRole, KindTrustPolicy,
 	KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider,
-	KindBaseline,
+	KindBaseline, KindTamper,
 }
 
 // Op says what a change did to its resource.

@@ -90,7 +90,7 @@ var (
 func SampleFinding(i int) drift.Finding {
 	kind := drift.Kinds[i%len(drift.Kinds)]
 	iam := strings.HasPrefix(string(kind), "iam-")
-	account := iam || kind == drift.KindBaseline // no cluster
+	account := iam || kind == drift.KindBaseline || kind == drift.KindTamper // no cluster
 	cluster := sampleClusters[(i/len(drift.Kinds))%len(sampleClusters)]
 	if account {
 		cluster = ""
@@ -491,11 +491,11 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 		contains, excludes []int
 	}{
 		{name: "None", q: drift.HistoryQuery{}},
-		{name: "Cluster", q: drift.HistoryQuery{Cluster: "prod-us"}, contains: []int{13, 52}, excludes: []int{1, 25, 19}},
+		{name: "Cluster", q: drift.HistoryQuery{Cluster: "prod-us"}, contains: []int{14, 56}, excludes: []int{1, 25, 27}},
 		{name: "Account", q: drift.HistoryQuery{Account: OtherAccount}, contains: []int{1, 8, 113}, excludes: []int{0, 2}},
 		{name: "Principal", q: drift.HistoryQuery{Principal: samplePrincipals[2]}, contains: []int{2}, excludes: []int{1, 3}},
 		{name: "Actor", q: drift.HistoryQuery{Actor: sampleActors[3]}, contains: []int{3, 8}, excludes: []int{4}},
-		{name: "Kind", q: drift.HistoryQuery{Kind: drift.KindAccessPolicy}, contains: []int{2, 15}, excludes: []int{1}},
+		{name: "Kind", q: drift.HistoryQuery{Kind: drift.KindAccessPolicy}, contains: []int{2, 16}, excludes: []int{1}},
 		{name: "Severity", q: drift.HistoryQuery{Severity: drift.SeverityHigh}, contains: []int{1, 6}, excludes: []int{0, 2}},
 		{name: "Decision", q: drift.HistoryQuery{Decision: drift.DecisionBreakGlass}, contains: []int{4, 9}, excludes: []int{3}},
 		{name: "OutcomeReverted", q: drift.HistoryQuery{Outcome: drift.ResultReverted}, contains: []int{8, 28}, excludes: []int{3, 13, 18}},
@@ -517,20 +517,20 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 		{name: "AfterWindowLimit", q: drift.HistoryQuery{After: drift.CursorOf(all[60]), Until: SampleTime(90), Limit: 5}, contains: []int{61, 65}, excludes: []int{60, 66}},
 		{name: "Limit", q: drift.HistoryQuery{Limit: 7}, contains: []int{0, 6}, excludes: []int{7}},
 		{name: "LimitAboveCount", q: drift.HistoryQuery{Limit: 1000}},
-		{name: "ClusterAndKind", q: drift.HistoryQuery{Cluster: "prod-eu", Kind: drift.KindAccessEntry}, contains: []int{1, 40}, excludes: []int{0, 13}},
+		{name: "ClusterAndKind", q: drift.HistoryQuery{Cluster: "prod-eu", Kind: drift.KindAccessEntry}, contains: []int{1, 43}, excludes: []int{0, 13}},
 		{
 			name:     "Combined",
 			q:        drift.HistoryQuery{Cluster: "staging", Principal: samplePrincipals[1], Since: SampleTime(5), Until: SampleTime(110)},
-			contains: []int{29, 105}, excludes: []int{33, 13},
+			contains: []int{29, 73}, excludes: []int{41, 13},
 		},
 		{
 			name:     "CombinedDriftLimit",
 			q:        drift.HistoryQuery{Cluster: "prod-eu", DriftOnly: true, Since: SampleTime(30), Limit: 3},
-			contains: []int{40, 42, 44}, excludes: []int{0, 41, 78},
+			contains: []int{42, 44, 46}, excludes: []int{0, 41, 84},
 		},
-		{name: "ActorKindSince", q: drift.HistoryQuery{Actor: sampleActors[0], Kind: drift.KindCluster, Since: SampleTime(1)}, contains: []int{65}, excludes: []int{0}},
+		{name: "ActorKindSince", q: drift.HistoryQuery{Actor: sampleActors[0], Kind: drift.KindCluster, Since: SampleTime(1)}, contains: []int{70}, excludes: []int{0}},
 		{name: "AccountSeverity", q: drift.HistoryQuery{Account: OtherAccount, Severity: drift.SeverityHigh}, contains: []int{1, 36, 71, 106}, excludes: []int{6, 8}},
-		{name: "ClusterSeverity", q: drift.HistoryQuery{Cluster: "prod-eu", Severity: drift.SeverityCritical}, contains: []int{0, 5, 40}, excludes: []int{1, 10, 12}},
+		{name: "ClusterSeverity", q: drift.HistoryQuery{Cluster: "prod-eu", Severity: drift.SeverityCritical}, contains: []int{0, 5, 45}, excludes: []int{1, 10, 12}},
 		{name: "PrincipalDecisionWindow", q: drift.HistoryQuery{Principal: samplePrincipals[0], Decision: drift.DecisionRevert, Since: SampleTime(10), Until: SampleTime(100)}, contains: []int{28, 48}, excludes: []int{8, 108, 12}},
 		{name: "ActorOutcome", q: drift.HistoryQuery{Actor: sampleActors[3], Outcome: drift.ResultReverted}, contains: []int{8, 28}, excludes: []int{3, 18}},
 		{
