@@ -46,6 +46,10 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	dep, err := deployment(getenv) // tamper.go
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
 	if err != nil {
 		return nil, fmt.Errorf("aws configuration: %w", err)
@@ -74,6 +78,7 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Metrics:     set,
 		Log:         log,
 		Remediators: []string{cfg.ReverterRoleARN},
+		Deployment:  dep,
 		// Writes to the baseline object are judged from its versions.
 		BaselineBucket: cfg.BaselineBucket,
 		BaselineKey:    cfg.BaselineKey,

@@ -72,6 +72,10 @@ type Detector struct {
 	// the latest) and the one before it.
 	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
 
+	// Deployment is eksdrift's own deployment: calls against it are judged
+	// as tamper (tamper.go); nil judges none.
+	Deployment *drift.Deployment
+
 	// The evaluator of the last baseline index, built once per baseline
 	// load rather than per change.
 	mu   sync.Mutex
@@ -139,6 +143,9 @@ func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 }
 
 func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
+	if handled, err := d.handleTamper(ctx, c); handled { // tamper.go
+		return err
+	}
 	if c.Kind() == drift.KindBaseline {
 		// Judged from the object's own versions, whatever the baseline
 		// in force says (it may be the very version being judged).
