@@ -116,6 +116,10 @@ type Settings struct {
 	// BaselineHoldDown is given to the reverter and the sweep
 	// (config.EnvBaselineHoldDown); 0 or more.
 	BaselineHoldDown time.Duration
+	// Deployers (CtxDeployers) and ExistingTrailARN (CtxExistingTrailARN)
+	// are the tamper kind's settings (tamper.go).
+	Deployers        []string
+	ExistingTrailARN string
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -179,6 +183,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		AllowGrantingAdmin:  p.boolean(ctx, CtxAllowGrantingAdmin, false),
 		AssetsDir:           assetsDir,
 	}
+	readTamperSettings(&p, ctx, &s) // tamper.go
 	holdDown := p.str(ctx, CtxBaselineHoldDown, config.DefaultBaselineHoldDown.String())
 	if d, err := time.ParseDuration(holdDown); err != nil || d < 0 {
 		p.errorf("%s=%q is not a Go duration of 0 or more, such as 1h, 30m or 0s", CtxBaselineHoldDown, holdDown)

@@ -32,6 +32,8 @@ type Stacks struct {
 	// Reverter is nil unless the mode is revert.
 	Reverter   *Reverter
 	Reconciler *Reconciler
+	// Tamper watches the watcher (tamper.go).
+	Tamper *TamperWatch
 }
 
 // Functions lists the functions the settings deploy, by their directory
@@ -106,12 +108,13 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	if out.Reverter != nil {
 		out.Reconciler.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), out.Reverter.Role.RoleArn(), nil)
 	}
-	// Only these functions publish findings (publishers.go).
-	restrictPublishers(out)
-
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)
 	}
+	// Calls against all of the above are tamper (tamper.go).
+	out.Tamper = NewTamperWatch(main, "TamperWatch", out, s)
+	// Only these functions publish findings (publishers.go).
+	restrictPublishers(out)
 
 	switch {
 	case !s.Pinned():
@@ -142,4 +145,5 @@ func outputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	output("Dashboard", "The CloudWatch dashboard", out.Operations.Dashboard.DashboardName())
 	output("DetectorFunction", "The detector function", out.Detector.Fn.FunctionName())
 	output("ReconcileFunction", "The reconcile sweep (invoke it to sweep now)", out.Reconciler.Fn.FunctionName())
+	tamperOutputs(stack, out, s) // tamper.go
 }

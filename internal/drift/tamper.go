@@ -91,11 +91,10 @@ type Deployment struct {
 // The stack outputs each of them (infra) and `replay --deployment` reads
 // them back.
 var deploymentKeys = map[string][]string{
-	TamperRule:     {"EksRule", "IamRule", "ReconcileSchedule", "HeartbeatSchedule", "TamperRule", "TamperAlarmRule"},
+	TamperRule:     {"EksRule", "IamRule", "ReconcileSchedule", "TamperRule", "TamperAlarmRule"},
 	TamperFunction: {"DetectorFunction", "NotifyFunction", "RevertFunction", "ReconcileFunction"},
 	TamperBucket:   {"BaselineBucket"},
 	TamperTopic:    {"FindingsTopic", "AlarmTopic", "ChatbotTopic"},
-	TamperQueue:    {"DetectorDeadLetters", "NotifyQueue", "RevertQueue"},
 	TamperTable:    {"HistoryTable"},
 	TamperKey:      {"Key"},
 	TamperRole:     {"DetectorRole", "NotifyRole", "RevertRole", "ReconcileRole"},
@@ -118,6 +117,9 @@ func DeploymentOutputKeys() []string {
 // without it nothing would be protected and nobody would notice.
 func DeploymentFromOutputs(outputs map[string]string) (*Deployment, error) {
 	d := &Deployment{StackName: strings.TrimSpace(outputs["StackName"]), Trail: strings.TrimSpace(outputs["Trail"]), Resources: map[string]string{}}
+	if d.Trail == "*" {
+		d.Trail = "" // the stack's word for any trail
+	}
 	if d.StackName == "" {
 		return nil, fmt.Errorf("deployment: no StackName output: is this the outputs of an eksdrift stack?")
 	}
