@@ -120,6 +120,8 @@ type Settings struct {
 	// are the tamper kind's settings (tamper.go).
 	Deployers        []string
 	ExistingTrailARN string
+	// HeartbeatMinutes is CtxHeartbeatMinutes (heartbeat.go).
+	HeartbeatMinutes int
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }

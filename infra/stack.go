@@ -34,6 +34,8 @@ type Stacks struct {
 	Reconciler *Reconciler
 	// Tamper watches the watcher (tamper.go).
 	Tamper *TamperWatch
+	// Heartbeat is the dead man's switch (heartbeat.go).
+	Heartbeat *Heartbeat
 }
 
 // Functions lists the functions the settings deploy, by their directory
@@ -113,6 +115,8 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	}
 	// Calls against all of the above are tamper (tamper.go).
 	out.Tamper = NewTamperWatch(main, "TamperWatch", out, s)
+	// Silence is an alarm (heartbeat.go).
+	out.Heartbeat = NewHeartbeat(main, "Heartbeat", out, s)
 	// Only these functions publish findings (publishers.go).
 	restrictPublishers(out)
 

@@ -44,6 +44,10 @@ var trailARN = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:
 // readTamperSettings reads the tamper kind's settings into s.
 func readTamperSettings(p *ctxParser, ctx ContextReader, s *Settings) {
 	s.Deployers = p.list(ctx, CtxDeployers, nil)
+	s.HeartbeatMinutes = p.integer(ctx, CtxHeartbeatMinutes, 15)
+	if s.HeartbeatMinutes < 1 || s.HeartbeatMinutes > 720 {
+		p.errorf("%s=%d: give a number of minutes from 1 to 720", CtxHeartbeatMinutes, s.HeartbeatMinutes)
+	}
 	s.ExistingTrailARN = p.str(ctx, CtxExistingTrailARN, "")
 	if s.ExistingTrailARN != "" {
 		s.ExistingTrail = true
@@ -260,5 +264,6 @@ func tamperOutputs(stack awscdk.Stack, out *Stacks, s Settings) {
 		output("RevertFunction", "The reverter function", out.Reverter.Fn.FunctionName())
 		output("RevertRole", "The reverter's role", out.Reverter.Role.RoleName())
 	}
+	output("HeartbeatSchedule", "The heartbeat's rule", out.Heartbeat.Rule.RuleName())
 	output("Deployers", "Who redeploys eksdrift: not tamper when through CloudFormation (comma-separated ARNs)", awscdk.Fn_Join(jsii.String(","), &w.Deployers))
 }

@@ -6,9 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
@@ -166,6 +170,71 @@ func TestTamperSettings(t *testing.T) {
 			}
 			if d, ok := tt.ctx[CtxDeployers].([]any); ok && !slices.Equal(s.Deployers, []string{d[0].(string)}) {
 				t.Errorf("got deployers %v, want %v", s.Deployers, d)
+			}
+		})
+	}
+}
+
+// TestDeadMansSwitches: the heartbeat runs on its schedule into the
+// detector, which knows the rule's name; the heartbeat and sweep alarms
+// count completions and treat missing data as breaching, over two periods
+// of their schedules.
+func TestDeadMansSwitches(t *testing.T) {
+	for _, c := range []synthCase{caseDefault, casePinned} {
+		t.Run(c.name, func(t *testing.T) {
+			s := synth(t, c)
+			main, h := s.stacks.Main, s.stacks.Heartbeat
+			rule := props(resource(t, s, h.Rule))
+			if rule["ScheduleExpression"] != "rate(15 minutes)" {
+				t.Errorf("heartbeat schedule: got %v, want rate(15 minutes)", rule["ScheduleExpression"])
+			}
+			env := props(resource(t, s, s.stacks.Detector.Fn))["Environment"].(map[string]any)["Variables"].(map[string]any)
+			if !reflect.DeepEqual(env[config.EnvHeartbeatRule], rule["Name"]) {
+				t.Errorf("%s: got %v, want the rule's name %v", config.EnvHeartbeatRule, env[config.EnvHeartbeatRule], rule["Name"])
+			}
+			wantPeriod := map[string]float64{caseDefault.name: 3600, casePinned.name: 3600}[c.name]
+			for _, tt := range []struct {
+				alarm  constructs.IConstruct
+				metric string
+				period float64
+			}{
+				{h.Alarm, metrics.Heartbeats, 900},
+				{h.SweepAlarm, metrics.SweepsCompleted, wantPeriod},
+			} {
+				a := props(resource(t, s, tt.alarm))
+				if a["TreatMissingData"] != "breaching" || a["ComparisonOperator"] != "LessThanThreshold" || a["Threshold"] != 1.0 || a["EvaluationPeriods"] != 2.0 {
+					t.Errorf("%s alarm: got %v, want fewer than 1 over 2 periods, missing data breaching", tt.metric, a)
+				}
+				if a["MetricName"] != tt.metric || a["Period"] != tt.period {
+					t.Errorf("%s alarm: got metric %v period %v, want %s over %v s", tt.metric, a["MetricName"], a["Period"], tt.metric, tt.period)
+				}
+				if len(asList(a["AlarmActions"])) != 1 {
+					t.Errorf("%s alarm: got actions %v, want the alarm topic", tt.metric, a["AlarmActions"])
+				}
+			}
+			dash, _ := json.Marshal(props(resource(t, s, s.stacks.Operations.Dashboard))["DashboardBody"])
+			if !strings.Contains(string(dash), metrics.HeartbeatRoundTrip) {
+				t.Errorf("the dashboard does not show %s", metrics.HeartbeatRoundTrip)
+			}
+			_ = main
+		})
+	}
+}
+
+func TestSchedulePeriod(t *testing.T) {
+	tests := []struct {
+		expr string
+		want time.Duration
+	}{
+		{"rate(1 hour)", time.Hour},
+		{"rate(30 minutes)", 30 * time.Minute},
+		{"rate(2 days)", 12 * time.Hour},
+		{"cron(15 * * * ? *)", time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			if got := schedulePeriod(tt.expr); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -79,6 +79,8 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Log:         log,
 		Remediators: []string{cfg.ReverterRoleARN},
 		Deployment:  dep,
+		// Its scheduled events are heartbeats (internal/detect/heartbeat.go).
+		HeartbeatRule: getenv(config.EnvHeartbeatRule),
 		// Writes to the baseline object are judged from its versions.
 		BaselineBucket: cfg.BaselineBucket,
 		BaselineKey:    cfg.BaselineKey,

@@ -99,3 +99,35 @@ func TestTamperEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestHeartbeatEndToEnd: the heartbeat rule's scheduled event (which
+// MiniStack's EventBridge would deliver to a target; here the test does,
+// as it does every event) is recorded in DynamoDB as a heartbeat that is
+// not drift, and the real bootstrap writes the round-trip metric in EMF.
+// MiniStack's CloudWatch does not evaluate alarms from EMF log lines: the
+// alarm's definition is checked on the template (infra
+// TestDeadMansSwitches).
+func TestHeartbeatEndToEnd(t *testing.T) {
+	w := setup(t, sample(t, "baseline.yaml"))
+	ctx := context.Background()
+	rule := awstest.Name(t, "eksdrift") + "-heartbeat"
+	w.Env[config.EnvHeartbeatRule] = rule
+	fn := w.start(t)
+	at := time.Now().UTC().Add(-time.Second).Format(time.RFC3339)
+	event := `{"version":"0","id":"` + rule + `-1","detail-type":"Scheduled Event","source":"aws.events","account":"111122223333","time":"` + at +
+		`","region":"us-west-2","resources":["arn:aws:events:us-west-2:111122223333:rule/` + rule + `"],"detail":{}}`
+	if r := fn.Invoke(t, []byte(event)); r.Error != "" {
+		t.Fatalf("invocation failed: %s", r.Error)
+	}
+	f, found, err := w.History.Get(ctx, rule+"-1#"+string(drift.KindTamper)+"##heartbeat:"+rule)
+	must(t, err)
+	if !found || !drift.IsHeartbeat(f) || f.Drift || f.NotifiedAt == nil {
+		t.Fatalf("got %+v (found %v), want a published heartbeat that is not drift:\n%s", f, found, fn.Logs())
+	}
+	if !fn.LogsContain(`"HeartbeatRoundTrip"`, 2*time.Second) || !fn.LogsContain(`"Heartbeats"`, time.Second) {
+		t.Errorf("no heartbeat metrics in the function's EMF output:\n%s", fn.Logs())
+	}
+	if msgs := w.Receive(t, w.queueURL, 2*time.Second); len(msgs) != 0 {
+		t.Errorf("got %d messages on the drift queue, want none: a heartbeat is never drift", len(msgs))
+	}
+}

@@ -15,6 +15,10 @@ import (
 // every name it generates.
 const EnvDeployment = "EKSDRIFT_DEPLOYMENT"
 
+// EnvHeartbeatRule names the detector's heartbeat rule: its scheduled
+// events are heartbeats (optional).
+const EnvHeartbeatRule = "EKSDRIFT_HEARTBEAT_RULE"
+
 // EnvFunctionName is the name Lambda gives the running function.
 const EnvFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
 

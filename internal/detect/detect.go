@@ -75,6 +75,9 @@ type Detector struct {
 	// Deployment is eksdrift's own deployment: calls against it are judged
 	// as tamper (tamper.go); nil judges none.
 	Deployment *drift.Deployment
+	// HeartbeatRule names the scheduled rule whose events are heartbeats
+	// (heartbeat.go); "" takes none.
+	HeartbeatRule string
 
 	// The evaluator of the last baseline index, built once per baseline
 	// load rather than per change.
@@ -104,6 +107,9 @@ func (e *MalformedEventError) Unwrap() error { return e.Err }
 // returned error means the event must be delivered again: a malformed event,
 // or a store, topic or live-state read that failed.
 func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
+	if ok, err := d.handleHeartbeat(ctx, event); ok { // heartbeat.go
+		return err
+	}
 	batch, err := cloudtrail.Decode(event)
 	if err != nil {
 		d.Metrics.Add(metrics.Errors, 1)
