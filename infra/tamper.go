@@ -71,8 +71,8 @@ func readTamperSettings(p *ctxParser, ctx ContextReader, s *Settings) {
 type TamperWatch struct {
 	constructs.Construct
 	// Calls sends tamper calls to the detector; Alarm to the alarm topic.
-	Calls awsevents.Rule
-	Alarm awsevents.CfnRule
+	Calls  awsevents.Rule
+	Alarms []awsevents.CfnRule
 	// Deployers are the ARNs (tokens included) whose redeploys are not
 	// tamper.
 	Deployers []*string
@@ -97,7 +97,7 @@ func NewTamperWatch(scope constructs.Construct, id string, out *Stacks, s Settin
 		})},
 	})
 
-	alarm := routing.TamperAlarmRule(routing.TamperScope{
+	alarms := routing.TamperAlarmRules(routing.TamperScope{
 		StackName: *stack.StackName(), Partition: *stack.Partition(), Region: *stack.Region(), Account: *stack.Account(),
 		Bucket: *st.Baselines.BucketName(),
 		Topics: []string{*st.Findings.TopicArn(), *st.Chatbot.TopicArn(), *out.Operations.Topic.TopicArn()},
@@ -113,31 +113,37 @@ func NewTamperWatch(scope constructs.Construct, id string, out *Stacks, s Settin
 		"account": jsii.String("$.account"), "region": jsii.String("$.region"), "time": jsii.String("$.time"),
 		"eventId": jsii.String("$.detail.eventID"),
 	}
-	var pattern map[string]any
-	if err := json.Unmarshal([]byte(alarm.Pattern.JSON()), &pattern); err != nil {
-		panic("infra: tamper alarm pattern: " + err.Error())
+	var arns []any
+	for _, alarm := range alarms {
+		var pattern map[string]any
+		if err := json.Unmarshal([]byte(alarm.Pattern.JSON()), &pattern); err != nil {
+			panic("infra: tamper alarm pattern: " + err.Error())
+		}
+		// L1 rules: the L2 SNS target grants EventBridge
+		// kms:GenerateDataKey* on the topic's key, a wildcard action, and
+		// lets any rule publish.
+		r := awsevents.NewCfnRule(c, jsii.String(alarm.Name), &awsevents.CfnRuleProps{
+			Description:  jsii.String("eksdrift " + alarm.Name + ": calls on eksdrift's own resources, straight to the alarm topic"),
+			EventPattern: pattern,
+			State:        jsii.String("ENABLED"),
+			Targets: &[]any{&awsevents.CfnRule_TargetProperty{
+				Id:  jsii.String("AlarmTopic"),
+				Arn: out.Operations.Topic.TopicArn(),
+				InputTransformer: &awsevents.CfnRule_InputTransformerProperty{
+					InputPathsMap: &paths,
+					InputTemplate: jsii.String(TamperAlarmTemplate),
+				},
+			}},
+		})
+		w.Alarms = append(w.Alarms, r)
+		arns = append(arns, r.AttrArn())
 	}
-	// An L1 rule: the L2 SNS target grants EventBridge kms:GenerateDataKey*
-	// on the topic's key, a wildcard action, and lets any rule publish.
-	w.Alarm = awsevents.NewCfnRule(c, jsii.String(alarm.Name), &awsevents.CfnRuleProps{
-		Description:  jsii.String("eksdrift " + alarm.Name + ": calls on eksdrift's own resources, straight to the alarm topic"),
-		EventPattern: pattern,
-		State:        jsii.String("ENABLED"),
-		Targets: &[]any{&awsevents.CfnRule_TargetProperty{
-			Id:  jsii.String("AlarmTopic"),
-			Arn: out.Operations.Topic.TopicArn(),
-			InputTransformer: &awsevents.CfnRule_InputTransformerProperty{
-				InputPathsMap: &paths,
-				InputTemplate: jsii.String(TamperAlarmTemplate),
-			},
-		}},
-	})
 	out.Operations.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("TheTamperAlarmRulePublishes"),
+		Sid:        jsii.String("TheTamperAlarmRulesPublish"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(eventsService), nil)},
 		Actions:    jsii.Strings("sns:Publish"),
 		Resources:  &[]*string{out.Operations.Topic.TopicArn()},
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": w.Alarm.AttrArn()}},
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": arns}},
 	}))
 	// The alarm topic is encrypted: EventBridge needs a data key. The key
 	// cannot name the rule (the rule's pattern names the bucket the key
@@ -212,10 +218,14 @@ func deployers(stack awscdk.Stack, s Settings) []*string {
 }
 
 // onlyAlarmsPublish denies sns:Publish on the alarm topic to every
-// principal but CloudWatch's alarms and the tamper alarm rule: EventBridge
+// principal but CloudWatch's alarms and the tamper alarm rules: EventBridge
 // publishing for any other rule (one an attacker made, to send a forged
 // all-clear) is denied by its aws:SourceArn.
-func onlyAlarmsPublish(topic awssns.ITopic, rule awsevents.CfnRule) {
+func onlyAlarmsPublish(topic awssns.ITopic, rules []awsevents.CfnRule) {
+	var arns []any
+	for _, r := range rules {
+		arns = append(arns, r.AttrArn())
+	}
 	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("OnlyCloudWatchAlarmsAndTheTamperRulePublish"),
 		Effect:     awsiam.Effect_DENY,
@@ -232,7 +242,7 @@ func onlyAlarmsPublish(topic awssns.ITopic, rule awsevents.CfnRule) {
 		Resources:  &[]*string{topic.TopicArn()},
 		Conditions: &map[string]any{
 			"StringEquals": map[string]any{"aws:PrincipalServiceName": eventsService},
-			"ArnNotEquals": map[string]any{"aws:SourceArn": rule.AttrArn()},
+			"ArnNotEquals": map[string]any{"aws:SourceArn": arns},
 		},
 	}))
 }
@@ -253,7 +263,11 @@ func tamperOutputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	output("EksRule", "The detector's rule for EKS calls", out.Routing.Rules["eks-access-changes"].RuleName())
 	output("IamRule", "The detector's rule for IAM calls", out.Routing.Rules["iam-access-changes"].RuleName())
 	output("TamperRule", "The detector's rule for tamper calls", w.Calls.RuleName())
-	output("TamperAlarmRule", "The rule that sends tamper calls straight to the alarm topic", w.Alarm.Ref())
+	names := make([]*string, len(w.Alarms))
+	for i, r := range w.Alarms {
+		names[i] = r.Ref()
+	}
+	output("TamperAlarmRules", "The rules that send tamper calls straight to the alarm topic (comma-separated)", awscdk.Fn_Join(jsii.String(","), &names))
 	output("ReconcileSchedule", "The reconcile sweep's schedule", out.Reconciler.Schedule.RuleName())
 	output("NotifyFunction", "The notifier function", out.Notifier.Fn.FunctionName())
 	output("Key", "The key that encrypts the baselines, the history and the topics", out.Stores.Key.KeyArn())

@@ -91,7 +91,7 @@ type Deployment struct {
 // The stack outputs each of them (infra) and `replay --deployment` reads
 // them back.
 var deploymentKeys = map[string][]string{
-	TamperRule:     {"EksRule", "IamRule", "ReconcileSchedule", "HeartbeatSchedule", "TamperRule", "TamperAlarmRule"},
+	TamperRule:     {"EksRule", "IamRule", "ReconcileSchedule", "HeartbeatSchedule", "TamperRule"},
 	TamperFunction: {"DetectorFunction", "NotifyFunction", "RevertFunction", "ReconcileFunction"},
 	TamperBucket:   {"BaselineBucket"},
 	TamperTopic:    {"FindingsTopic", "AlarmTopic", "ChatbotTopic"},

@@ -12,10 +12,10 @@ const (
 	// RuleTamperCalls sends every tamper call to the detector, which
 	// decides from its deployment whether it touched eksdrift.
 	RuleTamperCalls = "tamper-calls"
-	// RuleTamperAlarm sends the tamper calls on eksdrift's own resources
-	// straight to the alarm topic, through an input transformer: a path
-	// that does not go through the detector, in case the detector is what
-	// was tampered with.
+	// RuleTamperAlarm starts the names of the rules that send the tamper
+	// calls on eksdrift's own resources straight to the alarm topic,
+	// through an input transformer: a path that does not go through the
+	// detector, in case the detector is what was tampered with.
 	RuleTamperAlarm = "tamper-alarm"
 )
 
@@ -96,13 +96,18 @@ type TamperScope struct {
 	KeyID, KeyARN              string
 }
 
-// TamperAlarmRule is the rule whose target is the alarm topic: the tamper
-// calls on s's resources only, so that the alarm list is not mailed for
-// every function deployed in the account. Trail calls match on any trail
-// (they are rare, and an existing trail may have any name), the bus's
+// MaxPatternSize is EventBridge's default quota on an event pattern's
+// size, in characters.
+const MaxPatternSize = 2048
+
+// TamperAlarmRules are the rules whose target is the alarm topic: the
+// tamper calls on s's resources only, so that the alarm list is not mailed
+// for every function deployed in the account; one rule per service and
+// field, each within MaxPatternSize. Trail calls match on any trail (they
+// are rare, and an existing trail may have any name), the bus's
 // permissions on any bus; calls CloudFormation makes (a redeploy) do not
 // match, and neither do calls that failed.
-func TamperAlarmRule(s TamperScope) Rule {
+func TamperAlarmRules(s TamperScope) []Rule {
 	prefix := s.StackName + "-"
 	arn := func(service, resource string) string {
 		return "arn:" + s.Partition + ":" + service + ":" + s.Region + ":" + s.Account + ":" + resource
@@ -114,58 +119,60 @@ func TamperAlarmRule(s TamperScope) Rule {
 		}
 		return out
 	}
-	call := func(source string, names []any, field map[string]any) map[string]any {
-		m := map[string]any{"eventSource": []string{source}, "eventName": names}
-		for k, v := range field {
-			m[k] = v
-		}
-		return m
-	}
 	req := func(k string, v any) map[string]any { return map[string]any{"requestParameters": map[string]any{k: v}} }
 	lambda := cloudtrail.SourceLambda
-	fnPrefixes := pre(prefix, arn("lambda", "function:"+prefix))
 	var subs []any
 	for _, t := range s.Topics {
 		subs = append(subs, map[string]string{"prefix": t + ":"})
 	}
-	or := []any{
-		call(cloudtrail.SourceCloudTrail, tamperNames(cloudtrail.SourceCloudTrail), nil),
-		call(cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "DeleteRule", "DisableRule", "PutRule"), req("name", pre(prefix))),
-		call(cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutTargets", "RemoveTargets"), req("rule", pre(prefix))),
-		call(cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutPermission", "RemovePermission"), nil),
-		call(lambda, tamperNames(lambda, "DeleteFunction", "DeleteFunctionConcurrency", "PutFunctionConcurrency", "PutFunctionEventInvokeConfig",
-			"RemovePermission", "UpdateFunctionCode", "UpdateFunctionConfiguration"), req("functionName", fnPrefixes)),
-		call(lambda, tamperNames(lambda, "DeleteEventSourceMapping", "UpdateEventSourceMapping"),
-			map[string]any{"responseElements": map[string]any{"functionArn": pre(arn("lambda", "function:"+prefix))}}),
-		call(cloudtrail.SourceS3, tamperNames(cloudtrail.SourceS3), req("bucketName", []string{s.Bucket})),
-		call(cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "DeleteTopic", "RemovePermission", "SetTopicAttributes"), req("topicArn", s.Topics)),
-		call(cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "Unsubscribe"), req("subscriptionArn", subs)),
-		call(cloudtrail.SourceSQS, tamperNames(cloudtrail.SourceSQS), req("queueUrl", []any{map[string]string{"wildcard": "*/" + s.Account + "/" + prefix + "*"}})),
-		call(cloudtrail.SourceDynamoDB, tamperNames(cloudtrail.SourceDynamoDB), req("tableName", []string{s.Table, s.TableARN})),
-		call(cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS), req("keyId", []string{s.KeyID, s.KeyARN})),
-		call(cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation),
-			req("stackName", append([]any{s.StackName}, pre(prefix, arn("cloudformation", "stack/"+s.StackName+"/"))...))),
-		call(cloudtrail.SourceIAM, roleCalls(), req("roleName", pre(prefix))),
+	type call struct {
+		name   string
+		source string
+		names  []any
+		field  map[string]any
 	}
-	sources := []string{}
-	for _, src := range append(cloudtrail.TamperSources(), cloudtrail.SourceIAM) {
-		sources = append(sources, awsSource(src))
+	calls := []call{
+		{"trail", cloudtrail.SourceCloudTrail, tamperNames(cloudtrail.SourceCloudTrail), nil},
+		{"rule", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "DeleteRule", "DisableRule", "PutRule"), req("name", pre(prefix))},
+		{"rule-targets", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutTargets", "RemoveTargets"), req("rule", pre(prefix))},
+		{"bus", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutPermission", "RemovePermission"), nil},
+		{"function", lambda, tamperNames(lambda, "DeleteFunction", "DeleteFunctionConcurrency", "PutFunctionConcurrency", "PutFunctionEventInvokeConfig",
+			"RemovePermission", "UpdateFunctionCode", "UpdateFunctionConfiguration"), req("functionName", pre(prefix, arn("lambda", "function:"+prefix)))},
+		{"event-source-mapping", lambda, tamperNames(lambda, "DeleteEventSourceMapping", "UpdateEventSourceMapping"),
+			map[string]any{"responseElements": map[string]any{"functionArn": pre(arn("lambda", "function:"+prefix))}}},
+		{"bucket", cloudtrail.SourceS3, tamperNames(cloudtrail.SourceS3), req("bucketName", []string{s.Bucket})},
+		{"topic", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "DeleteTopic", "RemovePermission", "SetTopicAttributes"), req("topicArn", s.Topics)},
+		{"subscription", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "Unsubscribe"), req("subscriptionArn", subs)},
+		{"queue", cloudtrail.SourceSQS, tamperNames(cloudtrail.SourceSQS), req("queueUrl", []any{map[string]string{"wildcard": "*/" + s.Account + "/" + prefix + "*"}})},
+		{"table", cloudtrail.SourceDynamoDB, tamperNames(cloudtrail.SourceDynamoDB), req("tableName", []string{s.Table, s.TableARN})},
+		{"key", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS), req("keyId", []string{s.KeyID, s.KeyARN})},
+		{"stack", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation),
+			req("stackName", append([]any{s.StackName}, pre(prefix, arn("cloudformation", "stack/"+s.StackName+"/"))...))},
+		{"role", cloudtrail.SourceIAM, roleCalls(), req("roleName", pre(prefix))},
 	}
-	sort.Strings(sources)
-	return Rule{Name: RuleTamperAlarm, Pattern: Pattern{
-		"source":      sources,
-		"detail-type": []string{cloudtrail.DetailTypeAPICall},
-		"detail": map[string]any{
-			"errorCode": []map[string]bool{{"exists": false}},
+	out := make([]Rule, len(calls))
+	for i, c := range calls {
+		detail := map[string]any{
+			"eventSource": []string{c.source},
+			"eventName":   c.names,
+			"errorCode":   []map[string]bool{{"exists": false}},
 			// A redeploy is CloudFormation's calls: not mailed (the
 			// detector records them, compliant only when through a
 			// deployer).
 			"userIdentity": map[string]any{"invokedBy": []any{
 				map[string]bool{"exists": false}, map[string]any{"anything-but": []string{"cloudformation.amazonaws.com"}},
 			}},
-			"$or": or,
-		},
-	}}
+		}
+		for k, v := range c.field {
+			detail[k] = v
+		}
+		out[i] = Rule{Name: RuleTamperAlarm + "-" + c.name, Pattern: Pattern{
+			"source":      []string{awsSource(c.source)},
+			"detail-type": []string{cloudtrail.DetailTypeAPICall},
+			"detail":      detail,
+		}}
+	}
+	return out
 }
 
 // roleCalls are the IAM calls that change a role, watched for the detector

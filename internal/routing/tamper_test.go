@@ -33,7 +33,7 @@ var sampleScope = TamperScope{
 // (CloudFormation's own call) nor calls on other resources.
 func TestTamperRulesMatchTheSamples(t *testing.T) {
 	client := eventbridge.NewFromConfig(awstest.Config(t))
-	alarm := TamperAlarmRule(sampleScope)
+	alarms := TamperAlarmRules(sampleScope)
 	// Which samples are tamper on the deployment, from their goldens'
 	// judgement: not derived from the patterns.
 	notMailed := map[string]bool{
@@ -64,8 +64,8 @@ func TestTamperRulesMatchTheSamples(t *testing.T) {
 				t.Errorf("rule %s: got match %v, want %v", RuleTamperCalls, got, tamper)
 			}
 			want := (tamper || ownRole) && !notMailed[name]
-			if got := matches(t, client, alarm.Pattern, data); got != want {
-				t.Errorf("rule %s: got match %v, want %v", RuleTamperAlarm, got, want)
+			if got := matchesAny(t, client, alarms, data); got != want {
+				t.Errorf("rules %s-*: got match %v, want %v", RuleTamperAlarm, got, want)
 			}
 		})
 	}
@@ -79,7 +79,7 @@ func toString(v any) string { s, _ := v.(string); return s }
 // still reaches the alarm topic.
 func TestTamperAlarmRuleIsPinned(t *testing.T) {
 	client := eventbridge.NewFromConfig(awstest.Config(t))
-	alarm := TamperAlarmRule(sampleScope)
+	alarms := TamperAlarmRules(sampleScope)
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join("../../events", name))
 		if err != nil {
@@ -112,9 +112,42 @@ func TestTamperAlarmRuleIsPinned(t *testing.T) {
 			if !bytes.Contains(sample, []byte(tt.from)) {
 				t.Fatalf("the sample has no %s", tt.from)
 			}
-			if got := matches(t, client, alarm.Pattern, ev); got != tt.want {
+			if got := matchesAny(t, client, alarms, ev); got != tt.want {
 				t.Errorf("got match %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// matchesAny reports whether one of rules matches event; no event may
+// match two, or one call would be mailed twice.
+func matchesAny(t *testing.T, c *eventbridge.Client, rules []Rule, event []byte) bool {
+	t.Helper()
+	var got []string
+	for _, r := range rules {
+		if matches(t, c, r.Pattern, event) {
+			got = append(got, r.Name)
+		}
+	}
+	if len(got) > 1 {
+		t.Errorf("the event matches %v: it would be mailed %d times", got, len(got))
+	}
+	return len(got) == 1
+}
+
+// TestTamperPatternsFitTheQuota: every pattern within EventBridge's default
+// size quota, with names and ARNs as long as a real stack's.
+func TestTamperPatternsFitTheQuota(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("x", n) }
+	s := TamperScope{
+		StackName: long(40), Partition: "aws-us-gov", Region: "us-gov-west-1", Account: "111122223333", Bucket: long(63),
+		Topics: []string{"arn:aws:sns:us-gov-west-1:111122223333:" + long(80), "arn:aws:sns:us-gov-west-1:111122223333:" + long(80), "arn:aws:sns:us-gov-west-1:111122223333:" + long(80)},
+		Table:  long(80), TableARN: "arn:aws:dynamodb:us-gov-west-1:111122223333:table/" + long(80),
+		KeyID: long(36), KeyARN: "arn:aws:kms:us-gov-west-1:111122223333:key/" + long(36),
+	}
+	for _, r := range append(TamperRules(), TamperAlarmRules(s)...) {
+		if n := len(r.Pattern.JSON()); n > MaxPatternSize {
+			t.Errorf("rule %s: pattern of %d characters, want at most %d", r.Name, n, MaxPatternSize)
+		}
 	}
 }
