@@ -203,13 +203,13 @@ func TestResourceCounts(t *testing.T) {
 			// detect, reconcile: their dead-letter queues; notify: its inbox and dead-letter queue
 			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1, "AWS::CloudTrail::Trail": 1,
 			// detect's two rules and two baseline rules, reconcile's schedule
-			"AWS::Events::Rule": 21, "AWS::Lambda::EventInvokeConfig": 1,
+			"AWS::Events::Rule": 22, "AWS::Lambda::EventInvokeConfig": 1,
 			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed,
 			// reconcile's ScanErrors
 			"AWS::CloudWatch::Alarm": 11, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
 		}},
 		{casePinned, map[string]int{
-			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 21,
+			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 22,
 		}},
 		{caseRevert, map[string]int{
 			// detect, notify, revert, reconcile, and CDK's handler that

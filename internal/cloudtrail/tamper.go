@@ -104,6 +104,10 @@ var tamperCalls = map[string]map[string]tamperCall{
 		"ScheduleKeyDeletion": {drift.TamperKey, []string{"keyId"}, "", drift.OpRemoved},
 		"PutKeyPolicy":        {drift.TamperKey, []string{"keyId"}, "", drift.OpModified},
 		"CreateGrant":         {drift.TamperKey, []string{"keyId"}, "", drift.OpModified},
+		// An alias pointed at the key would let the calls above name it
+		// by an alias eksdrift does not know.
+		"CreateAlias": {drift.TamperKey, []string{"targetKeyId"}, "", drift.OpModified},
+		"UpdateAlias": {drift.TamperKey, []string{"targetKeyId"}, "", drift.OpModified},
 	},
 	SourceCloudFormation: {
 		"UpdateStack": {drift.TamperStack, []string{"stackName"}, "stackId", drift.OpModified},

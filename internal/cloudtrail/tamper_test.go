@@ -71,6 +71,8 @@ func TestTamperCalls(t *testing.T) {
 		{SourceKMS, "ScheduleKeyDeletion", `{"keyId":"1234abcd-12ab-34cd-56ef-1234567890ab","pendingWindowInDays":7}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpRemoved},
 		{SourceKMS, "PutKeyPolicy", `{"keyId":"arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","policyName":"default"}`, "", drift.TamperKey, "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpModified},
 		{SourceKMS, "CreateGrant", `{"keyId":"1234abcd-12ab-34cd-56ef-1234567890ab","granteePrincipal":"arn:aws:iam::444455556666:root"}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "grant to arn:aws:iam::444455556666:root", drift.OpModified},
+		{SourceKMS, "CreateAlias", `{"aliasName":"alias/quiet","targetKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpModified},
+		{SourceKMS, "UpdateAlias", `{"aliasName":"alias/quiet","targetKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpModified},
 		{SourceCloudFormation, "UpdateStack", `{"stackName":"eksdrift"}`, `{"stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", "", drift.OpModified},
 		{SourceCloudFormation, "DeleteStack", `{"stackName":"eksdrift"}`, "", drift.TamperStack, "eksdrift", "", drift.OpRemoved},
 	}

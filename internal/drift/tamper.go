@@ -224,18 +224,21 @@ func shortName(typ, v string) string {
 		// An SQS queue URL: https://sqs.region.amazonaws.com/account/name.
 		return v[strings.LastIndexByte(strings.TrimRight(v, "/"), '/')+1:]
 	}
+	if typ == TamperFunction {
+		// Lambda takes a name, an ARN, or a partial ARN
+		// (ACCOUNT:function:name), each with an optional :qualifier.
+		if i := strings.Index(v, ":function:"); i >= 0 {
+			v = v[i+len(":function:"):]
+		}
+		name, _, _ := strings.Cut(v, ":")
+		return name
+	}
 	a, ok := ParseARN(v)
 	if !ok {
 		return v
 	}
 	r := a.Resource
 	switch typ {
-	case TamperFunction:
-		// function:name or function:name:qualifier.
-		parts := strings.Split(r, ":")
-		if len(parts) >= 2 {
-			return parts[1]
-		}
 	case TamperTopic:
 		// An SNS topic ARN ends with the name; a subscription's adds
 		// ":id" after it, and Unsubscribe names only the subscription.

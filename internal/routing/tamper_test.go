@@ -96,6 +96,8 @@ func TestTamperAlarmRuleIsPinned(t *testing.T) {
 		{"another rule", "events-disable-rule-detector.json", `"name": "eksdrift-`, `"name": "orders-`, false},
 		{"another bucket", "s3-put-bucket-policy-baseline-bucket.json", `"bucketName": "eksdrift-baselines-111122223333"`, `"bucketName": "web-assets"`, false},
 		{"another topic", "sns-unsubscribe-alarm-topic.json", `eksdrift-OperationsAlarmTopic9D8C7B6A-Mn4bV5cX6zL7:`, `orders:`, false},
+		{"the function by partial ARN", "lambda-put-function-concurrency-zero.json", `"functionName": "eksdrift-`, `"functionName": "111122223333:function:eksdrift-`, true},
+		{"an alias made for another key", "kms-create-alias-for-key.json", `"targetKeyId": "1234abcd-`, `"targetKeyId": "ffffffff-`, false},
 		{"the key by ARN", "kms-schedule-key-deletion.json", `"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"`, `"keyId": "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"`, true},
 		{"another key", "kms-schedule-key-deletion.json", `"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"`, `"keyId": "ffffffff-12ab-34cd-56ef-1234567890ab"`, false},
 		{"another queue", "sqs-purge-queue-detector-dead-letters.json", `/111122223333/eksdrift-`, `/111122223333/orders-`, false},
