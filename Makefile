@@ -8,7 +8,14 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
+MOTO_VERSION := 5.2.5
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+# staticcheck 2026.2.2 is the first release line that builds with Go 1.26.
+STATICCHECK_VERSION := v0.8.2
+GOCYCLO_VERSION := v0.6.0
+# The complexity gate: a function over this many paths fails `make lint`
+# unless .complexity-exceptions lists it with its reason.
+COMPLEXITY_LIMIT := 30
 TOOLS := $(CURDIR)/$(BUILD)/tools
 # The CDK CLI lives in .cdk/ (package.json, node_modules): a directory whose
 # name starts with a dot, so that `go ... ./...` never walks its Go templates.
@@ -39,7 +46,20 @@ test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack o
 	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
 .PHONY: tools
-tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambda-rie ## install the test tools: MiniStack and cfn-lint (PyPI, into .venv), the Lambda RIE
+tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack, cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
+
+.PHONY: lint-tools
+lint-tools: $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(TOOLS)/gocyclo-$(GOCYCLO_VERSION) ## install the linters only (staticcheck, gocyclo) into build/tools
+
+# Each linter is installed with `go install` at its pinned version; the
+# stamp file beside it makes a new pin install again.
+$(TOOLS)/staticcheck-$(STATICCHECK_VERSION):
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	touch $@
+
+$(TOOLS)/gocyclo-$(GOCYCLO_VERSION):
+	GOBIN=$(TOOLS) $(GO) install github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION)
+	touch $@
 
 .venv/bin/ministack:
 	python3 -m venv .venv
@@ -47,6 +67,12 @@ tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) $(TOOLS)/aws-lambd
 
 .venv/cfn-lint-$(CFN_LINT_VERSION): | .venv/bin/ministack
 	.venv/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION)
+	touch $@
+
+# moto's server serves Security Hub, which MiniStack does not
+# (internal/awstest.MotoMain starts it).
+.venv/moto-$(MOTO_VERSION): | .venv/bin/ministack
+	.venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
 	touch $@
 
 $(CDK): .cdk/package.json .cdk/package-lock.json
@@ -84,9 +110,11 @@ destroy: build $(CDK) ## delete the stacks; the history table, the buckets and t
 	$(CDK) destroy --all --no-notices $(CDK_FLAGS)
 
 .PHONY: lint
-lint: ## gofmt check and go vet
+lint: lint-tools ## gofmt check, go vet, staticcheck, and the complexity gate (a function over 30 only if .complexity-exceptions lists it)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(TOOLS)/staticcheck ./...
+	@$(TOOLS)/gocyclo -over $(COMPLEXITY_LIMIT) $$(git ls-files '*.go' | grep -v '_test\.go$$') | .ci/complexity .complexity-exceptions
 
 .PHONY: bench
 bench: ## Go benchmarks, the detector's 10,000-event burst in-process, then bench/replay.sh (200 MB of CloudTrail logs vs zcat and zcat|jq)

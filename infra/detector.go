@@ -5,7 +5,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 )
 
@@ -39,16 +38,10 @@ var DetectorTimes = []string{metrics.HandlerTime, metrics.AWSCallTime}
 func NewDetector(scope constructs.Construct, id string, props DetectorProps) *Detector {
 	st, s := props.Stores, props.Settings
 	f := NewFunction(scope, id, FunctionProps{
-		Name:        "detect",
-		Description: "eksdrift detector: judges EKS and IAM access changes against the baseline",
-		AssetsDir:   s.AssetsDir,
-		Environment: map[string]string{
-			config.EnvBaselineBucket:   *st.Baselines.BucketName(),
-			config.EnvBaselineKey:      props.BaselineKey,
-			config.EnvHistoryTable:     *st.History.TableName(),
-			config.EnvFindingsTopicARN: *st.Findings.TopicArn(),
-			config.EnvMetricsNamespace: s.MetricsNamespace,
-		},
+		Name:             "detect",
+		Description:      "eksdrift detector: judges EKS and IAM access changes against the baseline",
+		AssetsDir:        s.AssetsDir,
+		Environment:      baselineEnvironment(st, props.BaselineKey, s, nil),
 		LogRetentionDays: s.LogRetentionDays,
 		Retain:           s.RetainData,
 		AsyncDeadLetters: true,

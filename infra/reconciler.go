@@ -63,14 +63,9 @@ func NewReconciler(scope constructs.Construct, id string, props ReconcilerProps)
 		Name:        "reconcile",
 		Description: "eksdrift reconcile: catches up on missed CloudTrail events and sweeps the baseline's clusters and roles",
 		AssetsDir:   s.AssetsDir,
-		Environment: map[string]string{
-			config.EnvBaselineBucket:   *st.Baselines.BucketName(),
-			config.EnvBaselineKey:      props.BaselineKey,
-			config.EnvHistoryTable:     *st.History.TableName(),
-			config.EnvFindingsTopicARN: *st.Findings.TopicArn(),
-			config.EnvMetricsNamespace: s.MetricsNamespace,
+		Environment: baselineEnvironment(st, props.BaselineKey, s, map[string]string{
 			config.EnvBaselineHoldDown: s.BaselineHoldDown.String(),
-		},
+		}),
 		Timeout:          config.DefaultReconcileTimeout,
 		LogRetentionDays: s.LogRetentionDays,
 		Retain:           s.RetainData,

@@ -91,15 +91,10 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 		Name:        "revert",
 		Description: "eksdrift reverter: undoes drift on the baseline's clusters and roles",
 		AssetsDir:   s.AssetsDir,
-		Environment: map[string]string{
-			config.EnvBaselineBucket:     *st.Baselines.BucketName(),
-			config.EnvBaselineKey:        props.BaselineKey,
-			config.EnvHistoryTable:       *st.History.TableName(),
-			config.EnvFindingsTopicARN:   *st.Findings.TopicArn(),
-			config.EnvMetricsNamespace:   s.MetricsNamespace,
+		Environment: baselineEnvironment(st, props.BaselineKey, s, map[string]string{
 			config.EnvBaselineHoldDown:   s.BaselineHoldDown.String(),
 			config.EnvAllowGrantingAdmin: strconv.FormatBool(s.AllowGrantingAdmin),
-		},
+		}),
 		Timeout:             reverterTimeout,
 		ReservedConcurrency: s.ReverterConcurrency,
 		LogRetentionDays:    s.LogRetentionDays,
@@ -110,7 +105,7 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 	stack := awscdk.Stack_Of(f.Construct)
 	grantBaselineRead(f.Role, st.Baselines.ArnForObjects(jsii.String(props.BaselineKey)), st.Key)
 	// The hold-down reads when the baseline version in force was stored,
-	// and the version before it (lambdamain.PreviousBaseline): without
+	// and the version before it (wiring.PreviousBaseline): without
 	// these, every grant would be held back.
 	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:    jsii.Strings(baselineVersionActions.list),

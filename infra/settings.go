@@ -55,6 +55,8 @@ const (
 	// CtxBaselineHoldDown is the reverter's and the sweep's hold-down of a
 	// new baseline version (config.EnvBaselineHoldDown).
 	CtxBaselineHoldDown = "baselineHoldDown"
+	// CtxSecurityHub deploys the Security Hub forwarder; default false.
+	CtxSecurityHub = "securityHub"
 )
 
 // Deployment modes.
@@ -122,6 +124,8 @@ type Settings struct {
 	ExistingTrailARN string
 	// HeartbeatMinutes is CtxHeartbeatMinutes (heartbeat.go).
 	HeartbeatMinutes int
+	// SecurityHub deploys the Security Hub forwarder (functions/securityhub).
+	SecurityHub bool
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -183,35 +187,67 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		ReconcileSchedule:   p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
 		BaselineWriters:     p.list(ctx, CtxBaselineWriters, nil),
 		AllowGrantingAdmin:  p.boolean(ctx, CtxAllowGrantingAdmin, false),
+		SecurityHub:         p.boolean(ctx, CtxSecurityHub, false),
 		AssetsDir:           assetsDir,
 	}
 	readTamperSettings(&p, ctx, &s) // tamper.go
+	s.BaselineHoldDown = readHoldDown(&p, ctx)
+	s.AlertSeverities, s.AlertDecisions = readAlertFilter(&p, ctx)
+	s.Account, s.Region = resolveEnv(&p, ctx, s.Account, s.Region, env)
+	checkIdentity(&p, s)
+	checkScope(&p, s)
+	checkLimits(&p, s)
+	checkWriters(&p, s)
+	checkRevertScope(&p, s)
+	return s, p.err()
+}
+
+// readHoldDown reads baselineHoldDown: a Go duration, 0 or more.
+func readHoldDown(p *ctxParser, ctx ContextReader) time.Duration {
 	holdDown := p.str(ctx, CtxBaselineHoldDown, config.DefaultBaselineHoldDown.String())
-	if d, err := time.ParseDuration(holdDown); err != nil || d < 0 {
+	d, err := time.ParseDuration(holdDown)
+	if err != nil || d < 0 {
 		p.errorf("%s=%q is not a Go duration of 0 or more, such as 1h, 30m or 0s", CtxBaselineHoldDown, holdDown)
-	} else {
-		s.BaselineHoldDown = d
+		return 0
 	}
+	return d
+}
+
+// readAlertFilter reads the notifier's filter, and checks that SNS can
+// express it.
+func readAlertFilter(p *ctxParser, ctx ContextReader) (severities []drift.Severity, decisions []drift.Decision) {
 	for _, v := range p.list(ctx, CtxAlertSeverities, severityNames(sns.DefaultAlertSeverities)) {
-		s.AlertSeverities = append(s.AlertSeverities, drift.Severity(v))
+		severities = append(severities, drift.Severity(v))
 	}
 	for _, v := range p.list(ctx, CtxAlertDecisions, decisionNames(sns.DefaultAlertDecisions)) {
-		s.AlertDecisions = append(s.AlertDecisions, drift.Decision(v))
+		decisions = append(decisions, drift.Decision(v))
 	}
-	if _, err := sns.FilterPolicy(s.AlertSeverities, s.AlertDecisions); err != nil {
+	if _, err := sns.FilterPolicy(severities, decisions); err != nil {
 		p.errorf("%s/%s: %v", CtxAlertSeverities, CtxAlertDecisions, err)
 	}
-	if s.Account == "" && s.Region == "" {
-		s.Account, s.Region = env.Account, env.Region
+	return severities, decisions
+}
+
+// resolveEnv gives the stack's account and region: the context's, else the
+// CDK CLI's, and both or neither.
+func resolveEnv(p *ctxParser, ctx ContextReader, account, region string, env Env) (string, string) {
+	if account == "" && region == "" {
+		account, region = env.Account, env.Region
 	}
-	if (s.Account == "") != (s.Region == "") {
+	if (account == "") != (region == "") {
 		// Half an environment is not one: stay environment-agnostic
 		// rather than guess, unless the context asked for one.
 		if p.given(ctx, CtxAccount) || p.given(ctx, CtxRegion) {
 			p.errorf("%s and %s go together: give both, or neither for an environment-agnostic stack", CtxAccount, CtxRegion)
 		}
-		s.Account, s.Region = "", ""
+		return "", ""
 	}
+	return account, region
+}
+
+// checkIdentity checks the settings that name things: the account, region,
+// stack, baseline key, mode, Slack secret and alarm address.
+func checkIdentity(p *ctxParser, s Settings) {
 	if s.Account != "" && !accountRE.MatchString(s.Account) {
 		p.errorf("%s=%q is not a 12-digit account ID", CtxAccount, s.Account)
 	}
@@ -233,6 +269,10 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 	if s.AlarmEmail != "" && (!strings.Contains(s.AlarmEmail, "@") || strings.ContainsAny(s.AlarmEmail, " ,;")) {
 		p.errorf("%s=%q is not one e-mail address", CtxAlarmEmail, s.AlarmEmail)
 	}
+}
+
+// checkScope checks the clusters and roles eksdrift watches.
+func checkScope(p *ctxParser, s Settings) {
 	for _, c := range s.Clusters {
 		if c != "*" && !nameRE.MatchString(c) && !clusterARN.MatchString(c) {
 			p.errorf("%s: %q is neither a cluster name (pattern) nor a cluster ARN", CtxClusters, c)
@@ -249,6 +289,10 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 	if len(s.Roles) == 0 {
 		p.errorf("%s is empty: give role names, ARNs, or \"*\" for every role of the account", CtxRoles)
 	}
+}
+
+// checkLimits checks the numbers and the schedule.
+func checkLimits(p *ctxParser, s Settings) {
 	if _, ok := retentionDays[s.LogRetentionDays]; !ok {
 		p.errorf("%s=%d is not a retention CloudWatch Logs offers (%v)", CtxLogRetentionDays, s.LogRetentionDays, slices.Sorted(maps.Keys(retentionDays)))
 	}
@@ -261,13 +305,14 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 	if err := checkSchedule(s.ReconcileSchedule); err != nil {
 		p.errorf("%s=%q %v", CtxReconcileSchedule, s.ReconcileSchedule, err)
 	}
-	checkWriters(&p, s)
-	if s.Mode == ModeRevert {
-		if slices.Contains(s.Clusters, "*") || slices.Contains(s.Roles, "*") {
-			p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
-		}
+}
+
+// checkRevertScope keeps revert mode to named clusters and roles: the
+// reverter may not change every cluster or role of the account.
+func checkRevertScope(p *ctxParser, s Settings) {
+	if s.Mode == ModeRevert && (slices.Contains(s.Clusters, "*") || slices.Contains(s.Roles, "*")) {
+		p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
 	}
-	return s, p.err()
 }
 
 // checkWriters checks baselineWriters. Whoever may write the baseline

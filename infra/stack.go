@@ -36,6 +36,8 @@ type Stacks struct {
 	Tamper *TamperWatch
 	// Heartbeat is the dead man's switch (heartbeat.go).
 	Heartbeat *Heartbeat
+	// SecurityHub is nil unless the securityHub setting is true.
+	SecurityHub *SecurityHubForwarder
 }
 
 // Functions lists the functions the settings deploy, by their directory
@@ -44,6 +46,9 @@ func Functions(s Settings) []string {
 	fns := []string{"detect", "notify", "reconcile"}
 	if s.Mode == ModeRevert {
 		fns = append(fns, "revert")
+	}
+	if s.SecurityHub {
+		fns = append(fns, "securityhub")
 	}
 	return fns
 }
@@ -109,6 +114,10 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	out.Operations.Watch(out.Reconciler.Function, ReconcilerMetrics, ReconcilerTimes, []string{metrics.ScanErrors})
 	if out.Reverter != nil {
 		out.Reconciler.Fn.AddEnvironment(jsii.String(config.EnvReverterRoleARN), out.Reverter.Role.RoleArn(), nil)
+	}
+	if s.SecurityHub {
+		out.SecurityHub = NewSecurityHubForwarder(main, "SecurityHub", SecurityHubProps{Stores: out.Stores, Settings: s})
+		out.Operations.Watch(out.SecurityHub.Function, SecurityHubMetrics, nil, nil)
 	}
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)

@@ -77,16 +77,15 @@ var watchedClusters = []struct{ name, region string }{
 }
 
 type config struct {
-	out       string
-	mb        float64
-	watched   int
-	seed      uint64
-	records   int // mean records per file
-	level     int
-	workers   int
-	clean     bool
-	quiet     bool
-	startTime time.Time
+	out     string
+	mb      float64
+	watched int
+	seed    uint64
+	records int // mean records per file
+	level   int
+	workers int
+	clean   bool
+	quiet   bool
 }
 
 // watchedPlan is one watched record to place in a file.

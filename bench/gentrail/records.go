@@ -754,7 +754,7 @@ func (g *recGen) kmsDecrypt(t int64) {
 	key := g.kmsKeyArn()
 	g.lit(`,"requestParameters":{"encryptionContext":{`)
 	switch {
-	case s == g.w.svcLambda || s.service == false && g.pick(2) == 0:
+	case s == g.w.svcLambda || !s.service && g.pick(2) == 0:
 		g.lit(`"aws:lambda:FunctionArn":"arn:aws:lambda:` + g.region + ":" + account + ":function:")
 		g.lit(g.one(g.w.functions))
 		g.lit(`"`)

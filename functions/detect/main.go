@@ -10,26 +10,23 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
-	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/sns"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("detect", build) }
@@ -50,27 +47,17 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
 	timer := &awsTime{}
 	awsCfg.APIOptions = append(awsCfg.APIOptions, timer.middleware)
 	set := &metrics.Set{}
-	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
-	versions := lambdamain.BaselineVersions(awsCfg, cfg.BaselineBucket, cfg.BaselineKey)
+	source := wiring.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
+	versions := wiring.BaselineVersions(awsCfg, cfg.BaselineBucket, cfg.BaselineKey)
 	d := &detect.Detector{
-		Baseline: func(ctx context.Context) (*drift.Index, error) {
-			ix, info, err := source.Index(ctx)
-			if info.Reloaded {
-				set.Add(metrics.BaselineReloads, 1)
-				log.InfoContext(ctx, "baseline loaded", "source", source.URI(), "version", info.VersionID)
-			}
-			if info.Stale {
-				log.WarnContext(ctx, "baseline: S3 unavailable, using the cached version", "source", source.URI(), "version", info.VersionID, "error", info.RefreshErr)
-			}
-			return ix, err
-		},
+		Baseline:    wiring.Baseline(source, set, log),
 		EKS:         eks.NewReader(awsCfg),
 		IAM:         iam.NewReader(awsCfg),
 		History:     dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable),

@@ -3,8 +3,9 @@
 // itself or in batches from a queue subscribed to it, and tells people:
 // a Block Kit message to a Slack incoming webhook, and a custom
 // notification to the topic AWS Chatbot subscribes to. A burst about one
-// cluster becomes one digest. docs/alerts.md describes the messages, the
-// configuration and the filter policy.
+// cluster becomes one digest. The use case is internal/notify;
+// docs/alerts.md describes the messages, the configuration and the filter
+// policy.
 //
 // main only wires: configuration is read and checked once, clients are
 // built once per execution environment, and lambda.Start takes over.
@@ -13,22 +14,21 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/eksdrift/eksdrift/internal/chatbot"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/notify"
 	"github.com/eksdrift/eksdrift/internal/secrets"
 	"github.com/eksdrift/eksdrift/internal/slack"
+	"github.com/eksdrift/eksdrift/internal/sns"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("notify", build) }
@@ -39,31 +39,31 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
 	set := &metrics.Set{}
-	n := &notifier{
-		digestThreshold: cfg.DigestThreshold,
-		digestWindow:    cfg.DigestWindow,
-		margin:          2 * time.Second,
-		partialBatch:    cfg.ReportBatchItemFailures,
-		metrics:         set,
-		log:             log,
+	n := &notify.Notifier{
+		DigestThreshold: cfg.DigestThreshold,
+		DigestWindow:    cfg.DigestWindow,
+		Margin:          2 * time.Second,
+		PartialBatch:    cfg.ReportBatchItemFailures,
+		Metrics:         set,
+		Log:             log,
 	}
 	if cfg.SlackWebhookSecretARN != "" {
 		secret := secrets.New(secretsmanager.NewFromConfig(awsCfg), cfg.SlackWebhookSecretARN, cfg.SecretCacheTTL)
 		secret.OnStale = func(err error) {
 			log.Warn("slack webhook: Secrets Manager unavailable, using the cached URL", "secret", cfg.SlackWebhookSecretARN, "error", err)
 		}
-		n.slack = slack.NewClient(secret)
+		n.Slack = slack.NewClient(secret)
 	}
 	if cfg.ChatbotTopicARN != "" {
-		n.chatbot = chatbot.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.ChatbotTopicARN)
+		n.Chatbot = sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.ChatbotTopicARN)
 	}
 	return func(ctx context.Context, event json.RawMessage) (any, error) {
-		resp, err := n.handle(ctx, event)
+		resp, err := n.Handle(ctx, event)
 		if err != nil {
 			log.ErrorContext(ctx, "notify: messages not delivered", "error", err)
 		}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -21,9 +23,12 @@ import (
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/chatbot"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
 	"github.com/eksdrift/eksdrift/internal/slack"
 )
+
+func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
 
 // webhookPath is the secret part of the webhook URL: it must never show in
 // the function's logs.
@@ -110,11 +115,11 @@ func TestUnderTheRuntimeEmulator(t *testing.T) {
 	})
 
 	// The finding as the function reads it from the topic.
-	f := finding(t, "access-policy")
+	f := drifttest.FixtureFinding(t, "access-policy")
 	b, _ := json.Marshal(f)
 	f = drift.Finding{}
 	json.Unmarshal(b, &f)
-	event := snsEvent(t, []any{f}, "")
+	event := snsEvent(t, f)
 
 	t.Run("a finding is posted", func(t *testing.T) {
 		stub.reset(stubResponse{status: 200, body: "ok"})
@@ -182,7 +187,7 @@ func TestUnderTheRuntimeEmulator(t *testing.T) {
 
 	t.Run("a burst from a queue is one digest", func(t *testing.T) {
 		stub.reset(stubResponse{status: 200, body: "ok"})
-		r := fn.Invoke(t, sqsEvent(t, burst(t, "prod", 7, time.Date(2026, 10, 3, 13, 6, 0, 0, time.UTC))))
+		r := fn.Invoke(t, burstEvent(t, "prod", 7, time.Date(2026, 10, 3, 13, 6, 0, 0, time.UTC)))
 		if r.Error != "" {
 			t.Fatalf("invocation failed: %s", r.Error)
 		}
@@ -250,6 +255,34 @@ func receive(t *testing.T, sqsc *sqs.Client, queue string) string {
 			return aws.ToString(r.Messages[0].Body)
 		}
 	}
-	t.Fatal(fmt.Sprintf("nothing arrived on %s", queue))
+	t.Fatalf("nothing arrived on %s", queue)
 	return ""
+}
+
+// snsEvent gives one finding as SNS delivers it to the function.
+func snsEvent(t *testing.T, f drift.Finding) json.RawMessage {
+	t.Helper()
+	body, _ := json.Marshal(f)
+	raw, _ := json.Marshal(events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", EventVersion: "1.0", SNS: events.SNSEntity{
+		MessageID: "m0", Type: "Notification", TopicArn: "arn:aws:sns:us-west-2:111122223333:findings", Message: string(body), Timestamp: time.Date(2026, 10, 3, 13, 7, 0, 0, time.UTC),
+	}}}})
+	return raw
+}
+
+// burstEvent gives n findings on cluster, one second apart from at, as a
+// queue with raw message delivery delivers them in one batch.
+func burstEvent(t *testing.T, cluster string, n int, at time.Time) json.RawMessage {
+	t.Helper()
+	var e events.SQSEvent
+	for i := range n {
+		f := drifttest.FixtureFinding(t, "access-policy")
+		f.Cluster, f.EventID, f.EventTime = cluster, fmt.Sprintf("%s-%02d", cluster, i), at.Add(time.Duration(i)*time.Second)
+		body, _ := json.Marshal(f)
+		e.Records = append(e.Records, events.SQSMessage{
+			MessageId: "id-" + f.EventID, Body: string(body), EventSource: "aws:sqs",
+			Attributes: map[string]string{"SentTimestamp": fmt.Sprint(f.EventTime.UnixMilli())},
+		})
+	}
+	raw, _ := json.Marshal(e)
+	return raw
 }

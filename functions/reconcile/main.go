@@ -19,14 +19,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
-	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
@@ -36,6 +34,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/reconcile"
 	"github.com/eksdrift/eksdrift/internal/scan"
 	"github.com/eksdrift/eksdrift/internal/sns"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("reconcile", build) }
@@ -53,9 +52,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive), awsconfig.WithRetryMaxAttempts(retries))
+	awsCfg, err := wiring.AWSConfig(ctx, "", retries)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
 	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -64,18 +63,8 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	account := aws.ToString(id.Account)
 
 	set := &metrics.Set{}
-	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
-	baselineOf := func(ctx context.Context) (*drift.Index, error) {
-		ix, info, err := source.Index(ctx)
-		if info.Reloaded {
-			set.Add(metrics.BaselineReloads, 1)
-			log.InfoContext(ctx, "baseline loaded", "source", source.URI(), "version", info.VersionID)
-		}
-		if info.Stale {
-			log.WarnContext(ctx, "baseline: S3 unavailable, using the cached version", "source", source.URI(), "version", info.VersionID, "error", info.RefreshErr)
-		}
-		return ix, err
-	}
+	source := wiring.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
+	baselineOf := wiring.Baseline(source, set, log)
 	store := dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	remediators := []string{cfg.ReverterRoleARN}
 	det := &detect.Detector{

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -32,6 +30,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/revert"
 	"github.com/eksdrift/eksdrift/internal/sns"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("revert", build) }
@@ -43,12 +42,12 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryMode(aws.RetryModeAdaptive))
+	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
 	set := &metrics.Set{}
-	source := lambdamain.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
+	source := wiring.BaselineSource(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale)
 	eksWriter := eks.NewWriter(awsCfg)
 	by := cfg.ReverterRoleARN
 	if fn := getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
@@ -56,10 +55,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	}
 	history := dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	r := &revert.Reverter{
-		Baseline: func(ctx context.Context) (*drift.Index, error) {
-			ix, _, err := source.Index(ctx)
-			return ix, err
-		},
+		Baseline:           wiring.Baseline(source, set, log),
 		EKS:                eks.NewReader(awsCfg),
 		IAM:                iam.NewReader(awsCfg),
 		EKSWriter:          eksWriter,
@@ -67,7 +63,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Admins:             eksWriter,
 		History:            history,
 		Leases:             history,
-		Versions:           lambdamain.PreviousBaseline(awsCfg, cfg.BaselineBucket, cfg.BaselineKey).Of,
+		Versions:           wiring.PreviousBaseline(awsCfg, cfg.BaselineBucket, cfg.BaselineKey).Of,
 		HoldDown:           holdDownOf(cfg.BaselineHoldDown),
 		AllowGrantingAdmin: cfg.AllowGrantingAdmin,
 		Publisher:          sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.FindingsTopicARN),

@@ -23,6 +23,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/lambdatest"
+	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/stacktest"
 )
 
@@ -292,6 +293,31 @@ func TestReverterOwnEventsAreRemediation(t *testing.T) {
 	must(t, err)
 	if !ok || f.Decision != drift.DecisionRemediation {
 		t.Errorf("got found=%v decision=%s (%s), want remediation", ok, f.Decision, f.Reason)
+	}
+}
+
+// TestReverterLogsTheBaselineItLoads checks the reverter says, as the
+// detector and the sweep do, which baseline it loaded, and counts the
+// reload: it used to load it silently.
+func TestReverterLogsTheBaselineItLoads(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	must(t, err2(w.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor), KubernetesGroups: []string{"viewers"}})))
+	if found := w.deliver(t, inOrder(withNewID(t, sample(t, "eks-create-access-entry-undeclared-role.json")))); len(found) == 0 {
+		t.Fatal("no finding reached the reverter")
+	}
+	uri := "s3://" + w.Env[config.EnvBaselineBucket] + "/" + w.Env[config.EnvBaselineKey]
+	var loaded string
+	for _, l := range strings.Split(w.revert.Logs(), "\n") {
+		if strings.Contains(l, "baseline loaded") {
+			loaded = l
+		}
+	}
+	if !strings.Contains(loaded, uri) {
+		t.Errorf("reverter's log: got %q, want a line \"baseline loaded\" naming %s", loaded, uri)
+	}
+	if !strings.Contains(w.revert.Logs(), `"`+metrics.BaselineReloads+`"`) {
+		t.Errorf("reverter's metrics: got no %s, want one", metrics.BaselineReloads)
 	}
 }
 

@@ -1,27 +1,39 @@
 package arch
 
 import (
-	"strings"
+	"slices"
 	"testing"
 )
 
-// TestAuditIsPure keeps the auditors' reconstruction testable on plain data:
-// internal/audit imports the domain and the standard library, nothing else;
-// the command feeds it from the stores and S3.
-func TestAuditIsPure(t *testing.T) {
-	for _, p := range imports(t, "../audit") {
-		if strings.Contains(p, ".") && p != module+"drift" {
-			t.Errorf("internal/audit imports %s: it may import only internal/drift and the standard library", p)
-		}
+// TestPurePackages keeps some packages narrower than their layer: each may
+// import the standard library and the packages listed, nothing else.
+//   - internal/audit: the auditors' reconstruction stays testable on plain
+//     data; the command feeds it from the stores and S3.
+//   - internal/report: the HTML report renders audit.Report; it reads no
+//     store and no AWS service.
+//   - internal/notice: words about the domain's types, with no adapter, AWS
+//     SDK or chat library behind them.
+func TestPurePackages(t *testing.T) {
+	_, graph := loadGraph(t, root)
+	tests := []struct {
+		path  string
+		allow []string
+	}{
+		{"internal/audit", []string{"internal/drift"}},
+		{"internal/report", []string{"internal/audit", "internal/drift"}},
+		{"internal/notice", []string{"internal/drift"}},
 	}
-}
-
-// TestReportRendersOnly keeps the HTML report a rendering of audit.Report:
-// it reads no store and no AWS service.
-func TestReportRendersOnly(t *testing.T) {
-	for _, p := range imports(t, "../report") {
-		if strings.Contains(p, ".") && p != module+"drift" && p != module+"audit" {
-			t.Errorf("internal/report imports %s: it may import only internal/audit, internal/drift and the standard library", p)
-		}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, ok := graph[tt.path]
+			if !ok {
+				t.Fatalf("%s: no package there", tt.path)
+			}
+			for _, imp := range p.imports {
+				if !isStandard(imp, graph) && !slices.Contains(tt.allow, imp) {
+					t.Errorf("%s imports %s: it may import only %v and the standard library", tt.path, imp, tt.allow)
+				}
+			}
+		})
 	}
 }

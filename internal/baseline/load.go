@@ -112,6 +112,23 @@ func Parser(now func() time.Time) func(source string, data []byte) (*drift.Basel
 // time: for a version read only to compare with (the detector's previous
 // version), which was in force when it was written, not now.
 func ParseAt(now time.Time, source string, data []byte) (*drift.Baseline, error) {
+	ix, err := IndexAt(now, source, data)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Baseline, nil
+}
+
+// Index is Parse that also returns the index it built to validate the
+// baseline (indexing rejects duplicates), so that a caller about to judge
+// against it does not index it again.
+func Index(source string, data []byte) (*drift.Index, error) {
+	return IndexAt(time.Now(), source, data)
+}
+
+// IndexAt is Index validated at now; a zero now checks no rule relative to
+// time, as for ParseAt.
+func IndexAt(now time.Time, source string, data []byte) (*drift.Index, error) {
 	if len(data) > MaxBytes {
 		return nil, Errors{{Source: source, Problem: fmt.Sprintf("the file is %d bytes; a baseline may be at most %d", len(data), MaxBytes)}}
 	}
@@ -163,7 +180,8 @@ func ParseAt(now time.Time, source string, data []byte) (*drift.Baseline, error)
 	sum := sha256.Sum256(data)
 	b.Source = source
 	b.VersionID = "sha256:" + hex.EncodeToString(sum[:8])
-	if _, err := drift.NewIndex(b); err != nil {
+	ix, err := drift.NewIndex(b)
+	if err != nil {
 		var ie *drift.InvalidBaselineError
 		if errors.As(err, &ie) {
 			ie.Source = source
@@ -172,16 +190,16 @@ func ParseAt(now time.Time, source string, data []byte) (*drift.Baseline, error)
 		}
 		return nil, err
 	}
-	return b, nil
+	return ix, nil
 }
 
 // Load reads, validates and indexes a baseline, ready for evaluation.
 func Load(path string) (*drift.Index, error) {
-	b, err := LoadFile(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("baseline: cannot read %s: %w", path, err)
 	}
-	return drift.NewIndex(b)
+	return Index(path, data)
 }
 
 const maxBreakGlassDays = int(drift.MaxBreakGlass / (24 * time.Hour))

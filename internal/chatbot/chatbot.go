@@ -1,10 +1,12 @@
 // Package chatbot gives teams that use AWS Chatbot (now Amazon Q Developer
 // in chat applications) instead of a Slack webhook the same alerts, in
-// Chatbot's custom notification format, published to an SNS topic their
-// Chatbot channel subscribes to. Chatbot drops messages it does not
-// recognise without a word, so every message this package publishes is in
-// that format: version "1.0", source "custom", and content with a title, a
-// description and next steps.
+// Chatbot's custom notification format; the notifier (internal/notify)
+// publishes each notification's JSON, through internal/sns, to the SNS
+// topic their Chatbot channel subscribes to. Chatbot drops messages it does
+// not recognise without a word, so every notification this package makes
+// is in that format: version "1.0", source "custom", and content with a
+// title, a description and next steps. This package only formats: it holds
+// no AWS client.
 //
 // The format is documented at
 // https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html;
@@ -15,7 +17,6 @@
 package chatbot
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,9 +27,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/notice"
@@ -231,36 +229,6 @@ func notification(id, title string, lines []string) Notification {
 			Description: clip(strings.Join(lines, "\n"), maxDescription),
 		},
 	}
-}
-
-// publisher is the SNS call the Publisher makes; *sns.Client has it.
-type publisher interface {
-	Publish(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
-}
-
-var _ publisher = (*sns.Client)(nil)
-
-// Publisher sends notifications to the topic a Chatbot channel subscribes to.
-type Publisher struct {
-	client   publisher
-	topicARN string
-}
-
-// NewPublisher gives a publisher to topicARN; client is usually an *sns.Client.
-func NewPublisher(client publisher, topicARN string) *Publisher {
-	return &Publisher{client: client, topicARN: topicARN}
-}
-
-// Publish sends n as the message's JSON body.
-func (p *Publisher) Publish(ctx context.Context, n Notification) error {
-	body, err := json.Marshal(n)
-	if err != nil {
-		return fmt.Errorf("chatbot %s: encoding notification %s: %w", p.topicARN, n.ID, err)
-	}
-	if _, err := p.client.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(p.topicARN), Message: aws.String(string(body))}); err != nil {
-		return fmt.Errorf("chatbot %s: publishing notification %s: %w", p.topicARN, n.ID, err)
-	}
-	return nil
 }
 
 // threadID gives a short, stable thread for a key: the same finding, the

@@ -2,26 +2,18 @@ package chatbot
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
@@ -59,21 +51,14 @@ func validate(t *testing.T, s *jsonschema.Schema, body []byte) {
 	}
 }
 
-// notifications renders every input under testdata, by golden name.
+// notifications renders every shared fixture (internal/drift/drifttest), by
+// golden name.
 func notifications(t *testing.T) map[string]Notification {
 	t.Helper()
 	out := map[string]Notification{}
 	read := func(folder string, each func(name string, data []byte)) {
-		files, err := filepath.Glob(filepath.Join("testdata", folder, "*.json"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no inputs in testdata/%s", folder)
-		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			each(folder+"-"+strings.TrimSuffix(filepath.Base(f), ".json"), data)
+		for _, f := range drifttest.Fixtures(t, folder) {
+			each(folder+"-"+f.Name, f.Data)
 		}
 	}
 	read("findings", func(name string, data []byte) {
@@ -87,14 +72,8 @@ func notifications(t *testing.T) map[string]Notification {
 		out[name] = Outcome(o)
 	})
 	read("digests", func(name string, data []byte) {
-		var raw []struct {
-			Finding drift.Finding        `json:"finding"`
-			Result  *drift.RevertOutcome `json:"result"`
-			At      time.Time            `json:"at"`
-		}
-		mustDecode(t, data, &raw)
 		var items []Item
-		for _, r := range raw {
+		for _, r := range drifttest.DecodeDigest(t, data) {
 			items = append(items, Item{Finding: r.Finding, Result: r.Result, At: r.At})
 		}
 		out[name] = Digest(items)
@@ -146,10 +125,9 @@ func TestMatchesTheDocumentedShape(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	// Every input has a golden: internal/drift's kinds test requires one
+	// for every kind.
 	for name, n := range notifications(t) {
-		if !strings.HasPrefix(name, "findings-access-policy") && !strings.HasPrefix(name, "findings-iam-trust-policy") && !strings.HasPrefix(name, "findings-baseline") && !strings.HasPrefix(name, "outcomes-") && !strings.HasPrefix(name, "digests-") {
-			continue
-		}
 		t.Run(name, func(t *testing.T) {
 			got, err := json.MarshalIndent(n, "", "  ")
 			if err != nil {
@@ -216,62 +194,4 @@ func TestUntrustedTextIsInert(t *testing.T) {
 	if !strings.Contains(all.String(), "‹!channel›") {
 		t.Error("the session name is missing")
 	}
-}
-
-// TestPublishToATopic publishes through MiniStack's SNS to a queue and
-// checks what a subscriber (Chatbot) receives.
-func TestPublishToATopic(t *testing.T) {
-	ctx := context.Background()
-	cfg := awstest.Config(t)
-	snsc, sqsc := sns.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
-	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(awstest.Name(t, "chatbot"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "chatbot-channel"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{
-		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint:   aws.String(a.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]),
-		Attributes: map[string]string{"RawMessageDelivery": "true"},
-	}); err != nil {
-		t.Fatal(err)
-	}
-
-	n := notifications(t)["findings-access-policy"]
-	if err := NewPublisher(snsc, aws.ToString(topic.TopicArn)).Publish(ctx, n); err != nil {
-		t.Fatal(err)
-	}
-	var body string
-	for deadline := time.Now().Add(5 * time.Second); body == "" && time.Now().Before(deadline); {
-		r, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range r.Messages {
-			body = aws.ToString(m.Body)
-		}
-	}
-	if body == "" {
-		t.Fatal("nothing arrived")
-	}
-	validate(t, schema(t), []byte(body))
-	want, _ := json.Marshal(n)
-	if body != string(want) {
-		t.Errorf("received:\ngot  %s\nwant %s", body, want)
-	}
-
-	t.Run("errors name the topic", func(t *testing.T) {
-		missing := "arn:aws:sns:us-east-1:000000000000:" + awstest.Name(t, "missing")
-		err := NewPublisher(snsc, missing).Publish(ctx, n)
-		if err == nil || !strings.HasPrefix(err.Error(), "chatbot "+missing+": publishing notification ") {
-			t.Errorf("got %v, want an error naming the topic", err)
-		}
-	})
 }

@@ -2,8 +2,6 @@ package chatbot
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -97,16 +95,8 @@ func checkText(t *testing.T, where, s string, newlines, machine bool) {
 
 func samples(t *testing.T, folder string, each func(name string, data []byte)) {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", folder, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no samples in testdata/%s: %v", folder, err)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		each(strings.TrimSuffix(filepath.Base(f), ".json"), data)
+	for _, f := range drifttest.Fixtures(t, folder) {
+		each(f.Name, f.Data)
 	}
 }
 
@@ -151,12 +141,7 @@ func TestHostileFieldsAreInert(t *testing.T) {
 // TestHostileRegion is the case of issue 12: a region that would make a
 // live @channel and a disguised link gives no regional console link.
 func TestHostileRegion(t *testing.T) {
-	var f drift.Finding
-	data, err := os.ReadFile(filepath.Join("testdata", "findings", "access-policy.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustDecode(t, data, &f)
+	f := drifttest.FixtureFinding(t, "access-policy")
 	f.Region = "us-west-2<!channel> <https://evil.example|click>"
 	for name, n := range map[string]Notification{
 		"finding": Finding(f),

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/eksdrift/eksdrift/internal/audit"
 	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/s3"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 // auditBaselines reads the baseline versions that were in force at some
@@ -53,7 +52,7 @@ func (e *env) auditBaselines(ctx context.Context, cmd string, h *historySource, 
 	if err != nil {
 		return nil, err
 	}
-	vbs, err := s3.Baselines(ctx, awss3.NewFromConfig(cfg), baseline.Parse, bucket, key, since, until)
+	vbs, err := wiring.BaselineHistory(ctx, cfg, bucket, key, since, until)
 	if err != nil {
 		return nil, err
 	}

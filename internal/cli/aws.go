@@ -8,13 +8,12 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/s3"
+	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 // scanRetries is how many times a throttled call is tried during a scan:
@@ -27,18 +26,7 @@ const scanRetries = 10
 // slows the command down rather than failing it. region, when set,
 // overrides the configured one.
 func awsConfig(ctx context.Context, region string) (aws.Config, error) {
-	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithRetryMode(aws.RetryModeAdaptive),
-		awsconfig.WithRetryMaxAttempts(scanRetries),
-	}
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return cfg, fmt.Errorf("aws configuration: %w", err)
-	}
-	return cfg, nil
+	return wiring.AWSConfig(ctx, region, scanRetries)
 }
 
 // callerAccount is the account the credentials belong to: a scan reads the
@@ -64,11 +52,7 @@ func loadBaseline(ctx context.Context, ref string, cfg func() (aws.Config, error
 	if err != nil {
 		return nil, err
 	}
-	if r, err := s3.BucketRegion(ctx, awss3.NewFromConfig(c), bucket); err == nil && r != "" {
-		c.Region = r
-	}
-	ix, _, err := s3.NewBaselineSource(baseline.Parse, awss3.NewFromConfig(c), bucket, key, 0, nil).Index(ctx)
-	return ix, err
+	return wiring.BaselineAt(ctx, c, bucket, key)
 }
 
 // isTerminal reports whether w is a terminal, where a progress bar belongs.

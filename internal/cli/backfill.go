@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/eksdrift/eksdrift/internal/cloudtrail"
@@ -91,14 +89,9 @@ func (e *env) backfill(ctx context.Context, uri string, o backfillOptions) error
 	if !ok {
 		return usageError{fmt.Errorf("backfill: %q is not an s3://bucket/prefix URI", uri)}
 	}
-	now := time.Now()
-	since, err := parseTime(o.since, now)
+	since, until, err := backfillPeriod(o)
 	if err != nil {
-		return usageError{fmt.Errorf("backfill: --since: %w", err)}
-	}
-	until, err := parseTime(o.until, now)
-	if err != nil {
-		return usageError{fmt.Errorf("backfill: --until: %w", err)}
+		return err
 	}
 	cfg, err := awsConfig(ctx, o.region)
 	if err != nil {
@@ -112,58 +105,19 @@ func (e *env) backfill(ctx context.Context, uri string, o backfillOptions) error
 		fmt.Fprintln(e.stderr, err)
 		return &exitError{ExitError}
 	}
-	var (
-		store recorder
-		where string
-	)
-	if o.table != "" {
-		store, where = dynamodb.New(awsdynamodb.NewFromConfig(cfg), o.table), "DynamoDB table "+o.table
-	} else {
-		hp, err := e.historyPath(o.historyPath)
-		if err != nil {
-			return err
-		}
-		db, err := sqlite.Open(ctx, hp)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		store, where = db, hp
+	store, where, closeStore, err := e.backfillStore(ctx, o, cfg)
+	if err != nil {
+		return err
 	}
-
+	defer closeStore()
 	bar := newProgress(e.stderr)
-	s3cfg := cfg
-	if o.region == "" {
-		// A trail's bucket is often in another region than the reader.
-		r, err := s3.BucketRegion(ctx, awss3.NewFromConfig(cfg), bucket)
-		if err != nil {
-			return err
-		}
-		if r != "" {
-			s3cfg.Region = r
-		}
-	}
-	logs := s3.NewTrailLogs(awss3.NewFromConfig(s3cfg), bucket)
+	var read atomic.Int64
 	bar.show("listing " + uri)
-	objects, err := logs.List(ctx, prefix, since, until)
+	sources, total, err := trailSources(ctx, cfg, o, bucket, prefix, since, until, &read)
 	if err != nil {
 		bar.clear()
 		return err
 	}
-	var total int64
-	var read atomic.Int64
-	sources := make([]replay.Source, len(objects))
-	for i, obj := range objects {
-		total += obj.Size
-		sources[i] = replay.Source{Name: "s3://" + bucket + "/" + obj.Key, Size: obj.Size, Open: func(ctx context.Context) (io.ReadCloser, error) {
-			rc, err := logs.Open(ctx, obj.Key)
-			if err != nil {
-				return nil, err
-			}
-			return replay.CountingReader{R: rc, N: &read}, nil
-		}, Decoder: cloudtrail.Decoder{MaxDecompressed: int64(o.maxFileSize)}}
-	}
-
 	sk := newSink(e.stdout, e.stderr, o.output, o.all, store)
 	sk.beforeError = bar.clear
 	start := time.Now()
@@ -184,11 +138,38 @@ func (e *env) backfill(ctx context.Context, uri string, o backfillOptions) error
 	elapsed := time.Since(start)
 	writeSummary(e.stderr, &sk.sum, sk.inserted, where, ix.Baseline)
 	fmt.Fprintf(e.stderr, "read %d log files, %.1f MB from %s in %s: %.1f MB/s, %.0f records/s\n",
-		len(objects), mb(read.Load()), uri, elapsed.Round(time.Millisecond), mb(read.Load())/max(elapsed.Seconds(), 0.001), float64(sk.sum.Records)/max(elapsed.Seconds(), 0.001))
+		len(sources), mb(read.Load()), uri, elapsed.Round(time.Millisecond), mb(read.Load())/max(elapsed.Seconds(), 0.001), float64(sk.sum.Records)/max(elapsed.Seconds(), 0.001))
 	if sk.sum.Errors > 0 {
 		return &exitError{ExitError}
 	}
 	return nil
 }
 
-func mb(n int64) float64 { return float64(n) / 1e6 }
+// backfillPeriod reads --since and --until.
+func backfillPeriod(o backfillOptions) (since, until time.Time, err error) {
+	now := time.Now()
+	if since, err = parseTime(o.since, now); err != nil {
+		return since, until, usageError{fmt.Errorf("backfill: --since: %w", err)}
+	}
+	if until, err = parseTime(o.until, now); err != nil {
+		return since, until, usageError{fmt.Errorf("backfill: --until: %w", err)}
+	}
+	return since, until, nil
+}
+
+// backfillStore opens the history the findings go to: the DynamoDB table
+// with --table, the local one otherwise; where names it for the summary.
+func (e *env) backfillStore(ctx context.Context, o backfillOptions, cfg aws.Config) (store recorder, where string, closeStore func(), err error) {
+	if o.table != "" {
+		return dynamodb.New(awsdynamodb.NewFromConfig(cfg), o.table), "DynamoDB table " + o.table, func() {}, nil
+	}
+	hp, err := e.historyPath(o.historyPath)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	db, err := sqlite.Open(ctx, hp)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return db, hp, func() { db.Close() }, nil
+}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,15 +95,46 @@ func (e *env) capture(ctx context.Context, o captureOptions) error {
 			p.RolesDone, p.RolesTotal, eksScanner.Calls()+iamScanner.Calls(), bar.elapsed())
 	})
 	defer stopBar()
+	found, err := e.captureClusters(ctx, o, s, eksScanner, bar, account)
+	if err != nil {
+		return err
+	}
+	roleARNs, why, other := scan.Behind(found, account)
+	s.Expect(0, len(roleARNs))
+	roles, errs := s.Roles(ctx, roleARNs)
+	bar.clear()
+	if len(errs) > 0 {
+		return e.scanFailed("baseline capture", errs)
+	}
+	b := drift.Capture(found, roles)
+	if err := e.writeCapture(o.output, b, captureNotes(found, roles, why, other, account, o.regions)); err != nil {
+		return err
+	}
+	entries := 0
+	for _, c := range b.Clusters {
+		entries += len(c.AccessEntries)
+	}
+	fmt.Fprintf(e.stderr, "captured %d clusters, %d access entries and %d roles from account %s (%s) in %s: %d EKS and %d IAM calls\n",
+		len(b.Clusters), entries, len(b.IAMRoles), account, joinComma(o.regions), bar.elapsed(), eksScanner.Calls(), iamScanner.Calls())
+	if o.output != "-" {
+		fmt.Fprintf(e.stderr, "wrote %s; check it with: eksdrift baseline validate %s\n", o.output, o.output)
+	}
+	return nil
+}
 
+// captureClusters reads the clusters to capture (every cluster of each
+// region with --all-clusters) and returns those found; a named cluster that
+// is not found fails the capture.
+func (e *env) captureClusters(ctx context.Context, o captureOptions, s *scan.Scanner, eksScanner *eks.Scanner, bar *progress, account string) ([]drift.ClusterState, error) {
 	var targets []scan.Cluster
 	for _, r := range o.regions {
 		names := o.clusters
 		if o.all {
 			bar.show("listing the clusters of " + r)
+			var err error
 			if names, err = eksScanner.Clusters(ctx, r); err != nil {
 				bar.clear()
-				return err
+				return nil, err
 			}
 		}
 		for _, n := range names {
@@ -128,119 +156,23 @@ func (e *env) capture(ctx context.Context, o captureOptions) error {
 	}
 	if len(errs) > 0 {
 		bar.clear()
-		return e.scanFailed("baseline capture", errs)
+		return nil, e.scanFailed("baseline capture", errs)
 	}
+	return found, nil
+}
 
-	roleARNs, why, other := scan.Behind(found, account)
-	s.Expect(0, len(roleARNs))
-	roles, errs := s.Roles(ctx, roleARNs)
-	bar.clear()
-	if len(errs) > 0 {
-		return e.scanFailed("baseline capture", errs)
-	}
-	b := drift.Capture(found, roles)
-	notes := captureNotes(found, roles, why, other, account, o.regions)
+// writeCapture writes the captured baseline with its notes to path, once it
+// has checked that it loads.
+func (e *env) writeCapture(path string, b *drift.Baseline, notes baseline.Notes) error {
 	out, err := baseline.Marshal(b, notes)
 	if err != nil {
 		return err
 	}
 	// What is written must load: check it as `baseline validate` would.
-	if _, err := baseline.Parse(o.output, out); err != nil {
+	if _, err := baseline.Parse(path, out); err != nil {
 		return fmt.Errorf("baseline capture: the captured baseline does not validate (a bug: please report it): %w", err)
 	}
-	if err := writeOutput(o.output, out, e); err != nil {
-		return err
-	}
-	entries := 0
-	for _, c := range b.Clusters {
-		entries += len(c.AccessEntries)
-	}
-	fmt.Fprintf(e.stderr, "captured %d clusters, %d access entries and %d roles from account %s (%s) in %s: %d EKS and %d IAM calls\n",
-		len(b.Clusters), entries, len(b.IAMRoles), account, joinComma(o.regions), bar.elapsed(), eksScanner.Calls(), iamScanner.Calls())
-	if o.output != "-" {
-		fmt.Fprintf(e.stderr, "wrote %s; check it with: eksdrift baseline validate %s\n", o.output, o.output)
-	}
-	return nil
-}
-
-// progressBar is the 20-cell bar of the status lines.
-func progressBar(done, total int) string { return bar(done, total, 20) }
-
-// captureNotes are the comments of a captured baseline: where it came from,
-// which entries EKS manages, what each role is behind.
-func captureNotes(clusters []drift.ClusterState, roles []drift.RoleState, why, other map[string]string, account string, regions []string) baseline.Notes {
-	n := baseline.Notes{
-		Header: []string{
-			fmt.Sprintf("Captured by eksdrift baseline capture at %s from account %s (%s).", time.Now().UTC().Format(time.RFC3339), account, joinComma(regions)),
-			"It declares the access that existed then, in mode alert. Review it before use:",
-			"remove what should not be allowed, then choose a mode (docs/baseline.md).",
-		},
-		Entries: map[string]string{},
-		Roles:   map[string]string{},
-	}
-	for _, c := range clusters {
-		for _, e := range c.AccessEntries {
-			var lines []string
-			switch e.Type {
-			case drift.EntryEC2Linux, drift.EntryEC2Windows:
-				lines = append(lines, e.Type+": managed by EKS for the nodes that use this role; only alerted on unless revertNodeEntries is set")
-			case drift.EntryFargateLinux:
-				lines = append(lines, e.Type+": managed by EKS for the pods of a Fargate profile; only alerted on unless revertNodeEntries is set")
-			}
-			if w := other[e.PrincipalARN]; w != "" {
-				lines = append(lines, w)
-			}
-			if len(lines) > 0 {
-				n.Entries[baseline.EntryNote(c.Account, c.Region, c.Name, e.PrincipalARN)] = strings.Join(lines, "\n")
-			}
-		}
-	}
-	// Entries name a role as they were created with it; the captured ARN is
-	// the one IAM gives back, whose path may differ: match by name.
-	byName := map[string]string{}
-	for arn, w := range why {
-		if name, ok := drift.RoleName(arn); ok {
-			byName[strings.ToLower(name)] = w
-		}
-	}
-	for _, r := range roles {
-		if w := why[r.ARN]; w != "" {
-			n.Roles[r.ARN] = w
-		} else if w := byName[strings.ToLower(r.Name)]; w != "" {
-			n.Roles[r.ARN] = w
-		}
-	}
-	return n
-}
-
-func joinComma(s []string) string { return strings.Join(s, ", ") }
-
-// writeOutput writes data to path, atomically (a file is either the old
-// one or the whole new one), or to stdout for "-".
-func writeOutput(path string, data []byte, e *env) error {
-	if path == "-" || path == "" {
-		_, err := e.stdout.Write(data)
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
+	return writeOutput(path, out, e)
 }
 
 // scanFailed reports every error of a scan and fails the command.

@@ -1,6 +1,12 @@
 // Package cli is the eksdrift command: replay recorded events against a
 // baseline, query the drift history, validate baselines. main only wires it;
 // tests call Run with their own environment and buffers.
+//
+// Each command has its file, named after it (replay.go, history.go,
+// plan.go, backfill.go, capture.go, report.go, baselinecmd.go, and
+// access.go with one file per question, access_at.go, access_principal.go,
+// access_exposure.go); what several share is in a file named for it
+// (filters.go, output.go, progress.go, writefile.go, historystore.go).
 package cli
 
 import (

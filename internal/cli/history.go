@@ -6,15 +6,23 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
+
+// historyLong is the help of eksdrift history.
+const historyLong = `History prints the recorded findings that match every filter given, oldest
+first: who changed what, when, what eksdrift decided, and what the reverter
+did about it.
+
+It reads the local history that replay records, or, with --table (or
+$EKSDRIFT_HISTORY_TABLE), the DynamoDB history of a deployment, through the
+standard AWS credential chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL...).
+Both answer the same filters. Results are read and printed page by page;
+on a terminal, stderr shows the progress of a long query.`
 
 func newHistoryCmd(e *env) *cobra.Command {
 	var (
@@ -26,15 +34,7 @@ func newHistoryCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history [flags]",
 		Short: "Query the drift history",
-		Long: `History prints the recorded findings that match every filter given, oldest
-first: who changed what, when, what eksdrift decided, and what the reverter
-did about it.
-
-It reads the local history that replay records, or, with --table (or
-$EKSDRIFT_HISTORY_TABLE), the DynamoDB history of a deployment, through the
-standard AWS credential chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL...).
-Both answer the same filters. Results are read and printed page by page;
-on a terminal, stderr shows the progress of a long query.`,
+		Long:  historyLong,
 		Example: `  eksdrift history --cluster prod --since 30d
   eksdrift history --principal arn:aws:iam::111122223333:role/contractor --output csv > contractor.csv
   eksdrift history --actor arn:aws:iam::111122223333:user/bob --drift-only --output json
@@ -55,8 +55,8 @@ on a terminal, stderr shows the progress of a long query.`,
 			if q.Limit < 0 {
 				return usageError{fmt.Errorf("history: --limit must not be negative, got %d", q.Limit)}
 			}
-			if output != "table" && output != "json" && output != "csv" {
-				return usageError{fmt.Errorf("history: --output must be table, json or csv, got %q", output)}
+			if _, ok := findingFormats[output]; !ok && output != "table" && output != "json" && output != "csv" {
+				return usageError{fmt.Errorf("history: --output must be table, json or csv, or a finding format: asff or ocsf; got %q", output)}
 			}
 			return e.history(cmd.Context(), store, q, output)
 		},
@@ -74,7 +74,7 @@ on a terminal, stderr shows the progress of a long query.`,
 	f.StringVar(&until, "until", "", "before this time, same forms as --since")
 	f.BoolVar(&q.DriftOnly, "drift-only", false, "leave out compliant changes")
 	f.IntVar(&q.Limit, "limit", 0, "at most this many findings (0: all)")
-	f.StringVarP(&output, "output", "o", "table", "table, json (one object a line) or csv")
+	f.StringVarP(&output, "output", "o", "table", "table, json (one object a line), csv, asff (Security Hub) or ocsf (Detection Finding), one object a line")
 	store.add(f)
 	return cmd
 }
@@ -89,6 +89,8 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 	var w findingWriter
 	var cw *csv.Writer
 	switch output {
+	case "asff", "ocsf":
+		w = findingFormats[output](out)
 	case "json":
 		w = &jsonWriter{enc: json.NewEncoder(out)}
 	case "csv":
@@ -124,99 +126,4 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 	}
 	fmt.Fprintf(e.stderr, "%d findings in %s\n", n, h.where)
 	return nil
-}
-
-// parseFilters checks the filters whose values are fixed lists and sets
-// them on q.
-func parseFilters(q *drift.HistoryQuery, kind, severity, decision, outcome string) error {
-	if kind != "" {
-		if !validKind(kind) {
-			return fmt.Errorf("--kind %q is not one of %s", kind, kindList())
-		}
-		q.Kind = drift.Kind(kind)
-	}
-	if severity != "" {
-		if drift.Severity(severity).Rank() < 0 {
-			return fmt.Errorf("--severity %q is not one of %s", severity, severityList())
-		}
-		q.Severity = drift.Severity(severity)
-	}
-	if decision != "" {
-		if !slices.Contains(decisionValues, drift.Decision(decision)) {
-			return fmt.Errorf("--decision %q is not one of %s", decision, decisionList())
-		}
-		q.Decision = drift.Decision(decision)
-	}
-	if outcome != "" {
-		if !slices.Contains(outcomeValues, outcome) {
-			return fmt.Errorf("--outcome %q is not one of %s", outcome, outcomeList())
-		}
-		q.Outcome = outcome
-	}
-	return nil
-}
-
-var (
-	decisionValues = []drift.Decision{drift.DecisionNone, drift.DecisionAlert, drift.DecisionDryRun, drift.DecisionRevert,
-		drift.DecisionBreakGlass, drift.DecisionRemediation}
-	outcomeValues = []string{drift.ResultReverted, drift.ResultAlreadyCompliant, drift.ResultRevertFailed, drift.ResultDryRun,
-		drift.ResultSkipped, drift.OutcomeNone}
-)
-
-func severityList() string {
-	s := make([]string, len(drift.Severities))
-	for i, v := range drift.Severities {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ", ")
-}
-
-func decisionList() string {
-	s := make([]string, len(decisionValues))
-	for i, v := range decisionValues {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ", ")
-}
-
-func outcomeList() string { return strings.Join(outcomeValues, ", ") + " (no outcome recorded)" }
-
-// parseTime reads an absolute time (RFC 3339 or a date) or an age before
-// now ("30d", "12h", "90m").
-func parseTime(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), nil
-	}
-	if strings.HasSuffix(s, "d") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * 24 * time.Hour).UTC(), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time, a date (2006-01-02) or an age (30d, 12h)", s)
-}
-
-func validKind(k string) bool {
-	for _, v := range drift.Kinds {
-		if string(v) == k {
-			return true
-		}
-	}
-	return false
-}
-
-func kindList() string {
-	s := make([]string, len(drift.Kinds))
-	for i, k := range drift.Kinds {
-		s[i] = string(k)
-	}
-	return strings.Join(s, ", ")
 }

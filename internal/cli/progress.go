@@ -101,3 +101,6 @@ func bar(done, total, width int) string {
 	n := min(width, done*width/total)
 	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "]"
 }
+
+// progressBar is the 20-cell bar of the status lines.
+func progressBar(done, total int) string { return bar(done, total, 20) }

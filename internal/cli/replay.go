@@ -47,8 +47,8 @@ judged, and the exit code is 1.`,
 			if baselinePath == "" {
 				return usageError{fmt.Errorf("replay: --baseline is required")}
 			}
-			if output != "table" && output != "json" {
-				return usageError{fmt.Errorf("replay: --output must be table or json, got %q", output)}
+			if _, ok := findingFormats[output]; !ok && output != "table" && output != "json" {
+				return usageError{fmt.Errorf("replay: --output must be table or json, or a finding format: asff or ocsf; got %q", output)}
 			}
 			dec := cloudtrail.Decoder{MaxDecompressed: int64(maxFileSize)}
 			return e.replay(cmd.Context(), baselinePath, deployment, historyPath, output, all, workers, dec, args)
@@ -58,7 +58,7 @@ judged, and the exit code is 1.`,
 	f.StringVar(&baselinePath, "baseline", "", "baseline file (YAML or JSON)")
 	f.StringVar(&deployment, "deployment", "", deploymentUsage)
 	f.BoolVar(&all, "all", false, "also print compliant changes")
-	f.StringVarP(&output, "output", "o", "table", "table or json (one JSON object a line)")
+	f.StringVarP(&output, "output", "o", "table", "table, json, asff (Security Hub) or ocsf (Detection Finding), one JSON object a line")
 	f.StringVar(&historyPath, "history", "", "history database (default $XDG_STATE_HOME/eksdrift/history.db)")
 	f.IntVar(&workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
 	f.Var(&maxFileSize, "max-file-size", maxFileSizeUsage)

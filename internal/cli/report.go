@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -90,35 +88,9 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 
 	p := newProgress(e.stderr)
 	defer p.clear()
-	history, err := h.all(ctx, drift.HistoryQuery{Cluster: o.cluster, Since: since, Until: until}, p)
+	history, err := reportHistory(ctx, h, o.cluster, versions, since, until, p)
 	if err != nil {
 		return err
-	}
-	// The access at the end of the period depends on drift older than the
-	// period that was still open: read each cluster's history before it.
-	var names []string
-	for _, f := range history {
-		if f.Cluster != "" {
-			names = append(names, f.Cluster)
-		}
-	}
-	for _, v := range versions {
-		if v.Baseline != nil {
-			for _, c := range v.Baseline.Clusters {
-				names = append(names, c.Name)
-			}
-		}
-	}
-	slices.Sort(names)
-	for _, name := range slices.Compact(names) {
-		if o.cluster != "" && name != o.cluster {
-			continue
-		}
-		earlier, err := h.all(ctx, drift.HistoryQuery{Cluster: name, Until: since}, p)
-		if err != nil {
-			return err
-		}
-		history = append(history, earlier...)
 	}
 	p.clear()
 
@@ -144,25 +116,38 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 	return nil
 }
 
-// writeFileAtomically writes data to path through a temporary file in the
-// same directory, so a failed run never leaves half a report behind. Like
-// the history, it says who changed access to what: it is private to the user.
-func writeFileAtomically(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+// reportHistory reads the findings of the period (of one cluster, if
+// cluster is given), and those of each cluster before it.
+func reportHistory(ctx context.Context, h *historySource, cluster string, versions []audit.BaselineVersion, since, until time.Time, p *progress) ([]drift.Finding, error) {
+	history, err := h.all(ctx, drift.HistoryQuery{Cluster: cluster, Since: since, Until: until}, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	// The access at the end of the period depends on drift older than the
+	// period that was still open: read each cluster's history before it.
+	var names []string
+	for _, f := range history {
+		if f.Cluster != "" {
+			names = append(names, f.Cluster)
+		}
 	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
+	for _, v := range versions {
+		if v.Baseline != nil {
+			for _, c := range v.Baseline.Clusters {
+				names = append(names, c.Name)
+			}
+		}
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		if cluster != "" && name != cluster {
+			continue
+		}
+		earlier, err := h.all(ctx, drift.HistoryQuery{Cluster: name, Until: since}, p)
+		if err != nil {
+			return nil, err
+		}
+		history = append(history, earlier...)
 	}
-	return os.Rename(tmp.Name(), path)
+	return history, nil
 }

@@ -45,6 +45,9 @@ func newSink(stdout, stderr io.Writer, output string, all bool, store recorder) 
 	if output == "json" {
 		s.w = &jsonWriter{enc: json.NewEncoder(s.out)}
 	}
+	if format, ok := findingFormats[output]; ok {
+		s.w = format(s.out)
+	}
 	return s
 }
 

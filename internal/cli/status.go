@@ -4,23 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awscfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/spf13/cobra"
 
-	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
-	"github.com/eksdrift/eksdrift/internal/reconcile"
 )
 
 // statusOptions are eksdrift status's flags.
@@ -143,176 +135,4 @@ func (e *env) status(ctx context.Context, o statusOptions) error {
 		return &exitError{ExitError}
 	}
 	return nil
-}
-
-// statusSources are where status reads.
-type statusSources struct {
-	history     drift.HistoryStore
-	checkpoints checkpointReader
-	queues      queueReader
-	queueURLs   []string
-	objects     headReader
-	bucket, key string
-	stackGiven  bool
-}
-
-// readStatus reads a deployment's health at now.
-func readStatus(ctx context.Context, src statusSources, o statusOptions, now time.Time) (*Status, error) {
-	st := &Status{Open: map[string]int{}, Problems: []string{}}
-	findings, err := src.history.Query(ctx, drift.HistoryQuery{Since: now.Add(-o.window)})
-	if err != nil {
-		return nil, fmt.Errorf("status: reading the history: %w", err)
-	}
-	for _, f := range findings {
-		if drift.IsHeartbeat(f) && (st.LastHeartbeat == nil || f.EventTime.After(*st.LastHeartbeat)) {
-			t := f.EventTime
-			st.LastHeartbeat = &t
-		}
-	}
-	for _, f := range drift.OpenDrift(findings) {
-		st.Open[string(f.Severity)]++
-		if f.Kind == drift.KindTamper {
-			st.OpenTamper++
-		}
-	}
-	switch {
-	case st.LastHeartbeat == nil:
-		st.Problems = append(st.Problems, fmt.Sprintf("no heartbeat in the history in the last %s", o.window))
-	case now.Sub(*st.LastHeartbeat) > 2*o.heartbeatEvery:
-		st.Problems = append(st.Problems, fmt.Sprintf("the last heartbeat is %s old, over two periods of %s", now.Sub(*st.LastHeartbeat).Round(time.Second), o.heartbeatEvery))
-	}
-	if st.OpenTamper > 0 {
-		st.Problems = append(st.Problems, fmt.Sprintf("%d open tamper findings: someone changed eksdrift's own deployment (eksdrift history --kind tamper)", st.OpenTamper))
-	}
-
-	at, found, err := src.checkpoints.Checkpoint(ctx, reconcile.CheckpointName)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("status: reading the sweep's checkpoint: %w", err)
-	case !found:
-		st.Problems = append(st.Problems, "no sweep has completed")
-	default:
-		st.LastSweep = &at
-		if now.Sub(at) > 2*o.sweepEvery {
-			st.Problems = append(st.Problems, fmt.Sprintf("the last sweep is %s old, over two periods of %s", now.Sub(at).Round(time.Second), o.sweepEvery))
-		}
-	}
-
-	if src.stackGiven {
-		st.DeadLetters = map[string]float64{}
-		for _, u := range src.queueURLs {
-			out, err := src.queues.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: aws.String(u),
-				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
-			if err != nil {
-				return nil, fmt.Errorf("status: dead-letter queue %s: %w", u, err)
-			}
-			n, _ := strconv.ParseFloat(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)], 64)
-			name := u[strings.LastIndexByte(u, '/')+1:]
-			st.DeadLetters[name] = n
-			if n > 0 {
-				st.Problems = append(st.Problems, fmt.Sprintf("%v messages in the dead-letter queue %s: events nothing judged", n, name))
-			}
-		}
-	}
-
-	if src.bucket != "" {
-		out, err := src.objects.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(src.bucket), Key: aws.String(src.key)})
-		if err != nil {
-			st.Problems = append(st.Problems, fmt.Sprintf("the baseline s3://%s/%s cannot be read: %v", src.bucket, src.key, err))
-		} else {
-			st.Baseline = firstOf(aws.ToString(out.VersionId), aws.ToString(out.ETag))
-		}
-	}
-	st.Healthy = len(st.Problems) == 0
-	return st, nil
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// deployedStack is what status reads of a stack.
-type deployedStack struct {
-	outputs     map[string]string
-	deadLetters []string // queue URLs
-}
-
-func readStack(ctx context.Context, c stackReader, name string) (*deployedStack, error) {
-	out, err := c.DescribeStacks(ctx, &awscfn.DescribeStacksInput{StackName: aws.String(name)})
-	if err != nil {
-		return nil, fmt.Errorf("status: stack %s: %w", name, err)
-	}
-	if len(out.Stacks) == 0 {
-		return nil, fmt.Errorf("status: no stack %s", name)
-	}
-	d := &deployedStack{outputs: map[string]string{}}
-	for _, o := range out.Stacks[0].Outputs {
-		d.outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	var token *string
-	for {
-		res, err := c.ListStackResources(ctx, &awscfn.ListStackResourcesInput{StackName: aws.String(name), NextToken: token})
-		if err != nil {
-			return nil, fmt.Errorf("status: resources of stack %s: %w", name, err)
-		}
-		for _, r := range res.StackResourceSummaries {
-			if aws.ToString(r.ResourceType) == "AWS::SQS::Queue" && strings.Contains(aws.ToString(r.LogicalResourceId), "DeadLetters") {
-				d.deadLetters = append(d.deadLetters, aws.ToString(r.PhysicalResourceId))
-			}
-		}
-		if token = res.NextToken; token == nil {
-			break
-		}
-	}
-	sort.Strings(d.deadLetters)
-	return d, nil
-}
-
-func writeStatus(w io.Writer, st *Status) {
-	when := func(t *time.Time) string {
-		if t == nil {
-			return "never"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	health := "healthy"
-	if !st.Healthy {
-		health = "UNHEALTHY"
-	}
-	fmt.Fprintf(w, "eksdrift: %s\n", health)
-	fmt.Fprintf(w, "last heartbeat  %s\n", when(st.LastHeartbeat))
-	fmt.Fprintf(w, "last sweep      %s\n", when(st.LastSweep))
-	var open []string
-	for _, s := range drift.Severities {
-		if n := st.Open[string(s)]; n > 0 {
-			open = append(open, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	if len(open) == 0 {
-		open = []string{"none"}
-	}
-	fmt.Fprintf(w, "open findings   %s (tamper %d)\n", strings.Join(open, ", "), st.OpenTamper)
-	if st.DeadLetters != nil {
-		names := make([]string, 0, len(st.DeadLetters))
-		for n := range st.DeadLetters {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		var parts []string
-		for _, n := range names {
-			parts = append(parts, fmt.Sprintf("%s %v", n, st.DeadLetters[n]))
-		}
-		fmt.Fprintf(w, "dead letters    %s\n", firstOf(strings.Join(parts, ", "), "no queues"))
-	} else {
-		fmt.Fprintln(w, "dead letters    not known (give --stack)")
-	}
-	fmt.Fprintf(w, "baseline        %s\n", firstOf(st.Baseline, "not read"))
-	for _, p := range st.Problems {
-		fmt.Fprintf(w, "problem: %s\n", p)
-	}
 }

@@ -195,8 +195,10 @@ var driftMetric = map[drift.Severity]string{
 	drift.SeverityInfo:     metrics.DriftLow,
 }
 
+// reader is the reader of the service that holds the change's kind: the
+// kind decides, not the event source the record claims.
 func (d *Detector) reader(c drift.Change) drift.StateReader {
-	if c.Event.Source == cloudtrail.SourceIAM {
+	if c.Kind().Service() == drift.ServiceIAM {
 		return d.IAM
 	}
 	return d.EKS

@@ -238,3 +238,62 @@ func TestDeadClaimHolderIsTakenOverAfterTheLease(t *testing.T) {
 		})
 	}
 }
+
+// failingReader stands in for the reader of a service that must not be
+// asked: it fails every read.
+type failingReader struct{ service string }
+
+func (r failingReader) Observe(_ context.Context, c drift.Change) (drift.Observation, error) {
+	return drift.Observation{}, errors.New(r.service + " reader asked for " + string(c.Kind()))
+}
+
+// The reader is chosen by the change's kind (drift.Kind.Service), not by
+// the event source its record claims: an IAM change whose record names
+// another source is still read from IAM, and an EKS one from EKS.
+func TestReaderIsChosenByKind(t *testing.T) {
+	tests := []struct {
+		name   string
+		change drift.Change
+		live   states
+		eksOK  bool
+	}{
+		{
+			name: "iam kind, no event source",
+			change: drift.Change{Op: drift.OpRemoved, Resource: &drift.Role{ARN: "arn:aws:iam::111122223333:role/developers", Name: "developers"},
+				Event: drift.Event{ID: "ev-iam", Time: time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC), Name: "DeleteRole", Account: "111122223333", Region: "us-east-1",
+					Actor: drift.Actor{ARN: contractor}}},
+			live: states{"developers": {Present: false}},
+		},
+		{
+			name: "iam kind, eks event source",
+			change: drift.Change{Op: drift.OpRemoved, Resource: &drift.Role{ARN: "arn:aws:iam::111122223333:role/developers", Name: "developers"},
+				Event: drift.Event{ID: "ev-iam-forged", Time: time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC), Name: "DeleteRole", Source: "eks.amazonaws.com", Account: "111122223333", Region: "us-east-1",
+					Actor: drift.Actor{ARN: contractor}}},
+			live: states{"developers": {Present: false}},
+		},
+		{
+			name: "eks kind, iam event source",
+			change: drift.Change{Op: drift.OpAdded, Cluster: "prod", Resource: &drift.AccessEntry{PrincipalARN: contractor},
+				Event: drift.Event{ID: "ev-eks-forged", Time: time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC), Name: "CreateAccessEntry", Source: "iam.amazonaws.com", Account: "111122223333", Region: "us-west-2",
+					Actor: drift.Actor{ARN: contractor}}},
+			live:  states{contractor: {Present: true, Resource: &drift.AccessEntry{PrincipalARN: contractor, Type: drift.EntryStandard}}},
+			eksOK: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := &outbox{}
+			d, _ := newDetector(t, nil, out)
+			d.EKS, d.IAM = failingReader{"eks"}, tt.live
+			if tt.eksOK {
+				d.EKS, d.IAM = tt.live, failingReader{"iam"}
+			}
+			if err := d.handleChange(context.Background(), tt.change); err != nil {
+				t.Fatalf("got %v, want the change read from its kind's service", err)
+			}
+			if len(out.sent) != 1 || !out.sent[0].Drift || out.sent[0].Live == nil {
+				t.Fatalf("got %+v, want one drift finding confirmed on the live state", out.sent)
+			}
+		})
+	}
+}

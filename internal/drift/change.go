@@ -1,6 +1,9 @@
 package drift
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -93,3 +96,72 @@ type Change struct {
 
 // Kind is the kind of the changed resource.
 func (c Change) Kind() Kind { return c.Resource.Kind() }
+
+// that a function that receives only the finding (the reverter) can plan
+// from it.
+func ChangeOf(f Finding) (Change, error) {
+	raw := f.After
+	if f.Change == OpRemoved || isNullJSON(raw) {
+		raw = f.Before
+	}
+	res, err := DecodeResource(f.Kind, raw)
+	if err != nil {
+		return Change{}, fmt.Errorf("finding %s: %w", f.ID(), err)
+	}
+	return Change{
+		Event: Event{ID: f.EventID, Time: f.EventTime, Name: f.EventName, Source: f.EventSource, Account: f.Account, Region: f.Region,
+			Actor: Actor{ARN: f.Actor, Type: f.ActorType, SessionName: f.ActorSession, SourceIP: f.SourceIP, UserAgent: f.UserAgent}},
+		Op:       f.Change,
+		Cluster:  f.Cluster,
+		Resource: res,
+	}, nil
+}
+
+// DecodeResource reads a resource of a kind from its JSON form.
+func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
+	var r Resource
+	switch k {
+	case KindCluster:
+		r = &Cluster{}
+	case KindAccessEntry:
+		r = &AccessEntry{}
+	case KindAccessPolicy:
+		r = &AccessPolicy{}
+	case KindAuthenticationMode:
+		r = &AuthenticationMode{}
+	case KindPodIdentity:
+		r = &PodIdentityAssociation{}
+	case KindIdentityProvider:
+		r = &IdentityProviderConfig{}
+	case KindRole:
+		r = &Role{}
+	case KindTrustPolicy:
+		r = &TrustPolicy{}
+	case KindManagedPolicy:
+		r = &ManagedPolicy{}
+	case KindInlinePolicy:
+		r = &InlinePolicy{}
+	case KindPermissionsBoundary:
+		r = &PermissionsBoundary{}
+	case KindOIDCProvider:
+		r = &OIDCProvider{}
+	case KindBaseline:
+		r = &BaselineObject{}
+	case KindTamper:
+		r = &TamperTarget{}
+	default:
+		return nil, fmt.Errorf("unknown kind %q", k)
+	}
+	if isNullJSON(raw) {
+		return nil, fmt.Errorf("no %s state to decode", k)
+	}
+	if err := json.Unmarshal(raw, r); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", k, err)
+	}
+	return r, nil
+}
+
+func isNullJSON(b json.RawMessage) bool {
+	s := strings.TrimSpace(string(b))
+	return s == "" || s == "null"
+}

@@ -47,35 +47,9 @@ func (e *Evaluator) Confirm(f Finding, c Change, obs Observation) Finding {
 // baseline could not be read or is invalid. It is still recorded and
 // published, as drift to look at, and it is never reverted.
 func Unjudged(c Change, why string) Finding {
-	f := Finding{
-		EventID:        c.Event.ID,
-		EventTime:      c.Event.Time,
-		EventName:      c.Event.Name,
-		EventSource:    c.Event.Source,
-		Account:        c.Event.Account,
-		Region:         c.Event.Region,
-		Cluster:        c.Cluster,
-		Kind:           c.Kind(),
-		Resource:       c.Resource.Key(),
-		Principal:      c.Resource.Principal(),
-		Change:         c.Op,
-		Drift:          true,
-		Severity:       SeverityHigh,
+	return newFinding(subjectOf(c), judgement{
+		Drift: true, Severity: SeverityHigh, Decision: DecisionAlert, DetectedBy: DetectedByEvent,
 		SeverityReason: "the baseline could not be read, so nobody knows whether this access is allowed",
-		Decision:       DecisionAlert,
 		Reason:         "not judged: " + why,
-		Actor:          c.Event.Actor.ARN,
-		ActorType:      c.Event.Actor.Type,
-		ActorSession:   c.Event.Actor.SessionName,
-		SourceIP:       c.Event.Actor.SourceIP,
-		UserAgent:      c.Event.Actor.UserAgent,
-		Expected:       rawJSON(nil),
-		DetectedBy:     DetectedByEvent,
-	}
-	if c.Op == OpRemoved {
-		f.Before, f.After = rawJSON(c.Resource), rawJSON(nil)
-	} else {
-		f.Before, f.After = rawJSON(nil), rawJSON(c.Resource)
-	}
-	return f
+	})
 }

@@ -124,3 +124,106 @@ type LiveState struct {
 func (f Finding) ID() string {
 	return f.EventID + "#" + string(f.Kind) + "#" + f.Cluster + "#" + f.Resource
 }
+
+// subject is what a finding is about: the event behind it, the resource it
+// touched and that resource's state as the event tells it.
+type subject struct {
+	Event     Event
+	Cluster   string
+	Kind      Kind
+	Resource  string // the resource's key
+	Principal string
+	Op        Op
+	// Before and After are the states (JSON null when there is none).
+	Before, After json.RawMessage
+}
+
+// subjectOf is the subject of a change: for a removal the resource is the
+// state before, otherwise the state after.
+func subjectOf(c Change) subject {
+	s := subject{Event: c.Event, Cluster: c.Cluster, Kind: c.Kind(), Resource: c.Resource.Key(), Principal: c.Resource.Principal(), Op: c.Op}
+	s.Before, s.After = statesOf(c.Op, rawJSON(c.Resource))
+	return s
+}
+
+// subjectOfFinding is the subject of an earlier finding, for one that
+// follows it (a re-judgement).
+func subjectOfFinding(f Finding) subject {
+	return subject{
+		Event: Event{ID: f.EventID, Time: f.EventTime, Name: f.EventName, Source: f.EventSource, Account: f.Account, Region: f.Region,
+			Actor: Actor{ARN: f.Actor, Type: f.ActorType, SessionName: f.ActorSession, SourceIP: f.SourceIP, UserAgent: f.UserAgent}},
+		Cluster: f.Cluster, Kind: f.Kind, Resource: f.Resource, Principal: f.Principal, Op: f.Change, Before: f.Before, After: f.After,
+	}
+}
+
+// statesOf places a resource's state: before for a removal, after otherwise.
+func statesOf(op Op, state json.RawMessage) (before, after json.RawMessage) {
+	if op == OpRemoved {
+		return state, rawJSON(nil)
+	}
+	return rawJSON(nil), state
+}
+
+// judgement is what was concluded about a subject.
+type judgement struct {
+	Drift          bool
+	Severity       Severity
+	SeverityReason string
+	Decision       Decision
+	Reason         string
+	Expected       json.RawMessage
+	// BaselineSource and BaselineVersion name the baseline judged against.
+	BaselineSource, BaselineVersion string
+	DetectedBy                      string
+}
+
+// newFinding is the one constructor of a Finding: every finding, whatever
+// made it (a rule, a change left unjudged, a baseline write, a sweep's
+// resolution, a re-judgement), is built here from what it is about and what
+// was concluded, so that no path forgets a field of the public contract.
+func newFinding(s subject, j judgement) Finding {
+	expected := j.Expected
+	if expected == nil {
+		expected = rawJSON(nil)
+	}
+	return Finding{
+		EventID:         s.Event.ID,
+		EventTime:       s.Event.Time,
+		EventName:       s.Event.Name,
+		EventSource:     s.Event.Source,
+		Account:         s.Event.Account,
+		Region:          s.Event.Region,
+		Cluster:         s.Cluster,
+		Kind:            s.Kind,
+		Resource:        s.Resource,
+		Principal:       s.Principal,
+		Change:          s.Op,
+		Drift:           j.Drift,
+		Severity:        j.Severity,
+		SeverityReason:  j.SeverityReason,
+		Decision:        j.Decision,
+		Reason:          j.Reason,
+		Actor:           s.Event.Actor.ARN,
+		ActorType:       s.Event.Actor.Type,
+		ActorSession:    s.Event.Actor.SessionName,
+		SourceIP:        s.Event.Actor.SourceIP,
+		UserAgent:       s.Event.Actor.UserAgent,
+		Expected:        expected,
+		Before:          s.Before,
+		After:           s.After,
+		BaselineSource:  j.BaselineSource,
+		BaselineVersion: j.BaselineVersion,
+		DetectedBy:      j.DetectedBy,
+	}
+}
+
+func rawJSON(v any) json.RawMessage {
+	if v == nil {
+		return json.RawMessage("null")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}

@@ -16,27 +16,16 @@ const HeartbeatEvent = "Heartbeat"
 // named rule, scheduled at at and recorded at now.
 func HeartbeatFinding(eventID, account, region, rule string, at, now time.Time) Finding {
 	t := &TamperTarget{Type: TamperRule, Name: rule, Own: "HeartbeatSchedule", Detail: "heartbeat"}
-	return Finding{
-		EventID:        eventID,
-		EventTime:      at.UTC(),
-		EventName:      HeartbeatEvent,
-		EventSource:    "events.amazonaws.com",
-		Account:        account,
-		Region:         region,
-		Kind:           KindTamper,
-		Resource:       "heartbeat:" + rule,
-		Change:         OpModified,
-		Severity:       SeverityInfo,
-		SeverityReason: "compliant",
-		Decision:       DecisionNone,
-		Reason:         "heartbeat: the path from EventBridge through the detector to the history and the topic works (" + now.Sub(at).Round(time.Millisecond).String() + " after it was scheduled)",
-		Actor:          "events.amazonaws.com",
-		ActorType:      "AWSService",
-		Expected:       rawJSON(nil),
-		Before:         rawJSON(nil),
-		After:          rawJSON(t),
-		DetectedBy:     DetectedByEvent,
+	sub := subject{
+		Event: Event{ID: eventID, Time: at.UTC(), Name: HeartbeatEvent, Source: "events.amazonaws.com", Account: account, Region: region,
+			Actor: Actor{ARN: "events.amazonaws.com", Type: "AWSService"}},
+		Kind: KindTamper, Resource: "heartbeat:" + rule, Op: OpModified, Before: rawJSON(nil), After: rawJSON(t),
 	}
+	return newFinding(sub, judgement{
+		Severity: SeverityInfo, SeverityReason: "compliant", Decision: DecisionNone, DetectedBy: DetectedByEvent,
+		Reason: "heartbeat: the path from EventBridge through the detector to the history and the topic works (" +
+			now.Sub(at).Round(time.Millisecond).String() + " after it was scheduled)",
+	})
 }
 
 // IsHeartbeat reports whether f is a heartbeat's finding.

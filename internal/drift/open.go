@@ -1,9 +1,7 @@
 package drift
 
 import (
-	"fmt"
 	"strings"
-	"time"
 )
 
 // DriftKey identifies the resource a finding is about, whatever found it (an
@@ -15,16 +13,6 @@ func DriftKey(f Finding) string {
 		return f.Account + "/" + string(f.Kind) + "/" + strings.ToLower(f.Resource)
 	}
 	return f.Account + "/" + f.Region + "/" + f.Cluster + "/" + string(f.Kind) + "/" + f.Resource
-}
-
-// isAccountKind reports whether a kind belongs to the account (IAM) rather
-// than to a cluster.
-func isAccountKind(k Kind) bool {
-	switch k {
-	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary, KindOIDCProvider, KindBaseline:
-		return true
-	}
-	return false
 }
 
 // IsOpen reports whether a finding, as the latest about its resource, leaves
@@ -60,169 +48,4 @@ func OpenDrift(findings []Finding) map[string]Finding {
 		}
 	}
 	return open
-}
-
-// SweepScope is what a sweep read: the clusters and roles it scanned, and
-// which kinds of each. It only resolves open drift it could have seen.
-type SweepScope struct {
-	clusters map[string]map[Kind]bool // account/region/name
-	roles    map[string]map[Kind]bool // account/lower(name)
-}
-
-// AddCluster notes a cluster the sweep read. A cluster not found is not
-// added: its absence could as well mean the credentials cannot see it.
-func (s *SweepScope) AddCluster(cs ClusterState) {
-	if !cs.Found {
-		return
-	}
-	kinds := map[Kind]bool{}
-	if cs.AuthenticationMode != "" {
-		kinds[KindAuthenticationMode] = true
-	}
-	if cs.AccessEntries != nil {
-		kinds[KindAccessEntry], kinds[KindAccessPolicy] = true, true
-	}
-	if cs.PodIdentityAssociations != nil {
-		kinds[KindPodIdentity] = true
-	}
-	if cs.IdentityProviderConfigs != nil {
-		kinds[KindIdentityProvider] = true
-	}
-	if s.clusters == nil {
-		s.clusters = map[string]map[Kind]bool{}
-	}
-	s.clusters[clusterKey(cs.Account, cs.Region, cs.Name)] = kinds
-}
-
-// AddRole notes a role the sweep read. A role that is gone covers every IAM
-// kind: nothing of it is left.
-func (s *SweepScope) AddRole(rs RoleState) {
-	kinds := map[Kind]bool{KindRole: true}
-	if !rs.Found || rs.TrustPolicy != nil {
-		kinds[KindTrustPolicy] = true
-	}
-	if !rs.Found || rs.ManagedPolicies != nil {
-		kinds[KindManagedPolicy] = true
-	}
-	if !rs.Found || rs.InlinePolicies != nil {
-		kinds[KindInlinePolicy] = true
-	}
-	kinds[KindPermissionsBoundary] = true
-	if s.roles == nil {
-		s.roles = map[string]map[Kind]bool{}
-	}
-	s.roles[roleIndexKey(rs.Account, rs.Name)] = kinds
-}
-
-// Covers reports whether the sweep read the resource of f.
-func (s SweepScope) Covers(f Finding) bool {
-	switch f.Kind {
-	case KindAccessEntry, KindAccessPolicy, KindAuthenticationMode, KindPodIdentity, KindIdentityProvider:
-		return s.clusters[clusterKey(f.Account, f.Region, f.Cluster)][f.Kind]
-	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary:
-		role, _, _ := strings.Cut(f.Resource, "|")
-		return s.roles[roleIndexKey(f.Account, role)][f.Kind]
-	}
-	return false
-}
-
-// ReasonFixedOutside starts the reason of a sweep's resolution.
-const ReasonFixedOutside = "fixed outside eksdrift"
-
-// Reconcile decides what a sweep at time at adds to the history, from the
-// findings it judged (compliant and drift) and the drift already open:
-//
-//   - each drift it judged whose resource has no open finding: the drift was
-//     missed (a lost or late event, a deploy, a new baseline), so it is
-//     recorded now;
-//   - for each open finding whose resource the sweep read and did not judge
-//     drift, a resolution: a compliant finding that closes it, because the
-//     resource was put right without eksdrift.
-//
-// Drift that is already open is not recorded again, whatever its details.
-func (e *Evaluator) Reconcile(at time.Time, judged []Finding, open map[string]Finding, scope SweepScope) []Finding {
-	drifting := map[string]bool{}
-	compliant := map[string]Finding{}
-	var out []Finding
-	for _, f := range judged {
-		k := DriftKey(f)
-		if !f.Drift {
-			compliant[k] = f
-			continue
-		}
-		drifting[k] = true
-		if _, isOpen := open[k]; !isOpen {
-			out = append(out, f)
-		}
-	}
-	for _, k := range sortedKeys(open) {
-		o := open[k]
-		if drifting[k] || !scope.Covers(o) {
-			continue
-		}
-		// A role created with another trust policy is drift of the role;
-		// the sweep judges that trust policy as its own kind.
-		if o.Kind == KindRole && o.Change != OpRemoved {
-			t := o
-			t.Kind = KindTrustPolicy
-			if drifting[DriftKey(t)] {
-				continue
-			}
-		}
-		var live *Finding
-		if c, ok := compliant[k]; ok {
-			live = &c
-		}
-		out = append(out, e.resolution(at, o, live))
-	}
-	return out
-}
-
-// resolution is the compliant finding that closes open drift o, found put
-// right by a sweep at time at; live is the sweep's compliant judgement of
-// the resource, nil when the resource is gone.
-func (e *Evaluator) resolution(at time.Time, o Finding, live *Finding) Finding {
-	scope := o.Account
-	if !isAccountKind(o.Kind) {
-		scope += "/" + o.Region + "/" + o.Cluster
-	}
-	state := o.After
-	if isNullJSON(state) {
-		state = o.Before
-	}
-	read := at.UTC().Format(time.RFC3339)
-	f := Finding{
-		EventID:        SweepEventID(at, "resolve "+string(o.Kind), scope, strings.ToLower(o.Resource)),
-		EventTime:      at.UTC(),
-		EventName:      SweepEventName,
-		EventSource:    o.EventSource,
-		Account:        o.Account,
-		Region:         o.Region,
-		Cluster:        o.Cluster,
-		Kind:           o.Kind,
-		Resource:       o.Resource,
-		Principal:      o.Principal,
-		Change:         OpRemoved,
-		Drift:          false,
-		Severity:       SeverityInfo,
-		SeverityReason: "compliant",
-		Decision:       DecisionNone,
-		Reason:         fmt.Sprintf("%s: the sweep at %s found it gone; closes finding %s", ReasonFixedOutside, read, o.ID()),
-		Expected:       o.Expected,
-		Before:         state,
-		After:          rawJSON(nil),
-		DetectedBy:     DetectedBySweep,
-	}
-	if e.ix != nil && e.ix.Baseline != nil {
-		f.BaselineSource, f.BaselineVersion = e.ix.Baseline.Source, e.ix.Baseline.VersionID
-	}
-	if live != nil {
-		f.Change = OpModified
-		if o.Change == OpRemoved {
-			f.Change = OpAdded
-		}
-		f.After, f.Expected, f.Live = live.After, live.Expected, live.Live
-		f.Reason = fmt.Sprintf("%s: the sweep at %s found it as the baseline declares; closes finding %s", ReasonFixedOutside, read, o.ID())
-	}
-	return f
 }

@@ -301,12 +301,14 @@ func canonPrincipal(v any) (map[string]any, error) {
 func canonCondition(v any) (map[string]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
+		//lint:ignore ST1005 Condition is the policy element, named as the document spells it
 		return nil, fmt.Errorf("Condition must be an object, got %s", typeName(v))
 	}
 	out := map[string]any{}
 	for op, kv := range m {
 		inner, ok := kv.(map[string]any)
 		if !ok {
+			//lint:ignore ST1005 Condition is the policy element, named as the document spells it
 			return nil, fmt.Errorf("Condition %q must be an object, got %s", op, typeName(kv))
 		}
 		c := map[string]any{}

@@ -96,14 +96,15 @@ func (e *Evaluator) Rejudge(at time.Time, open map[string]Finding, drifting map[
 		if !isAccountKind(o.Kind) {
 			scope += "/" + o.Region + "/" + o.Cluster
 		}
-		f := o
-		f.EventID = SweepEventID(at, "rejudge "+string(o.Kind)+" "+o.ID(), scope, o.Resource)
-		f.EventTime = at.UTC()
-		f.DetectedBy = DetectedBySweep
-		f.Decision, f.Severity, f.SeverityReason = now.Decision, now.Severity, now.SeverityReason
-		f.Reason = fmt.Sprintf("re-judged by the sweep at %s: %s; was %s in finding %s. %s", at.UTC().Format(time.RFC3339), why, o.Decision, o.ID(), now.Reason)
-		f.BaselineSource, f.BaselineVersion = now.BaselineSource, now.BaselineVersion
-		f.Outcome, f.NotifiedAt = nil, nil
+		sub := subjectOfFinding(o)
+		sub.Event.ID = SweepEventID(at, "rejudge "+string(o.Kind)+" "+o.ID(), scope, o.Resource)
+		sub.Event.Time = at.UTC()
+		f := newFinding(sub, judgement{
+			Drift: o.Drift, Severity: now.Severity, SeverityReason: now.SeverityReason, Decision: now.Decision, Expected: o.Expected,
+			Reason:         fmt.Sprintf("re-judged by the sweep at %s: %s; was %s in finding %s. %s", at.UTC().Format(time.RFC3339), why, o.Decision, o.ID(), now.Reason),
+			BaselineSource: now.BaselineSource, BaselineVersion: now.BaselineVersion, DetectedBy: DetectedBySweep,
+		})
+		f.Live = o.Live // the state the open finding was settled on
 		out = append(out, f)
 	}
 	return out

@@ -121,28 +121,6 @@ func outcomeResult(f Finding) string {
 	return f.Outcome.Result
 }
 
-// Observation is the live state of a change's resource, read after the
-// event: the detector decides on it, with the event as trigger and evidence.
-type Observation struct {
-	// Present says whether the resource exists now; Resource is its current
-	// state when it does.
-	Present  bool
-	Resource Resource
-	ReadAt   time.Time
-}
-
-// StateReader reads the live state of what a change touched, through
-// read-only calls (EKS Describe/List, IAM Get/List).
-type StateReader interface {
-	Observe(ctx context.Context, c Change) (Observation, error)
-}
-
-// Reverter undoes a drift finding by moving the live state back to the
-// baseline, and says what it did.
-type Reverter interface {
-	Revert(ctx context.Context, f Finding) (RevertOutcome, error)
-}
-
 // RevertOutcome is what a revert did, kept on the finding's history item.
 type RevertOutcome struct {
 	// Operations are the calls made (or, for a dry run, that would be).

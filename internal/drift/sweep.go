@@ -12,12 +12,8 @@ import (
 // CloudTrail event is behind them, only the live state it read.
 const SweepEventName = "Sweep"
 
-// The event sources of sweep findings: the service whose state was read,
-// as CloudTrail names it, so that a sweep finding routes like an event's.
-const (
-	sweepSourceEKS = "eks.amazonaws.com"
-	sweepSourceIAM = "iam.amazonaws.com"
-)
+// A sweep finding's event source is the service whose state was read
+// (Kind.Service), as CloudTrail names it, so that it routes like an event's.
 
 // Judgement is one resource a sweep judged: the change that leads from what
 // the baseline declares to what is live, the live state itself, and the
@@ -53,7 +49,7 @@ func (e *Evaluator) SweepCluster(at time.Time, cs ClusterState) []Judgement {
 	var out []Judgement
 	judge := func(op Op, declaredOrLive Resource, live Resource) {
 		ev := Event{ID: SweepEventID(at, string(declaredOrLive.Kind()), scope, declaredOrLive.Key()), Time: at.UTC(),
-			Name: SweepEventName, Source: sweepSourceEKS, Account: cs.Account, Region: cs.Region}
+			Name: SweepEventName, Source: ServiceEKS.EventSource(), Account: cs.Account, Region: cs.Region}
 		out = append(out, e.sweepJudge(Change{Event: ev, Op: op, Cluster: cs.Name, Resource: declaredOrLive}, live, cs.ReadAt))
 	}
 	if cs.AuthenticationMode != "" {
@@ -127,7 +123,7 @@ func (e *Evaluator) SweepRole(at time.Time, rs RoleState) []Judgement {
 	var out []Judgement
 	judge := func(op Op, res Resource, live Resource) {
 		ev := Event{ID: SweepEventID(at, string(res.Kind()), scope, strings.ToLower(res.Key())), Time: at.UTC(),
-			Name: SweepEventName, Source: sweepSourceIAM, Account: rs.Account}
+			Name: SweepEventName, Source: ServiceIAM.EventSource(), Account: rs.Account}
 		out = append(out, e.sweepJudge(Change{Event: ev, Op: op, Resource: res}, live, rs.ReadAt))
 	}
 	if !rs.Found {

@@ -276,81 +276,60 @@ var ownRoleKinds = map[Kind]bool{
 // another account's rule, say), and the caller then ignores it (or judges
 // it as an IAM change). It needs no baseline: an attacker who broke the
 // baseline must still be seen.
-func JudgeTamper(c Change, d *Deployment) (Finding, bool) {
+func JudgeTamper(c Change, d *Deployment) (f Finding, ok bool) {
 	if d == nil {
-		return Finding{}, false
+		return f, false
 	}
 	t, isTamper := c.Resource.(*TamperTarget)
 	if !isTamper {
 		if !ownRoleKinds[c.Kind()] {
-			return Finding{}, false
+			return f, false
 		}
 		name := roleNameOf(c.Resource)
 		if name == "" {
-			return Finding{}, false
+			return f, false
 		}
 		t = &TamperTarget{Type: TamperRole, Name: name, ARN: c.Resource.Principal(), Detail: string(c.Kind()) + " " + string(c.Op)}
 	}
 	cp := *t
-	own, ok := d.Owns(&cp)
-	if !ok {
-		return Finding{}, false
+	own, owned := d.Owns(&cp)
+	if !owned {
+		return f, false
 	}
 	cp.Own = own
 	c.Resource = &cp
-	sev, why := tamperSeverity(c.Event.Name, &cp)
-	what := fmt.Sprintf("%s on eksdrift's %s %s (%s)", c.Event.Name, cp.Type, cp.Name, own)
-	if cp.Detail != "" {
-		what += ": " + cp.Detail
+	return newFinding(subjectOf(c), judgeTamper(c, &cp, d)), true
+}
+
+// judgeTamper concludes about a tamper call on the deployment's resource t.
+func judgeTamper(c Change, t *TamperTarget, d *Deployment) judgement {
+	sev, why := tamperSeverity(c.Event.Name, t)
+	what := fmt.Sprintf("%s on eksdrift's %s %s (%s)", c.Event.Name, t.Type, t.Name, t.Own)
+	if t.Detail != "" {
+		what += ": " + t.Detail
 	}
 	actor := c.Event.Actor
-	f := Finding{
-		EventID:      c.Event.ID,
-		EventTime:    c.Event.Time,
-		EventName:    c.Event.Name,
-		EventSource:  c.Event.Source,
-		Account:      c.Event.Account,
-		Region:       c.Event.Region,
-		Kind:         KindTamper,
-		Resource:     cp.Key(),
-		Change:       c.Op,
-		Actor:        actor.ARN,
-		ActorType:    actor.Type,
-		ActorSession: actor.SessionName,
-		SourceIP:     actor.SourceIP,
-		UserAgent:    actor.UserAgent,
-		Expected:     rawJSON(nil),
-		DetectedBy:   DetectedByEvent,
-		Decision:     DecisionNone,
-	}
-	if c.Op == OpRemoved {
-		f.Before, f.After = rawJSON(&cp), rawJSON(nil)
-	} else {
-		f.Before, f.After = rawJSON(nil), rawJSON(&cp)
-	}
-	isStackCall := cp.Type == TamperStack
+	j := judgement{Severity: SeverityInfo, SeverityReason: "compliant", Decision: DecisionNone, DetectedBy: DetectedByEvent}
+	isStackCall := t.Type == TamperStack
 	switch {
 	case sev == SeverityInfo:
-		f.Severity, f.SeverityReason = SeverityInfo, "compliant"
-		f.Reason = what + "; " + why
+		j.Reason = what + "; " + why
 	case !isStackCall && actor.InvokedBy == InvokedByCFN && d.IsDeployer(actor.ARN):
-		f.Severity, f.SeverityReason = SeverityInfo, "compliant"
-		f.Reason = what + "; a redeploy: made by CloudFormation through the deployer " + actor.ARN
+		j.Reason = what + "; a redeploy: made by CloudFormation through the deployer " + actor.ARN
 	case isStackCall && d.IsDeployer(actor.ARN):
-		f.Severity, f.SeverityReason = SeverityInfo, "compliant"
-		f.Reason = what + "; made by the deployer " + actor.ARN
+		j.Reason = what + "; made by the deployer " + actor.ARN
 	default:
-		f.Drift, f.Decision = true, DecisionAlert
-		f.Severity, f.SeverityReason = sev, why
-		f.Reason = what + "; made by " + firstNonEmpty(actor.ARN, "an unknown caller")
+		j.Drift, j.Decision = true, DecisionAlert
+		j.Severity, j.SeverityReason = sev, why
+		j.Reason = what + "; made by " + firstNonEmpty(actor.ARN, "an unknown caller")
 		if actor.InvokedBy == InvokedByCFN {
-			f.Reason += " through CloudFormation, but not as one of the deployment's Deployers"
+			j.Reason += " through CloudFormation, but not as one of the deployment's Deployers"
 		} else if isStackCall {
-			f.Reason += ", who is not one of the deployment's Deployers"
+			j.Reason += ", who is not one of the deployment's Deployers"
 		}
-		f.Reason += "; tamper is alerted, never reverted"
+		j.Reason += "; tamper is alerted, never reverted"
 	}
-	return f, true
+	return j
 }
 
 // tamperSeverity rates a tamper call: critical unless the call is known to
@@ -384,12 +363,12 @@ func (e *Evaluator) WithDeployment(d *Deployment) *Evaluator {
 // tamper judges a change as tamper when it is one. A tamper call on a
 // resource that is not the deployment's is compliant: it is not eksdrift's
 // to watch.
-func (e *Evaluator) tamper(c Change) (Finding, bool) {
-	f, ok := JudgeTamper(c, e.dep)
+func (e *Evaluator) tamper(c Change) (f Finding, ok bool) {
+	f, ok = JudgeTamper(c, e.dep)
 	if !ok {
 		t, isTamper := c.Resource.(*TamperTarget)
 		if !isTamper {
-			return Finding{}, false
+			return f, false
 		}
 		v := compliant(fmt.Sprintf("%s %s is not one of eksdrift's own resources", t.Type, t.Name), nil)
 		if e.dep == nil {

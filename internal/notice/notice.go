@@ -7,7 +7,8 @@
 // Slack, AWS Chatbot and e-mail each format these words their own way
 // (mrkdwn in Block Kit, chat markdown in JSON, plain text). They share this
 // vocabulary so that a finding reads the same wherever it lands, and so
-// that a change of wording is made once, not once per channel.
+// that a change of wording is made once, not once per channel. E-mail,
+// which has room for whole sentences, gets them from EmailOf.
 //
 // Emoji are Slack's short codes (":red_circle:"), which AWS Chatbot shows
 // the same way; e-mail uses none.

@@ -57,6 +57,6 @@ func (t Tamper) Sentence(eventName string) string {
 // operation, since what matters is who switched off what.
 func tamperNotice(n *Notice, f drift.Finding) {
 	t, _ := OfTamper(f)
-	n.What = "tamper: " + f.EventName
+	n.What = string(f.Kind) + " " + string(f.Change) + ": " + f.EventName
 	n.Resource = "eksdrift's " + t.Type + " " + ShortARN(t.Name)
 }

@@ -446,12 +446,14 @@ func (r *Reverter) holdBack(ctx context.Context, ix *drift.Index, c drift.Change
 // It runs under the scope's lease, so what it reads cannot change under it
 // through another revert.
 func (r *Reverter) guard(ctx context.Context, c drift.Change, scope string, ops []drift.Operation) (why string, critical bool) {
-	if c.Cluster != "" && r.Admins != nil && removesAdmin(ops) {
-		admins, err := r.Admins.ClusterAdmins(ctx, c.Event.Region, c.Cluster)
+	if c.Cluster != "" && r.Admins != nil {
+		loses, admins, err := drift.LosesLastAdmin(ops, func() ([]string, error) {
+			return r.Admins.ClusterAdmins(ctx, c.Event.Region, c.Cluster)
+		})
 		if err != nil {
 			return "cannot check that the cluster keeps a cluster-admin, so nothing is reverted: " + err.Error(), true
 		}
-		if len(drift.AdminsAfter(admins, ops)) == 0 {
+		if loses {
 			if len(admins) == 0 {
 				return fmt.Sprintf("cluster %s has no principal holding cluster-admin, so nothing that touches access is removed", c.Cluster), true
 			}
@@ -522,22 +524,6 @@ func cmpOr(d, def time.Duration) time.Duration {
 	return def
 }
 
-func removesAdmin(ops []drift.Operation) bool {
-	for _, o := range ops {
-		switch r := o.Resource.(type) {
-		case *drift.AccessEntry:
-			if o.Action == drift.ActDeleteAccessEntry {
-				return true
-			}
-		case *drift.AccessPolicy:
-			if r.PolicyARN == drift.PolicyClusterAdmin {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // apply runs the operations in order, each with retries and exponential
 // backoff; it stops at the first that still fails.
 func (r *Reverter) apply(ctx context.Context, ops []drift.Operation) (attempts int, err error) {
@@ -583,13 +569,9 @@ func opNames(ops []drift.Operation) []string {
 	return out
 }
 
-func isEKS(k drift.Kind) bool {
-	switch k {
-	case drift.KindCluster, drift.KindAccessEntry, drift.KindAccessPolicy, drift.KindAuthenticationMode, drift.KindPodIdentity, drift.KindIdentityProvider:
-		return true
-	}
-	return false
-}
+// isEKS reports whether a kind's live state is EKS's, read and written by
+// the EKS adapter; every other kind goes to IAM's.
+func isEKS(k drift.Kind) bool { return k.Service() == drift.ServiceEKS }
 
 func (r *Reverter) now() time.Time {
 	if r.Now != nil {

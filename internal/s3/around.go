@@ -63,16 +63,14 @@ func VersionsAround(ctx context.Context, client versionReader, parseNext, parseP
 		if err != nil {
 			return nil, err
 		}
-		b, err := parse(uri, data)
+		ix, err := parse(uri, data)
 		if err != nil {
 			return nil, fmt.Errorf("s3 baseline %s version %s: %w", uri, v.ID, err)
 		}
+		b := ix.Baseline
 		b.Source, b.VersionID = uri, v.ID
 		if v.ID == "" || v.ID == "null" {
 			b.VersionID = strings.Trim(v.ETag, `"`)
-		}
-		if _, err := drift.NewIndex(b); err != nil {
-			return nil, fmt.Errorf("s3 baseline %s version %s: %w", uri, v.ID, err)
 		}
 		return b, nil
 	}

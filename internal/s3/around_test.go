@@ -33,7 +33,7 @@ func TestVersionsAround(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := VersionsAround(t.Context(), h.s3, baseline.Parse, baseline.Parse, h.bucket, h.key, tt.version)
+			got, err := VersionsAround(t.Context(), h.s3, baseline.Index, baseline.Index, h.bucket, h.key, tt.version)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestVersionsAround(t *testing.T) {
 		})
 	}
 	t.Run("a diffable pair", func(t *testing.T) {
-		got, err := VersionsAround(t.Context(), h.s3, baseline.Parse, baseline.Parse, h.bucket, h.key, h.ids[1])
+		got, err := VersionsAround(t.Context(), h.s3, baseline.Index, baseline.Index, h.bucket, h.key, h.ids[1])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestVersionsAround(t *testing.T) {
 		}
 	})
 	t.Run("no such bucket", func(t *testing.T) {
-		got, err := VersionsAround(t.Context(), h.s3, baseline.Parse, baseline.Parse, h.bucket+"-gone", h.key, "")
+		got, err := VersionsAround(t.Context(), h.s3, baseline.Index, baseline.Index, h.bucket+"-gone", h.key, "")
 		if err != nil {
 			t.Fatal(err)
 		}

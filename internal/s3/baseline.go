@@ -73,10 +73,11 @@ type Stats struct {
 	Failures    int // calls that returned an error
 }
 
-// Parser validates a baseline document and converts it; source names it in
-// errors. baseline.Parse is the one the functions use: this adapter only
-// fetches and caches, it does not know the file format.
-type Parser func(source string, data []byte) (*drift.Baseline, error)
+// Parser validates a baseline document, converts it and indexes it; source
+// names it in errors. baseline.Index is the one the functions use: this
+// adapter only fetches and caches, it does not know the file format, and it
+// never indexes a baseline itself, so a reload indexes it once.
+type Parser func(source string, data []byte) (*drift.Index, error)
 
 // BaselineSource reads one baseline object and caches it. It is safe for
 // concurrent use: concurrent calls wait for one request rather than each
@@ -188,23 +189,20 @@ func (s *BaselineSource) Index(ctx context.Context) (*drift.Index, Info, error) 
 	return s.cached(Info{Reloaded: s.err == nil, Revalidated: true})
 }
 
-// parse validates and indexes a baseline read from S3.
+// parse validates and indexes a baseline read from S3, once: the index the
+// parser built to validate it is the one returned.
 func (s *BaselineSource) parse(data []byte) (*drift.Index, error) {
-	b, err := s.parseDoc(s.uri, data)
-	if err != nil {
-		return nil, fmt.Errorf("s3 baseline %s version %s: %w", s.uri, s.version, err)
-	}
-	b.Source = s.uri
-	if s.version != "" {
-		b.VersionID = s.version
-	}
-	ix, err := drift.NewIndex(b)
+	ix, err := s.parseDoc(s.uri, data)
 	if err != nil {
 		var ie *drift.InvalidBaselineError
 		if errors.As(err, &ie) && ie.Source == "" {
 			ie.Source = s.uri
 		}
 		return nil, fmt.Errorf("s3 baseline %s version %s: %w", s.uri, s.version, err)
+	}
+	ix.Baseline.Source = s.uri
+	if s.version != "" {
+		ix.Baseline.VersionID = s.version
 	}
 	return ix, nil
 }

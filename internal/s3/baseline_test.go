@@ -176,7 +176,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{s3: c, bucket: bucket(t, c, true), key: "eksdrift/baseline.yaml", clock: newClock()}
 	f.v1 = put(t, c, f.bucket, f.key, validBaseline)
 	f.rec = &recorder{client: c}
-	f.src = NewBaselineSource(baseline.Parse, f.rec, f.bucket, f.key, revalidateEvery, f.clock.now)
+	f.src = NewBaselineSource(baseline.Index, f.rec, f.bucket, f.key, revalidateEvery, f.clock.now)
 	return f
 }
 
@@ -276,7 +276,7 @@ func TestIndexCachesAndRevalidates(t *testing.T) {
 
 func TestIndexZeroWindowAsksEveryTime(t *testing.T) {
 	f := newFixture(t)
-	src := NewBaselineSource(baseline.Parse, f.rec, f.bucket, f.key, 0, nil)
+	src := NewBaselineSource(baseline.Index, f.rec, f.bucket, f.key, 0, nil)
 	for range 3 {
 		if _, _, err := src.Index(t.Context()); err != nil {
 			t.Fatal(err)
@@ -292,7 +292,7 @@ func TestIndexUnversionedBucketUsesTheETag(t *testing.T) {
 	c := client(t)
 	b := bucket(t, c, false)
 	put(t, c, b, "baseline.yaml", validBaseline)
-	_, info, err := NewBaselineSource(baseline.Parse, c, b, "baseline.yaml", time.Minute, nil).Index(t.Context())
+	_, info, err := NewBaselineSource(baseline.Index, c, b, "baseline.yaml", time.Minute, nil).Index(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestIndexNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := NewBaselineSource(baseline.Parse, c, tt.bucket, tt.key, time.Minute, nil).Index(t.Context())
+			_, _, err := NewBaselineSource(baseline.Index, c, tt.bucket, tt.key, time.Minute, nil).Index(t.Context())
 			if !errors.Is(err, ErrNotFound) {
 				t.Fatalf("error: got %v, want ErrNotFound", err)
 			}
@@ -413,7 +413,7 @@ func TestIndexNotFound(t *testing.T) {
 
 func TestIndexEndpointDown(t *testing.T) {
 	t.Run("NothingCached", func(t *testing.T) {
-		src := NewBaselineSource(baseline.Parse, downClient(t), "some-bucket", "baseline.yaml", time.Minute, nil)
+		src := NewBaselineSource(baseline.Index, downClient(t), "some-bucket", "baseline.yaml", time.Minute, nil)
 		ix, _, err := src.Index(t.Context())
 		if ix != nil || !errors.Is(err, ErrUnreachable) {
 			t.Fatalf("Index: got %v, %v, want no index and ErrUnreachable", ix, err)
@@ -539,7 +539,7 @@ func TestIndexErrorAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Run("NothingCached", func(t *testing.T) {
-				src := NewBaselineSource(baseline.Parse, answering(t, tt.status, tt.code), "some-bucket", "baseline.yaml", time.Minute, nil)
+				src := NewBaselineSource(baseline.Index, answering(t, tt.status, tt.code), "some-bucket", "baseline.yaml", time.Minute, nil)
 				ix, _, err := src.Index(t.Context())
 				if ix != nil || err == nil {
 					t.Fatalf("Index: got %v, %v, want no index and an error", ix, err)
@@ -576,5 +576,34 @@ func TestIndexErrorAnswers(t *testing.T) {
 				f.wantRequests(t, 2)
 			})
 		})
+	}
+}
+
+// TestIndexBuildsTheIndexOnce checks that a reload judges with the index the
+// parser built while validating the baseline: the adapter indexes nothing
+// again (it used to call drift.NewIndex on the parsed baseline a second time).
+func TestIndexBuildsTheIndexOnce(t *testing.T) {
+	f := newFixture(t)
+	var built []*drift.Index
+	parse := func(source string, data []byte) (*drift.Index, error) {
+		ix, err := baseline.Index(source, data)
+		built = append(built, ix)
+		return ix, err
+	}
+	ix, info, err := NewBaselineSource(parse, f.rec, f.bucket, f.key, 0, nil).Index(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Reloaded {
+		t.Fatalf("Info.Reloaded: got %v, want %v", info.Reloaded, true)
+	}
+	if len(built) != 1 {
+		t.Fatalf("parses: got %v, want %v", len(built), 1)
+	}
+	if ix != built[0] {
+		t.Errorf("index: got %p, want the parser's %p (indexed twice)", ix, built[0])
+	}
+	if ix.Baseline.Source != f.uri() || ix.Baseline.VersionID != f.v1 {
+		t.Errorf("source, version: got %v %v, want %v %v", ix.Baseline.Source, ix.Baseline.VersionID, f.uri(), f.v1)
 	}
 }

@@ -68,10 +68,8 @@ func (p *Previous) Of(ctx context.Context, current *drift.Index) (time.Time, *dr
 		if err != nil {
 			return time.Time{}, nil, err
 		}
-		if b, err := p.parse(uri, data); err == nil {
-			if ix, err := drift.NewIndex(b); err == nil {
-				c.prev = ix
-			}
+		if ix, err := p.parse(uri, data); err == nil {
+			c.prev = ix
 		}
 	}
 	p.mu.Lock()

@@ -197,11 +197,13 @@ func Baselines(ctx context.Context, client versionReader, parse Parser, bucket, 
 			if err != nil {
 				return nil, err
 			}
-			if b, err = parse(uri, data); err != nil {
+			ix, err := parse(uri, data)
+			if err != nil {
 				vb.Err = fmt.Errorf("s3 baseline %s version %s: %w", uri, v.ID, err)
 				out = append(out, vb)
 				continue
 			}
+			b = ix.Baseline
 			parsed[v.ETag] = b
 		}
 		copied := *b

@@ -110,9 +110,9 @@ func TestBaselines(t *testing.T) {
 		t.Fatal(err)
 	}
 	var parses atomic.Int32
-	parse := func(source string, data []byte) (*drift.Baseline, error) {
+	parse := func(source string, data []byte) (*drift.Index, error) {
 		parses.Add(1)
-		return baseline.Parse(source, data)
+		return baseline.Index(source, data)
 	}
 	t.Run("All", func(t *testing.T) {
 		parses.Store(0)
@@ -165,7 +165,7 @@ func TestBaselines(t *testing.T) {
 	t.Run("Unversioned", func(t *testing.T) {
 		b := bucket(t, h.s3, false)
 		put(t, h.s3, b, "baseline.yaml", validBaseline)
-		got, err := Baselines(t.Context(), h.s3, baseline.Parse, b, "baseline.yaml", time.Time{}, time.Time{})
+		got, err := Baselines(t.Context(), h.s3, baseline.Index, b, "baseline.yaml", time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestBaselines(t *testing.T) {
 		}
 	})
 	t.Run("NoBucket", func(t *testing.T) {
-		_, err := Baselines(t.Context(), h.s3, baseline.Parse, "no-such-bucket-"+h.bucket, "baseline.yaml", time.Time{}, time.Time{})
+		_, err := Baselines(t.Context(), h.s3, baseline.Index, "no-such-bucket-"+h.bucket, "baseline.yaml", time.Time{}, time.Time{})
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}

@@ -1,8 +1,6 @@
 package slack
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -113,17 +111,9 @@ func checkMessage(t *testing.T, m *slackgo.WebhookMessage) {
 
 func samples(t *testing.T, folder string) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", folder, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no samples in testdata/%s: %v", folder, err)
-	}
 	out := map[string][]byte{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[strings.TrimSuffix(filepath.Base(f), ".json")] = data
+	for _, f := range drifttest.Fixtures(t, folder) {
+		out[f.Name] = f.Data
 	}
 	return out
 }

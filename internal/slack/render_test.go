@@ -9,19 +9,19 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-// Each finding under testdata/findings is one kind (or a case worth its own
-// look); outcomes and digests have their own folders. Their Block Kit JSON
-// is in testdata/golden/<folder>-<name>.json.
+// Each shared finding (internal/drift/drifttest/testdata/findings) is one
+// kind (or a case worth its own look); outcomes and digests have their own
+// folders. Their Block Kit JSON is in testdata/golden/<folder>-<name>.json.
 func TestGolden(t *testing.T) {
 	render := map[string]func(t *testing.T, data []byte) *slackgo.WebhookMessage{
 		"findings": func(t *testing.T, data []byte) *slackgo.WebhookMessage {
@@ -40,19 +40,11 @@ func TestGolden(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for folder, r := range render {
-		inputs, err := filepath.Glob(filepath.Join("testdata", folder, "*.json"))
-		if err != nil || len(inputs) == 0 {
-			t.Fatalf("no inputs in testdata/%s: %v", folder, err)
-		}
-		for _, in := range inputs {
-			name := folder + "-" + strings.TrimSuffix(filepath.Base(in), ".json")
+		for _, in := range drifttest.Fixtures(t, folder) {
+			name := folder + "-" + in.Name
 			seen[name+".json"] = true
 			t.Run(name, func(t *testing.T) {
-				data, err := os.ReadFile(in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := Encode(r(t, data), "  ")
+				got, err := Encode(r(t, in.Data), "  ")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -79,7 +71,7 @@ func TestGolden(t *testing.T) {
 	// Every kind has its golden message.
 	for _, k := range drift.Kinds {
 		if !seen["findings-"+string(k)+".json"] {
-			t.Errorf("no testdata/findings/%s.json: every kind needs its golden message", k)
+			t.Errorf("no drifttest fixture findings/%s.json: every kind needs its golden message", k)
 		}
 	}
 	if !*update {
@@ -146,12 +138,7 @@ func mustDecode(t *testing.T, data []byte, v any) {
 
 func digestItems(t *testing.T, data []byte) []Item {
 	t.Helper()
-	var raw []struct {
-		Finding drift.Finding        `json:"finding"`
-		Result  *drift.RevertOutcome `json:"result"`
-		At      time.Time            `json:"at"`
-	}
-	mustDecode(t, data, &raw)
+	raw := drifttest.DecodeDigest(t, data)
 	items := make([]Item, len(raw))
 	for i, r := range raw {
 		items[i] = Item{Finding: r.Finding, Result: r.Result, At: r.At}
@@ -161,13 +148,7 @@ func digestItems(t *testing.T, data []byte) []Item {
 
 func loadFinding(t *testing.T, name string) drift.Finding {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "findings", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f drift.Finding
-	mustDecode(t, data, &f)
-	return f
+	return drifttest.FixtureFinding(t, name)
 }
 
 // texts gives every text of a message, the fallback included.
@@ -291,14 +272,7 @@ func TestShortUserAgent(t *testing.T) {
 }
 
 func BenchmarkFinding(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("testdata", "findings", "iam-trust-policy.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var f drift.Finding
-	if err := json.Unmarshal(data, &f); err != nil {
-		b.Fatal(err)
-	}
+	f := drifttest.FixtureFinding(b, "iam-trust-policy")
 	b.ReportAllocs()
 	for b.Loop() {
 		m := Finding(f)

@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +15,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 )
 
 // staticSecret is a secret that never changes.
@@ -78,8 +76,8 @@ func client(h *hook, waits *[]time.Duration) *Client {
 	return c
 }
 
-func sample() *slackgo.WebhookMessage {
-	return Finding(sampleFinding())
+func sample(t testing.TB) *slackgo.WebhookMessage {
+	return Finding(drifttest.FixtureFinding(t, "access-policy"))
 }
 
 func TestPost(t *testing.T) {
@@ -107,7 +105,7 @@ func TestPost(t *testing.T) {
 			h := newHook(t, tt.script...)
 			var waits []time.Duration
 			c := client(h, &waits)
-			m := sample()
+			m := sample(t)
 			d, err := c.Post(context.Background(), m)
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("got %v, want no error", err)
@@ -172,7 +170,7 @@ func TestPostNeverShowsTheURL(t *testing.T) {
 	var waits []time.Duration
 	c := NewClient(staticSecret(secretURL))
 	c.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	d, err := c.Post(context.Background(), sample())
+	d, err := c.Post(context.Background(), sample(t))
 	if err == nil {
 		t.Fatal("got no error")
 	}
@@ -193,7 +191,7 @@ func TestPostStopsBeforeTheDeadline(t *testing.T) {
 	c := client(h, &waits)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.Post(ctx, sample())
+	_, err := c.Post(ctx, sample(t))
 	if err == nil || !strings.Contains(err.Error(), "would come after the invocation's deadline") || len(waits) != 0 {
 		t.Errorf("got %v after waits %v, want an error about the deadline and no wait", err, waits)
 	}
@@ -236,16 +234,4 @@ func TestParseRetryAfter(t *testing.T) {
 	if got := parseRetryAfter(time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)); got < 8*time.Second || got > 10*time.Second {
 		t.Errorf("an HTTP date 10s ahead: got %v", got)
 	}
-}
-
-func sampleFinding() drift.Finding {
-	data, err := os.ReadFile(filepath.Join("testdata", "findings", "access-policy.json"))
-	if err != nil {
-		panic(err)
-	}
-	var f drift.Finding
-	if err := json.Unmarshal(data, &f); err != nil {
-		panic(err)
-	}
-	return f
 }

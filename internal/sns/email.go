@@ -16,6 +16,8 @@ const maxEmailDocument = 8000
 
 // emailBody gives the finding as a plain-text e-mail: what changed and how
 // bad, who did it, when, what eksdrift does about it, and where to look.
+// The sentences are internal/notice's (notice.EmailOf); this lays them out
+// with the finding's fields, documents and console links.
 // E-mail subscribers get it instead of the JSON every other subscriber
 // gets; with documents false it leaves out the JSON documents, to fit.
 //
@@ -34,29 +36,19 @@ func emailBody(f drift.Finding, documents bool) string {
 		}
 		fmt.Fprintf(&b, format+"\n", args...)
 	}
+	// What notice says is already inert, line by line.
+	say := notice.EmailOf(f)
+	sentence := func(s string) { b.WriteString(s + "\n") }
 
-	sev := strings.ToUpper(orNone(string(f.Severity)))
-	where := "cluster " + orNone(f.Cluster)
-	if f.Cluster == "" {
-		where = "IAM (account-wide)"
+	sentence(say.Headline)
+	sentence("")
+	sentence(say.Change)
+	if say.Why != "" {
+		sentence(say.Why)
 	}
-	if f.Drift {
-		line("%s drift on %s, account %s, %s", sev, where, orNone(f.Account), orNone(f.Region))
-	} else {
-		line("Compliant change (%s) on %s, account %s, %s", orNone(string(f.Severity)), where, orNone(f.Account), orNone(f.Region))
-	}
-	line("")
-	what := notice.ShortResource(f, " -> ")
-	if f.Kind == drift.KindAuthenticationMode {
-		what = notice.ShortResource(f, " ") // as the subject names it
-	}
-	line("%s %s: %s", string(f.Kind), string(f.Change), what)
-	if f.Drift {
-		line("Why %s: %s", strings.ToLower(sev), f.SeverityReason)
-	}
-	line("%s", f.Reason)
-	line("")
-	line("What eksdrift does: %s", decisionText(f.Decision))
+	sentence(say.Reason)
+	sentence("")
+	sentence(say.Action)
 	line("")
 	line("Who")
 	field(&b, "Actor", f.Actor)
@@ -72,7 +64,7 @@ func emailBody(f drift.Finding, documents bool) string {
 	field(&b, "Principal", f.Principal)
 	field(&b, "Resource", f.Resource)
 	if w, ok := notice.OfBaselineWrite(f); ok {
-		line("  What the new baseline version changes (+ grants, - removes):")
+		sentence("  " + say.BaselineChanges)
 		for _, d := range w.Changes {
 			sign := "+"
 			if !d.Grants {
@@ -92,7 +84,7 @@ func emailBody(f drift.Finding, documents bool) string {
 			document(&b, "After", f.After, "")
 		}
 	} else {
-		line("  (The documents are too large for this e-mail: they are in the finding's JSON and the history.)")
+		sentence("  " + say.DocumentsLeftOut)
 	}
 	line("")
 	line("Links")
@@ -107,11 +99,9 @@ func emailBody(f drift.Finding, documents bool) string {
 		field(&b, "IAM role", console.Role(name))
 	}
 	line("")
-	line("Finding %s", f.ID())
-	if f.BaselineSource != "" {
-		line("Baseline %s", strings.TrimSpace(f.BaselineSource+" "+f.BaselineVersion))
+	for _, s := range say.Footer {
+		sentence(s)
 	}
-	line("Detected by %s. Every other kind of subscriber receives this finding as JSON.", orNone(f.DetectedBy))
 	return b.String()
 }
 
@@ -143,20 +133,4 @@ func document(b *strings.Builder, name string, raw json.RawMessage, ifNone strin
 		text = strings.ToValidUTF8(text[:maxEmailDocument], "") + "\n    ... (truncated: the whole document is in the finding's JSON)"
 	}
 	fmt.Fprintf(b, "  %s:\n    %s\n", name, text)
-}
-
-func decisionText(d drift.Decision) string {
-	switch d {
-	case drift.DecisionAlert:
-		return "alert. It is reported only; nothing is undone. If the change was not planned, undo it by hand."
-	case drift.DecisionDryRun:
-		return "dry-run. Nothing is undone; a second message says what a revert would do."
-	case drift.DecisionRevert:
-		return "revert. eksdrift is undoing it; a second message reports the outcome."
-	case drift.DecisionBreakGlass:
-		return "break-glass. The change was made by an emergency actor of the baseline: it is reported, never undone."
-	case drift.DecisionNone, "":
-		return "nothing: the change is compliant."
-	}
-	return string(d)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/drift/drifttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden e-mails under testdata")
@@ -35,14 +36,7 @@ func TestEmail(t *testing.T) {
 	compliant.Drift, compliant.Severity, compliant.Decision, compliant.SeverityReason = false, drift.SeverityInfo, drift.DecisionNone, "compliant"
 	compliant.Reason = "access entry for arn:aws:iam::111122223333:role/developers matches the baseline"
 
-	var baselineWrite drift.Finding
-	data, err := os.ReadFile(filepath.Join("testdata", "finding-baseline.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &baselineWrite); err != nil {
-		t.Fatal(err)
-	}
+	baselineWrite := drifttest.FixtureFinding(t, "baseline")
 	for name, f := range map[string]drift.Finding{"critical": critical(), "trust-policy": trust, "compliant": compliant, "baseline": baselineWrite} {
 		t.Run(name, func(t *testing.T) {
 			var in *sns.PublishInput

@@ -1,7 +1,9 @@
-// Package sns publishes findings to the findings topic. Subscribers (e-mail,
-// chat bridges, SIEM queues) get the finding's public JSON as the message,
-// and choose what they receive with filter policies on the message
-// attributes, so the detector never needs to know who listens.
+// Package sns is eksdrift's one SNS client. It publishes findings and
+// outcomes to the findings topic, and the notifier's AWS Chatbot
+// notifications to their own topic (PublishDocument). The findings topic's
+// subscribers (e-mail, chat bridges, SIEM queues) get the finding's public
+// JSON as the message, and choose what they receive with filter policies on
+// the message attributes, so the detector never needs to know who listens.
 package sns
 
 import (
