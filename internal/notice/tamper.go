@@ -15,6 +15,9 @@ type Tamper struct {
 	// Type and Name are the resource as the event named it ("rule",
 	// "eksdrift-Routing...").
 	Type, Name string
+	// Short is its short name, from the finding's resource ("eksdrift"
+	// for a stack named by its ID, a topic for its subscription).
+	Short string
 	// Own is the deployment's name for it, a stack output key such as
 	// DetectorFunction; "" when the finding does not say.
 	Own string
@@ -32,18 +35,18 @@ func OfTamper(f drift.Finding) (Tamper, bool) {
 	if f.Change == drift.OpRemoved {
 		raw = f.Before
 	}
+	typ, short, _ := strings.Cut(f.Resource, ":")
 	var t drift.TamperTarget
 	if err := json.Unmarshal(raw, &t); err != nil || t.Type == "" {
-		typ, name, _ := strings.Cut(f.Resource, ":")
-		return Tamper{Type: typ, Name: name}, true
+		return Tamper{Type: typ, Name: short, Short: short}, true
 	}
-	return Tamper{Type: t.Type, Name: t.Name, Own: t.Own, Detail: t.Detail}, true
+	return Tamper{Type: t.Type, Name: t.Name, Short: short, Own: t.Own, Detail: t.Detail}, true
 }
 
 // Sentence says the call in words: "DisableRule on eksdrift's rule
 // eksdrift-Routing... (EksRule): state DISABLED".
 func (t Tamper) Sentence(eventName string) string {
-	s := eventName + " on eksdrift's " + t.Type + " " + ShortARN(t.Name)
+	s := eventName + " on eksdrift's " + t.Type + " " + t.Short
 	if t.Own != "" {
 		s += " (" + t.Own + ")"
 	}
@@ -58,5 +61,5 @@ func (t Tamper) Sentence(eventName string) string {
 func tamperNotice(n *Notice, f drift.Finding) {
 	t, _ := OfTamper(f)
 	n.What = string(f.Kind) + " " + string(f.Change) + ": " + f.EventName
-	n.Resource = "eksdrift's " + t.Type + " " + ShortARN(t.Name)
+	n.Resource = "eksdrift's " + t.Type + " " + t.Short
 }
