@@ -96,6 +96,21 @@ build: ## build the eksdrift command, and each function as a linux/arm64 bootstr
 		(cd $(BUILD)/$$fn && rm -f ../$$fn.zip && zip -q -X ../$$fn.zip bootstrap) || exit 1; \
 	done
 
+# What each function's bootstrap weighs (bytes, stripped linux/arm64, as
+# make build makes it) and what its package initialisation costs on this
+# machine (GODEBUG=inittrace=1 on a host build: clock and allocations added
+# up, median of 11 runs). docs/detector.md keeps the figures.
+.PHONY: size
+size: ## each function's bootstrap size in bytes (linux/arm64, stripped) and its init cost (median of 11 runs)
+	@mkdir -p $(BUILD)/size
+	@for fn in $(FUNCTIONS); do \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/size/$$fn-arm64 ./functions/$$fn || exit 1; \
+		CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o $(BUILD)/size/$$fn ./functions/$$fn || exit 1; \
+		init=$$(for i in $$(seq 11); do GODEBUG=inittrace=1 AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 timeout 5 $(BUILD)/size/$$fn 2>&1 | \
+			awk '/^init / {t += $$5; a += $$10} END {printf "%.2f %d\n", t, a}'; done | sort -n | sed -n 6p); \
+		printf '%-10s %10d bytes   init %s ms, %s allocations\n' $$fn $$(stat -c %s $(BUILD)/size/$$fn-arm64) $${init% *} $${init#* }; \
+	done
+
 .PHONY: synth
 synth: build $(CDK) ## synthesize the CloudFormation templates into cdk.out/ (offline; cdk-nag errors fail it)
 	$(CDK) synth --quiet --no-notices $(CDK_FLAGS)

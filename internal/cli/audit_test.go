@@ -502,7 +502,7 @@ func TestAccessOnTheSampleEvents(t *testing.T) {
 		if r.code != ExitOK {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		for _, want := range []string{"drift that granted access from 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z: 21", "prod       10     6     13d 1h   27d 6h (still open)"} {
+		for _, want := range []string{"drift that granted access from 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z: 23", "prod       10     6     13d 1h   27d 6h (still open)"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("output lacks %q:\n%s", want, r.stdout)
 			}
@@ -536,7 +536,7 @@ func TestReportCommand(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if want := out + ": 64 findings (33 drift) from 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z, 4 clusters"; !strings.Contains(r.stderr, want) {
+	if want := out + ": 66 findings (35 drift) from 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z, 4 clusters"; !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr: got %q, want %q", r.stderr, want)
 	}
 	page, err := os.ReadFile(out)

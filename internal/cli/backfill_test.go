@@ -38,6 +38,9 @@ func sampleRecords(t *testing.T) []json.RawMessage {
 		if err := json.Unmarshal(b, &e); err != nil {
 			t.Fatal(err)
 		}
+		if len(e.Detail) == 0 || string(e.Detail) == "null" {
+			continue // not an EventBridge event (LookupEvents output, for one)
+		}
 		out = append(out, e.Detail)
 	}
 	return out

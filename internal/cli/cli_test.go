@@ -43,21 +43,21 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "TIME") {
 		t.Errorf("got first line %q, want the table header", lines[0])
 	}
-	for _, want := range []string{"files 66, events read 66", "ignored 5", "drift 33: 7 critical", "64 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
+	for _, want := range []string{"files 68, events read 69", "ignored 6", "drift 35: 8 critical", "66 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
 		if !strings.Contains(first.stderr, want) {
 			t.Errorf("summary does not say %q:\n%s", want, first.stderr)
 		}
 	}
-	if got := len(lines) - 1; got != 33 {
-		t.Errorf("got %d findings printed, want the 33 drift findings", got)
+	if got := len(lines) - 1; got != 35 {
+		t.Errorf("got %d findings printed, want the 35 drift findings", got)
 	}
 	second := run(t, env, "replay", "--baseline", sampleBaseline, events)
 	if second.code != ExitOK || !strings.Contains(second.stderr, ": 0 new findings recorded") {
 		t.Errorf("second replay: exit %d, want 0 new findings:\n%s", second.code, second.stderr)
 	}
 	all := run(t, env, "history", "--output", "json")
-	if n := strings.Count(all.stdout, "\n"); n != 64 {
-		t.Errorf("history after two replays: got %d findings, want 64 (one each)", n)
+	if n := strings.Count(all.stdout, "\n"); n != 66 {
+		t.Errorf("history after two replays: got %d findings, want 66 (one each)", n)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestReplayJSONContract(t *testing.T) {
 	fields := []string{"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource",
 		"change", "drift", "severity", "decision", "actor", "reason", "before", "after"}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 64 {
-		t.Fatalf("got %d lines with --all, want 64", len(lines))
+	if len(lines) != 66 {
+		t.Fatalf("got %d lines with --all, want 66", len(lines))
 	}
 	for i, line := range lines {
 		var m map[string]any

@@ -118,6 +118,9 @@ type RecordError struct {
 	// EventID is the record's eventID, when it has one that can be read.
 	EventID string
 	Err     error
+	// List names the list the record is in: "Records" when empty, "Events"
+	// in LookupEvents output.
+	List string
 }
 
 func (e *RecordError) Error() string {
@@ -125,7 +128,11 @@ func (e *RecordError) Error() string {
 	if e.EventID != "" {
 		id = ", eventID " + strconv.Quote(e.EventID)
 	}
-	return fmt.Sprintf("Records[%d] at line %d, column %d%s: %v", e.Index, e.Line, e.Column, id, e.Err)
+	list := e.List
+	if list == "" {
+		list = "Records"
+	}
+	return fmt.Sprintf("%s[%d] at line %d, column %d%s: %v", list, e.Index, e.Line, e.Column, id, e.Err)
 }
 
 func (e *RecordError) Unwrap() error { return e.Err }
@@ -315,7 +322,9 @@ func (s *scanner) decodeAny() (*Batch, error) {
 		}
 		key = k
 	}
-	if key == "Records" {
+	if key == "Records" || key == "Events" || key == "NextToken" {
+		// A log file, or LookupEvents output as `aws cloudtrail
+		// lookup-events` prints it ({"Events": [...], "NextToken": ...}).
 		s.pos, s.mark = s.mark, -1
 		return s.decodeLog()
 	}
@@ -415,12 +424,19 @@ func (s *scanner) decodeLog() (*Batch, error) {
 			return nil, s.errorf("want :")
 		}
 		s.ws()
-		if key != "Records" {
+		switch key {
+		case "Records":
+			if err := b.records(s); err != nil {
+				return nil, err
+			}
+		case "Events":
+			if err := b.events(s); err != nil {
+				return nil, err
+			}
+		default:
 			if !s.skipValue() {
 				return nil, s.errorf("bad value of %q", key)
 			}
-		} else if err := b.records(s); err != nil {
-			return nil, err
 		}
 		s.ws()
 		if s.expect(',') {
@@ -477,6 +493,64 @@ func (b *Batch) records(s *scanner) error {
 			return nil
 		}
 		return s.errorf("want , or ] after a record")
+	}
+}
+
+// lookupEvent is one event of LookupEvents output: the record is the
+// CloudTrailEvent string; the other fields repeat parts of it.
+type lookupEvent struct {
+	EventID         text   `json:"EventId"`
+	CloudTrailEvent string `json:"CloudTrailEvent"`
+}
+
+// events reads LookupEvents' Events: each event's CloudTrailEvent is a
+// record as a JSON string. An event that has none, or whose record cannot be
+// read, is a RecordError at its place; the others are judged.
+func (b *Batch) events(s *scanner) error {
+	if !s.expect('[') {
+		return s.errorf("Events must be a list")
+	}
+	s.ws()
+	if s.expect(']') {
+		return nil
+	}
+	for {
+		s.ws()
+		s.mark = s.pos
+		if s.peek() != '{' || !s.skipValue() {
+			return s.errorf("an event must be an object")
+		}
+		start := s.mark
+		if s.overKeep() {
+			return s.rerr
+		}
+		index := b.Total
+		b.Total++
+		line, col := s.where(start)
+		var ev lookupEvent
+		if err := json.Unmarshal(s.data[start:s.pos], &ev); err != nil {
+			b.Errors = append(b.Errors, &RecordError{List: "Events", Index: index, Line: line, Column: col, Err: s.jsonError(start, err)})
+		} else if rec := []byte(ev.CloudTrailEvent); len(bytes.TrimSpace(rec)) == 0 {
+			b.Errors = append(b.Errors, &RecordError{List: "Events", Index: index, Line: line, Column: col, EventID: string(ev.EventID), Err: errors.New("event has no CloudTrailEvent")})
+		} else if reason := prefilter(rec); reason != "" {
+			b.Ignored[reason]++
+		} else {
+			var r Record
+			if err := json.Unmarshal(rec, &r); err != nil {
+				b.Errors = append(b.Errors, &RecordError{List: "Events", Index: index, Line: line, Column: col, EventID: string(ev.EventID), Err: fmt.Errorf("CloudTrailEvent: %w", err)})
+			} else {
+				b.Records = append(b.Records, r)
+			}
+		}
+		s.mark = -1
+		s.ws()
+		if s.expect(',') {
+			continue
+		}
+		if s.expect(']') {
+			return nil
+		}
+		return s.errorf("want , or ] after an event")
 	}
 }
 

@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -235,5 +236,50 @@ func TestWatchedEventNames(t *testing.T) {
 	}
 	if IsWatched(SourceIAM, "CreateAccessEntry") || !IsWatched(SourceEKS, "CreateAccessEntry") {
 		t.Error("IsWatched must pin the event source")
+	}
+}
+
+// TestLookupEventsOutput reads `aws cloudtrail lookup-events` output, whose
+// records are JSON strings (CloudTrailEvent) inside each event: watched calls
+// are judged, others counted as ignored, and an event without a usable record
+// is a RecordError with its place and event ID, the others still read.
+func TestLookupEventsOutput(t *testing.T) {
+	rec := `{"eventVersion":"1.11","eventSource":"eks.amazonaws.com","eventName":"AssociateAccessPolicy","awsRegion":"us-west-2","eventID":"e-1","readOnly":false,` +
+		`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"recipientAccountId":"111122223333",` +
+		`"requestParameters":{"name":"prod","principalArn":"arn:aws:iam::111122223333:role/dev","policyArn":"arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy","accessScope":{"type":"cluster"}}}`
+	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	tests := []struct {
+		name                     string
+		input                    string
+		records, ignored, errors int
+		errHas                   string
+	}{
+		{"one watched call", `{"Events":[{"EventId":"e-1","EventName":"AssociateAccessPolicy","CloudTrailEvent":` + str(rec) + `}]}`, 1, 0, 0, ""},
+		{"NextToken first, and a read", `{"NextToken":"x","Events":[{"EventId":"e-2","CloudTrailEvent":` + str(`{"eventName":"ListClusters","readOnly":true}`) + `},{"CloudTrailEvent":` + str(rec) + `}]}`, 1, 1, 0, ""},
+		{"no CloudTrailEvent", `{"Events":[{"EventId":"e-3","EventName":"AssociateAccessPolicy"},{"CloudTrailEvent":` + str(rec) + `}]}`, 1, 0, 1, "e-3"},
+		{"a record that is not JSON", `{"Events":[{"EventId":"e-4","CloudTrailEvent":"{\"eventName\":\"AssociateAccessPolicy\","}]}`, 0, 0, 1, "CloudTrailEvent"},
+		{"CloudTrailEvent of another type", `{"Events":[{"EventId":"e-5","CloudTrailEvent":{"eventName":"AssociateAccessPolicy"}}]}`, 0, 0, 1, "Events"},
+		{"no events", `{"Events":[]}`, 0, 0, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Decode([]byte(tt.input))
+			if err != nil {
+				t.Fatalf("got %v, want a batch", err)
+			}
+			ignored := 0
+			for _, n := range b.Ignored {
+				ignored += n
+			}
+			if len(b.Records) != tt.records || ignored != tt.ignored || len(b.Errors) != tt.errors {
+				t.Fatalf("got %d records, %d ignored, %d errors (%v), want %d, %d, %d", len(b.Records), ignored, len(b.Errors), b.Errors, tt.records, tt.ignored, tt.errors)
+			}
+			if tt.errHas != "" && !strings.Contains(b.Errors[0].Error(), tt.errHas) {
+				t.Errorf("got %q, want it to say %q", b.Errors[0], tt.errHas)
+			}
+			if b.Total != tt.records+tt.ignored+tt.errors {
+				t.Errorf("got total %d, want every event counted", b.Total)
+			}
+		})
 	}
 }

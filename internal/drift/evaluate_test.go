@@ -126,7 +126,7 @@ func TestEvaluate(t *testing.T) {
 			false, SeverityInfo, DecisionNone, "matches"},
 		{"scope widened to cluster",
 			Change{Event: ev(person), Op: OpAdded, Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: "arn:aws:iam::111122223333:role/dev", PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeCluster}}},
-			true, SeverityMedium, DecisionRevert, "want namespace[app,jobs]"},
+			true, SeverityCritical, DecisionRevert, "want namespace[app,jobs]"},
 		{"scope narrowed breaks access",
 			Change{Event: ev(person), Op: OpAdded, Cluster: "prod", Resource: &AccessPolicy{PrincipalARN: "arn:aws:iam::111122223333:role/dev", PolicyARN: PolicyEdit, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"app"}}}},
 			true, SeverityHigh, DecisionRevert, ""},

@@ -148,33 +148,6 @@ func (e *Evaluator) judgeEntry(c Change, r *AccessEntry, declared *AccessEntryBa
 	return v
 }
 
-// policySeverity rates what an access policy grants.
-func policySeverity(policyARN string, scope AccessScope) (Severity, string) {
-	name := policyARN[strings.LastIndexByte(policyARN, '/')+1:]
-	clusterWide := strings.EqualFold(scope.Type, ScopeCluster)
-	where := "namespaces " + strings.Join(scope.Namespaces, ", ")
-	if clusterWide {
-		where = "the whole cluster"
-	}
-	switch policyARN {
-	case PolicyClusterAdmin:
-		if clusterWide {
-			return SeverityCritical, "grants cluster-admin (AmazonEKSClusterAdminPolicy) on the whole cluster"
-		}
-		return SeverityHigh, "grants cluster-admin (AmazonEKSClusterAdminPolicy) in " + where
-	case PolicyAdmin:
-		if clusterWide {
-			return SeverityHigh, "grants admin (AmazonEKSAdminPolicy) on the whole cluster"
-		}
-		return SeverityMedium, "grants admin (AmazonEKSAdminPolicy) in " + where
-	case PolicyEdit:
-		return SeverityMedium, "grants edit (AmazonEKSEditPolicy) on " + where
-	case PolicyView:
-		return SeverityLow, "grants read-only view (AmazonEKSViewPolicy) on " + where
-	}
-	return SeverityMedium, "grants " + name + " on " + where
-}
-
 func (e *Evaluator) accessPolicy(c Change, r *AccessPolicy) verdict {
 	ci, out := e.clusterFor(c)
 	if out != nil {

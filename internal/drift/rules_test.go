@@ -138,17 +138,19 @@ func TestEKSRules(t *testing.T) {
 		{name: "policy: for a principal with no entry", change: prod(OpAdded, &AccessPolicy{PrincipalARN: x, PolicyARN: PolicyView, Scope: cluster}),
 			drift: true, severity: SeverityLow, has: "has no declared access entry"},
 		{name: "policy: admin on the whole cluster", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyAdmin, Scope: cluster}),
-			drift: true, severity: SeverityHigh, has: "is not declared for " + dev},
+			drift: true, severity: SeverityCritical, has: "is not declared for " + dev},
 		{name: "policy: admin in namespaces", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyAdmin, Scope: ns("app")}),
-			drift: true, severity: SeverityMedium},
+			drift: true, severity: SeverityHigh},
 		{name: "policy: cluster-admin in namespaces", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyClusterAdmin, Scope: ns("app")}),
 			drift: true, severity: SeverityHigh},
-		{name: "policy: a policy eksdrift does not rate", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", Scope: cluster}),
-			drift: true, severity: SeverityMedium},
+		{name: "policy: admin view reads Secrets cluster-wide", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", Scope: cluster}),
+			drift: true, severity: SeverityHigh},
+		{name: "policy: a policy eksdrift does not know", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSNewPolicy", Scope: ns("app")}),
+			drift: true, severity: SeverityHigh},
 		{name: "policy: declared, namespaces reordered", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyEdit, Scope: ns("jobs", "app")}),
 			severity: SeverityInfo, has: "matches the baseline"},
 		{name: "policy: widened to another namespace", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyEdit, Scope: ns("app", "jobs", "kube-system")}),
-			drift: true, severity: SeverityMedium, op: OpModified, has: "want namespace[app,jobs]"},
+			drift: true, severity: SeverityCritical, op: OpModified, has: "want namespace[app,jobs]"},
 		{name: "policy: narrowed", change: prod(OpAdded, &AccessPolicy{PrincipalARN: dev, PolicyARN: PolicyEdit, Scope: ns("app")}),
 			drift: true, severity: SeverityHigh, op: OpModified, has: "has scope namespace[app]"},
 
@@ -283,6 +285,9 @@ func TestIAMRulesWithoutOIDCProviders(t *testing.T) {
 }
 
 func TestPolicySeverity(t *testing.T) {
+	const prefix = "arn:aws:eks::aws:cluster-access-policy/"
+	cluster := AccessScope{Type: ScopeCluster}
+	ns := func(n ...string) AccessScope { return AccessScope{Type: ScopeNamespace, Namespaces: n} }
 	tests := []struct {
 		name   string
 		policy string
@@ -290,13 +295,32 @@ func TestPolicySeverity(t *testing.T) {
 		want   Severity
 		has    string
 	}{
-		{"cluster-admin, cluster", PolicyClusterAdmin, AccessScope{Type: ScopeCluster}, SeverityCritical, "on the whole cluster"},
-		{"cluster-admin, namespaces", PolicyClusterAdmin, AccessScope{Type: ScopeNamespace, Namespaces: []string{"a", "b"}}, SeverityHigh, "in namespaces a, b"},
-		{"admin, cluster, any case", PolicyAdmin, AccessScope{Type: "CLUSTER"}, SeverityHigh, "on the whole cluster"},
-		{"admin, namespace", PolicyAdmin, AccessScope{Type: ScopeNamespace, Namespaces: []string{"a"}}, SeverityMedium, "in namespaces a"},
-		{"edit", PolicyEdit, AccessScope{Type: ScopeCluster}, SeverityMedium, "edit (AmazonEKSEditPolicy) on the whole cluster"},
-		{"view", PolicyView, AccessScope{Type: ScopeNamespace, Namespaces: []string{"a"}}, SeverityLow, "read-only view"},
-		{"another", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", AccessScope{Type: ScopeCluster}, SeverityMedium, "grants AmazonEKSAdminViewPolicy on the whole cluster"},
+		{"cluster-admin, cluster", PolicyClusterAdmin, cluster, SeverityCritical, "cluster-admin (AmazonEKSClusterAdminPolicy) on the whole cluster"},
+		{"cluster-admin, namespaces", PolicyClusterAdmin, ns("a", "b"), SeverityHigh, "in namespaces a, b"},
+		{"admin writes RBAC: critical on the cluster, any case", PolicyAdmin, AccessScope{Type: "CLUSTER"}, SeverityCritical, "writes Roles and RoleBindings"},
+		{"admin, namespace", PolicyAdmin, ns("a"), SeverityHigh, "in namespaces a"},
+		{"edit impersonates service accounts", PolicyEdit, cluster, SeverityCritical, "edit (AmazonEKSEditPolicy) on the whole cluster: impersonates"},
+		{"edit, namespace", PolicyEdit, ns("a"), SeverityHigh, "in namespaces a"},
+		{"view", PolicyView, ns("a"), SeverityLow, "read-only view"},
+		{"admin view reads Secrets cluster-wide", prefix + "AmazonEKSAdminViewPolicy", cluster, SeverityHigh, "Secrets"},
+		{"admin view, namespace", prefix + "AmazonEKSAdminViewPolicy", ns("a"), SeverityMedium, "in namespaces a"},
+		{"secret reader, cluster", prefix + "AmazonEKSSecretReaderPolicy", cluster, SeverityHigh, "reads every Secret"},
+		{"auto mode webhooks: critical", prefix + "AmazonEKSLoadBalancingClusterPolicy", cluster, SeverityCritical, "mutating webhook"},
+		{"auto mode leases only: low", prefix + "AmazonEKSBlockStoragePolicy", cluster, SeverityLow, "leases"},
+		{"hybrid nodes: low", prefix + "AmazonEKSHybridPolicy", cluster, SeverityLow, "lists nodes"},
+		{"another partition", "arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", cluster, SeverityCritical, "cluster-admin"},
+		{"unpublished rules: high in a namespace too", prefix + "AmazonEMRJobPolicy", ns("emr"), SeverityHigh, "rules are not published"},
+		{"unknown policy", prefix + "AmazonEKSBrandNewPolicy", ns("a"), SeverityHigh, "unknown access policy AmazonEKSBrandNewPolicy"},
+		{"a lookalike in another case is unknown", prefix + "amazoneksviewpolicy", ns("a"), SeverityHigh, "unknown access policy"},
+		{"a lookalike with a path is unknown", prefix + "x/AmazonEKSViewPolicy", cluster, SeverityHigh, "unknown access policy"},
+		{"a lookalike in another account is unknown", "arn:aws:eks::111122223333:cluster-access-policy/AmazonEKSViewPolicy", cluster, SeverityHigh, "unknown access policy"},
+		{"an unknown partition is unknown", "arn:evil:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", cluster, SeverityHigh, "unknown access policy"},
+		{"a scope type EKS does not define is judged as the cluster", PolicyEdit, AccessScope{Type: "Namespace ", Namespaces: []string{"a"}}, SeverityCritical, "on the whole cluster"},
+		{"kube-system is judged as the cluster", PolicyEdit, ns("app", "kube-system"), SeverityCritical, "kube-system among them"},
+		{"a pattern reaching kube-system is judged as the cluster", PolicyAdmin, ns("kube-*"), SeverityCritical, "kube-system among them"},
+		{"the * pattern is judged as the cluster", PolicyAdmin, ns("*"), SeverityCritical, "kube-system among them"},
+		{"a pattern that cannot reach kube-system", PolicyAdmin, ns("dev-*"), SeverityHigh, "in namespaces dev-*"},
+		{"a namespace scope with no namespace is judged as the cluster", PolicyAdmin, AccessScope{Type: ScopeNamespace}, SeverityCritical, "on the whole cluster"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
