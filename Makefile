@@ -45,6 +45,17 @@ demo: ## replay events/ against events/baseline.yaml locally, then query the his
 test: tools ## run the whole test suite (fuzz seeds included; starts MiniStack on 127.0.0.1 as needed)
 	PATH="$(TOOLS):$$PATH" $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
+# The end-to-end test deploys what `cdk synth` writes (build/e2e/cdk.out) on
+# MiniStack over HTTPS with IAM enforced, through internal/e2e/launcher.py;
+# see docs/ARCHITECTURE.md#testing.
+.PHONY: e2e
+e2e: tools functions $(CDK) ## deploy the synthesized stacks on MiniStack (HTTPS, IAM enforced) and run every scenario end to end
+	PATH="$(TOOLS):$$PATH" EKSDRIFT_E2E=1 EKSDRIFT_E2E_EVENTS=$(EKSDRIFT_E2E_EVENTS) EKSDRIFT_E2E_CDK=$(CURDIR)/$(CDK) $(GO) test -count=1 -timeout 20m -v ./internal/e2e
+
+.PHONY: e2e-measure
+e2e-measure: ## make e2e, timing 50 events each way (PutEvents to SNS, to the live state restored): the figures in docs/detector.md
+	$(MAKE) e2e EKSDRIFT_E2E_EVENTS=50
+
 .PHONY: tools
 tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack, cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
 
@@ -88,8 +99,11 @@ chromium: ## install headless Chromium (Debian's chromium package) for the audit
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 .PHONY: build
-build: ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
+build: functions ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
 	$(GO) build -trimpath -o $(BUILD)/eksdrift ./cmd/eksdrift
+
+.PHONY: functions
+functions: ## build each function as a linux/arm64 bootstrap with its zip (what the stack deploys)
 	@for fn in $(FUNCTIONS); do \
 		echo "building $$fn"; \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/$$fn/bootstrap ./functions/$$fn || exit 1; \
@@ -112,7 +126,8 @@ size: ## each function's bootstrap size in bytes (linux/arm64, stripped) and its
 	done
 
 .PHONY: synth
-synth: build $(CDK) ## synthesize the CloudFormation templates into cdk.out/ (offline; cdk-nag errors fail it)
+synth: build $(CDK) ## synthesize the CloudFormation templates into an empty cdk.out/ (offline; cdk-nag errors fail it)
+	rm -rf cdk.out
 	$(CDK) synth --quiet --no-notices $(CDK_FLAGS)
 	@echo "templates: $$(ls cdk.out/*.template.json)"
 

@@ -13,6 +13,8 @@ package awstest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,12 +42,49 @@ const Region = "us-east-1"
 
 // Main starts MiniStack when AWS_ENDPOINT_URL is unset, runs the tests, and
 // stops it. It returns the exit code for os.Exit.
-func Main(m *testing.M) int {
+func Main(m *testing.M) int { return MainWith(m, Options{}) }
+
+// Options say how MiniStack is started. The zero value is what Main does:
+// plain HTTP, any credentials accepted, account 000000000000, us-east-1.
+type Options struct {
+	// Account is the emulator's default account (MINISTACK_ACCOUNT_ID) and
+	// the test's access key: a 12-digit key is that account's root.
+	Account string
+	// Region is the emulator's default region (MINISTACK_REGION), the
+	// test's AWS_REGION and Config's region; Region when empty.
+	Region string
+	// HTTPS serves the emulator over TLS with a throwaway certificate for
+	// 127.0.0.1 (USE_SSL, MINISTACK_SSL_CERT, MINISTACK_SSL_KEY). The SDK
+	// (AWS_CA_BUNDLE) and Node (NODE_EXTRA_CA_CERTS) of the test process,
+	// and the functions the emulator runs, trust it.
+	HTTPS bool
+	// Auth makes the emulator enforce IAM (AUTH=true): identity policies,
+	// resource policies, KMS key policies, aws:SecureTransport.
+	Auth bool
+	// Launcher, when set, is a Python script (relative to the repository
+	// root) run with .venv's Python instead of the ministack command: it
+	// imports MiniStack, registers stand-ins, and starts it.
+	Launcher string
+	// Env is added to the emulator's environment (KEY=value).
+	Env []string
+	// Log, when set, is the file the emulator's output goes to, kept after
+	// the run; otherwise a temporary file, removed.
+	Log string
+}
+
+// region is the region of the running emulator's tests (Options.Region).
+var region = Region
+
+// MainWith is Main with options. An AWS_ENDPOINT_URL already set wins, and the options then only set the test's credentials and region.
+func MainWith(m *testing.M, o Options) int {
+	if o.Region != "" {
+		region = o.Region
+	}
 	if os.Getenv("AWS_ENDPOINT_URL") != "" {
-		setCredentials()
+		setCredentials(o)
 		return m.Run()
 	}
-	stop, err := start()
+	stop, err := start(o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "awstest:", err)
 		return 1
@@ -54,13 +93,18 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
-func setCredentials() {
-	// The emulator accepts any credentials; fixed ones keep the SDK from
-	// looking for real ones on the machine.
+func setCredentials(o Options) {
+	key := "test"
+	if o.Account != "" {
+		key = o.Account
+	}
+	// The emulator accepts any credentials (under AUTH a 12-digit key is the
+	// account's root); fixed ones keep the SDK from looking for real ones on
+	// the machine.
 	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID":     "test",
+		"AWS_ACCESS_KEY_ID":     key,
 		"AWS_SECRET_ACCESS_KEY": "test",
-		"AWS_REGION":            Region,
+		"AWS_REGION":            region,
 	} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
@@ -115,27 +159,75 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func start() (stop func(), err error) {
+func start(o Options) (stop func(), err error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
+	}
+	args := []string{}
+	if o.Launcher != "" {
+		root, err := RepoRoot()
+		if err != nil {
+			return nil, err
+		}
+		// The launcher runs with the Python that has MiniStack installed.
+		args = []string{filepath.Join(root, o.Launcher)}
+		bin = filepath.Join(filepath.Dir(bin), "python")
 	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	logf, err := os.CreateTemp("", "ministack-*.log")
+	var logf *os.File
+	if o.Log != "" {
+		logf, err = os.Create(o.Log)
+	} else {
+		logf, err = os.CreateTemp("", "ministack-*.log")
+	}
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "BIND_HOST=127.0.0.1", fmt.Sprintf("GATEWAY_PORT=%d", port), "LOG_LEVEL=WARNING")
+	scheme := "http"
+	env := append(os.Environ(), "BIND_HOST=127.0.0.1", fmt.Sprintf("GATEWAY_PORT=%d", port), "LOG_LEVEL=WARNING")
+	var tlsDir string
+	if o.HTTPS {
+		scheme = "https"
+		if tlsDir, err = os.MkdirTemp("", "awstest-tls-*"); err != nil {
+			return nil, err
+		}
+		cert, key, err := writeCertificate(tlsDir)
+		if err != nil {
+			os.RemoveAll(tlsDir)
+			return nil, fmt.Errorf("awstest: throwaway certificate: %w", err)
+		}
+		// The test process (SDK, CDK CLI) and the functions MiniStack runs
+		// (they inherit its environment) trust the certificate.
+		os.Setenv("AWS_CA_BUNDLE", cert)
+		os.Setenv("NODE_EXTRA_CA_CERTS", cert)
+		env = append(env, "USE_SSL=1", "MINISTACK_SSL_CERT="+cert, "MINISTACK_SSL_KEY="+key, "AWS_CA_BUNDLE="+cert)
+	}
+	endpoint := fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
+	if o.Auth {
+		env = append(env, "AUTH=true")
+	}
+	if o.Account != "" {
+		env = append(env, "MINISTACK_ACCOUNT_ID="+o.Account)
+	}
+	if o.Region != "" {
+		env = append(env, "MINISTACK_REGION="+o.Region)
+	}
+	if o.HTTPS || o.Launcher != "" {
+		// The functions reach the emulator only through AWS_ENDPOINT_URL in
+		// MiniStack's own environment.
+		env = append(env, "AWS_ENDPOINT_URL="+endpoint)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(env, o.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
 	stop = func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		done := make(chan struct{})
@@ -146,7 +238,12 @@ func start() (stop func(), err error) {
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 		logf.Close()
-		os.Remove(logf.Name())
+		if o.Log == "" {
+			os.Remove(logf.Name())
+		}
+		if tlsDir != "" {
+			os.RemoveAll(tlsDir)
+		}
 	}
 	if err := waitHealthy(endpoint, 30*time.Second); err != nil {
 		stop()
@@ -154,13 +251,22 @@ func start() (stop func(), err error) {
 		return nil, fmt.Errorf("MiniStack on %s: %w\n%s", endpoint, err, tail(string(log), 2000))
 	}
 	os.Setenv("AWS_ENDPOINT_URL", endpoint)
-	setCredentials()
+	setCredentials(o)
 	return stop, nil
 }
 
 func waitHealthy(endpoint string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	client := &http.Client{Timeout: time.Second}
+	if bundle := os.Getenv("AWS_CA_BUNDLE"); bundle != "" && strings.HasPrefix(endpoint, "https:") {
+		pem, err := os.ReadFile(bundle)
+		if err != nil {
+			return err
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
 	for {
 		resp, err := client.Get(endpoint + "/_ministack/health")
 		if err == nil {
@@ -205,7 +311,7 @@ func Config(t testing.TB) aws.Config {
 	// and the SDK's retry then meets "already exists". One connection per
 	// request avoids the race.
 	client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region), config.WithHTTPClient(client))
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithHTTPClient(client))
 	if err != nil {
 		t.Fatalf("awstest: loading SDK config: %v", err)
 	}

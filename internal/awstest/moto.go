@@ -22,7 +22,7 @@ const MotoVersion = "5.2.5"
 // the SDK at it, runs the tests and stops it.
 func MotoMain(m *testing.M) int {
 	if os.Getenv("AWS_ENDPOINT_URL") != "" {
-		setCredentials()
+		setCredentials(Options{})
 		return m.Run()
 	}
 	stop, err := startMoto()
@@ -89,7 +89,7 @@ func startMoto() (stop func(), err error) {
 		return nil, fmt.Errorf("moto on %s: %w\n%s", endpoint, err, tail(string(log), 2000))
 	}
 	os.Setenv("AWS_ENDPOINT_URL", endpoint)
-	setCredentials()
+	setCredentials(Options{})
 	return stop, nil
 }
 
