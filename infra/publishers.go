@@ -52,7 +52,7 @@ func onlyCloudWatchPublishes(topic awssns.ITopic) {
 // restrictPublishers applies the topics' denies once every publisher
 // exists: the findings topic takes the detector's, the sweep's and (with
 // mode=revert) the reverter's messages, the Chatbot topic the notifier's,
-// the alarm topic CloudWatch's.
+// the alarm topic CloudWatch's and the tamper alarm rules'.
 func restrictPublishers(out *Stacks) {
 	findings := []awsiam.IRole{out.Detector.Role, out.Reconciler.Role}
 	if out.Reverter != nil {
@@ -60,5 +60,5 @@ func restrictPublishers(out *Stacks) {
 	}
 	onlyRolesPublish(out.Stores.Findings, "OnlyEksdriftFunctionsPublishFindings", findings...)
 	onlyRolesPublish(out.Stores.Chatbot, "OnlyTheNotifierPublishesAlerts", out.Notifier.Role)
-	onlyCloudWatchPublishes(out.Operations.Topic)
+	onlyAlarmsPublish(out.Operations.Topic, out.Tamper.Alarms) // tamper.go
 }

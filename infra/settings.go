@@ -123,6 +123,12 @@ type Settings struct {
 	// BaselineHoldDown is given to the reverter and the sweep
 	// (config.EnvBaselineHoldDown); 0 or more.
 	BaselineHoldDown time.Duration
+	// Deployers (CtxDeployers) and ExistingTrailARN (CtxExistingTrailARN)
+	// are the tamper kind's settings (tamper.go).
+	Deployers        []string
+	ExistingTrailARN string
+	// HeartbeatMinutes is CtxHeartbeatMinutes (heartbeat.go).
+	HeartbeatMinutes int
 	// SecurityHub deploys the Security Hub forwarder (functions/securityhub).
 	SecurityHub bool
 	// AuditLogClusters are the clusters whose audit log group sends
@@ -194,6 +200,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		SecurityHub:         p.boolean(ctx, CtxSecurityHub, false),
 		AssetsDir:           assetsDir,
 	}
+	readTamperSettings(&p, ctx, &s) // tamper.go
 	s.BaselineHoldDown = readHoldDown(&p, ctx)
 	s.AuditLogClusters = readAuditLogClusters(&p, ctx, s.Clusters)
 	s.AlertSeverities, s.AlertDecisions = readAlertFilter(&p, ctx)

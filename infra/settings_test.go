@@ -31,7 +31,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		Clusters: []string{"*"}, Roles: []string{"*"}, Users: []string{"*"}, RetainData: true, LogRetentionDays: 90,
 		MetricsNamespace: "eksdrift", ReverterConcurrency: 2, ReconcileSchedule: config.DefaultReconcileSchedule, AssetsDir: "build",
 		AlertSeverities: sns.DefaultAlertSeverities, AlertDecisions: sns.DefaultAlertDecisions,
-		BaselineWriters: []string{testWriter}, BaselineHoldDown: config.DefaultBaselineHoldDown,
+		BaselineWriters: []string{testWriter}, BaselineHoldDown: config.DefaultBaselineHoldDown, HeartbeatMinutes: 15,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)

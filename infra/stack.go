@@ -32,6 +32,10 @@ type Stacks struct {
 	// Reverter is nil unless the mode is revert.
 	Reverter   *Reverter
 	Reconciler *Reconciler
+	// Tamper watches the watcher (tamper.go).
+	Tamper *TamperWatch
+	// Heartbeat is the dead man's switch (heartbeat.go).
+	Heartbeat *Heartbeat
 	// SecurityHub is nil unless the securityHub setting is true.
 	SecurityHub *SecurityHubForwarder
 }
@@ -116,12 +120,15 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 		out.SecurityHub = NewSecurityHubForwarder(main, "SecurityHub", SecurityHubProps{Stores: out.Stores, Settings: s})
 		out.Operations.Watch(out.SecurityHub.Function, SecurityHubMetrics, nil, nil)
 	}
-	// Only these functions publish findings (publishers.go).
-	restrictPublishers(out)
-
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)
 	}
+	// Calls against all of the above are tamper (tamper.go).
+	out.Tamper = NewTamperWatch(main, "TamperWatch", out, s)
+	// Silence is an alarm (heartbeat.go).
+	out.Heartbeat = NewHeartbeat(main, "Heartbeat", out, s)
+	// Only these functions publish findings (publishers.go).
+	restrictPublishers(out)
 
 	switch {
 	case !s.Pinned():
@@ -152,4 +159,5 @@ func outputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	output("Dashboard", "The CloudWatch dashboard", out.Operations.Dashboard.DashboardName())
 	output("DetectorFunction", "The detector function", out.Detector.Fn.FunctionName())
 	output("ReconcileFunction", "The reconcile sweep (invoke it to sweep now)", out.Reconciler.Fn.FunctionName())
+	tamperOutputs(stack, out, s) // tamper.go
 }

@@ -203,20 +203,20 @@ func TestResourceCounts(t *testing.T) {
 			"AWS::Lambda::Function": 3, "AWS::Lambda::EventSourceMapping": 1, "AWS::IAM::Role": 3, "AWS::Logs::LogGroup": 3,
 			// detect, reconcile: their dead-letter queues; notify: its inbox and dead-letter queue
 			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1, "AWS::CloudTrail::Trail": 1,
-			// detect's three rules (EKS, IAM, Identity Center) and two baseline rules, reconcile's schedule
-			"AWS::Events::Rule": 6, "AWS::Lambda::EventInvokeConfig": 1,
+			// detect's three rules (EKS, IAM, Identity Center), two baseline rules, the tamper rules (one to the detector, fifteen to the alarm topic) and the heartbeat, reconcile's schedule
+			"AWS::Events::Rule": 23, "AWS::Lambda::EventInvokeConfig": 1,
 			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed,
 			// reconcile's ScanErrors
-			"AWS::CloudWatch::Alarm": 9, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
+			"AWS::CloudWatch::Alarm": 11, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
 		}},
 		{casePinned, map[string]int{
-			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 6,
+			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 23,
 		}},
 		{caseRevert, map[string]int{
 			// detect, notify, revert, reconcile, and CDK's handler that
 			// empties the buckets before they are deleted (retainData=false)
 			"AWS::Lambda::Function": 5, "AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 6, "AWS::Logs::LogGroup": 4,
-			"AWS::CloudWatch::Alarm": 12, "AWS::SNS::Subscription": 3, "AWS::SecretsManager::Secret": 0,
+			"AWS::CloudWatch::Alarm": 14, "AWS::SNS::Subscription": 3, "AWS::SecretsManager::Secret": 0,
 		}},
 	}
 	for _, tt := range tests {
@@ -413,7 +413,7 @@ func TestFunctionsAsDeployed(t *testing.T) {
 		timeout  float64
 		reserved any
 	}{
-		{st.Detector.Function, append(slices.Clone(common), config.EnvReverterRoleARN), true, 30.0, nil},
+		{st.Detector.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvDeployment, config.EnvHeartbeatRule), true, 30.0, nil},
 		{st.Notifier.Function, []string{config.EnvChatbotTopicARN, config.EnvReportBatchItemFailures, config.EnvMetricsNamespace, config.EnvSlackWebhookSecretARN}, false, 120.0, nil},
 		{st.Reverter.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvAllowGrantingAdmin), false, 120.0, 3.0},
 		{st.Reconciler.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown), true, config.DefaultReconcileTimeout.Seconds(), nil},

@@ -44,6 +44,10 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	dep, err := deployment(getenv) // tamper.go
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
 	if err != nil {
 		return nil, err
@@ -64,7 +68,10 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Remediators: []string{cfg.ReverterRoleARN},
 		// Audit events delivered by a subscription filter come from this
 		// region's log groups (AWS_REGION, as the SDK resolved it).
-		Region: awsCfg.Region,
+		Region:     awsCfg.Region,
+		Deployment: dep,
+		// Its scheduled events are heartbeats (internal/detect/heartbeat.go).
+		HeartbeatRule: getenv(config.EnvHeartbeatRule),
 		// Writes to the baseline object are judged from its versions.
 		BaselineBucket: cfg.BaselineBucket,
 		BaselineKey:    cfg.BaselineKey,

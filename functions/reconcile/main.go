@@ -112,6 +112,8 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		set.AddUnit(metrics.ReconcileTime, float64(time.Since(start).Microseconds())/1000, metrics.Milliseconds)
 		if err != nil {
 			log.ErrorContext(ctx, "reconcile incomplete", "error", err)
+		} else {
+			set.Add(metrics.SweepsCompleted, 1) // the sweep alarm's dead man's switch
 		}
 		if ferr := set.Flush(os.Stdout, cfg.MetricsNamespace, "reconcile", time.Now()); ferr != nil {
 			log.WarnContext(ctx, "metrics not written", "error", ferr)

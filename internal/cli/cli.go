@@ -66,7 +66,7 @@ events against a baseline file and keeps the findings in an embedded history.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newReplayCmd(e), newHistoryCmd(e), newBaselineCmd(e), newPlanCmd(e), newBackfillCmd(e), newAccessCmd(e), newReportCmd(e))
+	root.AddCommand(newReplayCmd(e), newHistoryCmd(e), newBaselineCmd(e), newPlanCmd(e), newBackfillCmd(e), newAccessCmd(e), newReportCmd(e), newStatusCmd(e))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

@@ -19,6 +19,7 @@ import (
 func newReplayCmd(e *env) *cobra.Command {
 	var (
 		baselinePath string
+		deployment   string
 		all          bool
 		output       string
 		historyPath  string
@@ -43,7 +44,7 @@ decompressed, is reported with its name and position (or the limit) and
 skipped; a record that cannot be read is reported with its file, place and
 eventID, and the file's other records are judged. The others are still
 judged, and the exit code is 1.`,
-		Example: `  eksdrift replay --baseline events/baseline.yaml events/
+		Example: `  eksdrift replay --baseline events/baseline.yaml --deployment events/deployment.outputs events/
   eksdrift replay --baseline baseline.yaml --output json --all trail-logs/ > findings.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,11 +55,12 @@ judged, and the exit code is 1.`,
 				return usageError{fmt.Errorf("replay: --output must be table or json, or a finding format: asff or ocsf; got %q", output)}
 			}
 			dec := cloudtrail.Decoder{MaxDecompressed: int64(maxFileSize)}
-			return e.replay(cmd.Context(), baselinePath, historyPath, output, all, workers, replay.Source{Decoder: dec, AuditCluster: auditCluster}, args)
+			return e.replay(cmd.Context(), baselinePath, deployment, historyPath, output, all, workers, replay.Source{Decoder: dec, AuditCluster: auditCluster}, args)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&baselinePath, "baseline", "", "baseline file (YAML or JSON)")
+	f.StringVar(&deployment, "deployment", "", deploymentUsage)
 	f.BoolVar(&all, "all", false, "also print compliant changes")
 	f.StringVarP(&output, "output", "o", "table", "table, json, asff (Security Hub) or ocsf (Detection Finding), one JSON object a line")
 	f.StringVar(&historyPath, "history", "", "history database (default $XDG_STATE_HOME/eksdrift/history.db)")
@@ -75,11 +77,20 @@ func (e *env) historyPath(flag string) (string, error) {
 	return sqlite.DefaultPath(e.getenv)
 }
 
-func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output string, all bool, workers int, like replay.Source, paths []string) error {
+func (e *env) replay(ctx context.Context, baselinePath, deploymentPath, historyFlag, output string, all bool, workers int, like replay.Source, paths []string) error {
 	ix, err := baseline.Load(baselinePath)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
 		return &exitError{ExitError}
+	}
+	ev := drift.NewEvaluator(ix)
+	if deploymentPath != "" {
+		dep, err := loadDeployment(deploymentPath)
+		if err != nil {
+			fmt.Fprintln(e.stderr, err)
+			return &exitError{ExitError}
+		}
+		ev = ev.WithDeployment(dep)
 	}
 	files, err := replay.Files(paths)
 	if err != nil {
@@ -102,7 +113,7 @@ func (e *env) replay(ctx context.Context, baselinePath, historyFlag, output stri
 		// audit events is of the cluster the flag names.
 		sources[i].Decoder, sources[i].AuditCluster = like.Decoder, like.AuditCluster
 	}
-	err = replay.RunSources(ctx, sources, drift.NewEvaluator(ix), workers, func(r replay.Result) error { return sk.add(ctx, r) })
+	err = replay.RunSources(ctx, sources, ev, workers, func(r replay.Result) error { return sk.add(ctx, r) })
 	if err := sk.close(ctx, err); err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func Changes(r *Record) (changes []drift.Change, ignored string, err error) {
 	switch {
 	case r.ErrorCode != "":
 		return nil, IgnoredFailed, nil
-	case !IsWatched(r.EventSource, r.EventName):
+	case !IsWatched(r.EventSource, r.EventName) && !IsTamperCall(r.EventSource, r.EventName):
 		if r.ReadOnly != nil && *r.ReadOnly {
 			return nil, IgnoredReadOnly, nil
 		}
@@ -222,6 +222,9 @@ func decodeInto(raw json.RawMessage, what string, v any) error {
 }
 
 func translate(r *Record, ev drift.Event) ([]drift.Change, string, error) {
+	if IsTamperCall(r.EventSource, r.EventName) {
+		return translateTamper(r, ev) // tamper.go
+	}
 	switch r.EventSource {
 	case SourceIAM:
 		if isUserCall(r.EventName) {

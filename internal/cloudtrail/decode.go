@@ -575,7 +575,7 @@ func (f recordFields) prefilter() string {
 	if f.unsure {
 		return ""
 	}
-	if _, ok := watched[string(f.eventName)]; ok {
+	if _, ok := watched[string(f.eventName)]; ok || isTamperName(string(f.eventName)) {
 		return ""
 	}
 	if f.errorCode {

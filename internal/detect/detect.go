@@ -79,6 +79,13 @@ type Detector struct {
 	// the latest) and the one before it.
 	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
 
+	// Deployment is eksdrift's own deployment: calls against it are judged
+	// as tamper (tamper.go); nil judges none.
+	Deployment *drift.Deployment
+	// HeartbeatRule names the scheduled rule whose events are heartbeats
+	// (heartbeat.go); "" takes none.
+	HeartbeatRule string
+
 	// The evaluator of the last baseline index, built once per baseline
 	// load rather than per change.
 	mu   sync.Mutex
@@ -109,6 +116,9 @@ func (e *MalformedEventError) Unwrap() error { return e.Err }
 func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 	if isAuditLog(event) {
 		return d.handleAuditLog(ctx, event)
+	}
+	if ok, err := d.handleHeartbeat(ctx, event); ok { // heartbeat.go
+		return err
 	}
 	batch, err := cloudtrail.Decode(event)
 	if err != nil {
@@ -149,6 +159,9 @@ func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 }
 
 func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
+	if handled, err := d.handleTamper(ctx, c); handled { // tamper.go
+		return err
+	}
 	if c.Kind() == drift.KindBaseline {
 		// Judged from the object's own versions, whatever the baseline
 		// in force says (it may be the very version being judged).

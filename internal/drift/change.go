@@ -49,6 +49,7 @@ var Kinds = []Kind{
 	KindPermissionSet,
 	KindBaseline,
 	KindAwsAuth,
+	KindTamper,
 }
 
 // Op says what a change did to its resource.
@@ -165,6 +166,8 @@ func DecodeResource(k Kind, raw json.RawMessage) (Resource, error) {
 		r = &BaselineObject{}
 	case KindAwsAuth:
 		r = &AwsAuth{}
+	case KindTamper:
+		r = &TamperTarget{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", k)
 	}

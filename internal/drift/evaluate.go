@@ -11,6 +11,8 @@ type Evaluator struct {
 	ix *Index
 	// remediators are the actors whose changes are eksdrift's own reverts.
 	remediators map[string]bool
+	// dep is eksdrift's own deployment, for tamper (tamper.go).
+	dep *Deployment
 }
 
 // NewEvaluator returns an evaluator for an indexed baseline.
@@ -58,6 +60,9 @@ func drifted(sev Severity, sevReason, reason string, expected any) verdict {
 
 // Evaluate judges one change.
 func (e *Evaluator) Evaluate(c Change) Finding {
+	if f, ok := e.tamper(c); ok {
+		return f
+	}
 	if _, ok := c.Resource.(*BaselineObject); ok {
 		// Judged by what it grants, from its versions; never reverted.
 		return e.baselineWrite(c)

@@ -50,7 +50,8 @@ func kindsEvaluator(t *testing.T) *Evaluator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewEvaluator(ix)
+	// A deployment that names no trail: tamper with any trail is drift.
+	return NewEvaluator(ix).WithDeployment(&Deployment{StackName: "eksdrift"})
 }
 
 // kindCases holds one case for every kind: a kind missing here fails every
@@ -103,6 +104,8 @@ func kindCases(t *testing.T) map[Kind]kindCase {
 			noPlan: "a write to the baseline is reported, never reverted"},
 		KindAwsAuth: {change: eks(OpModified, &AwsAuth{MapRoles: []AwsAuthRole{{RoleARN: x, Username: "x", Groups: []string{GroupMasters}}}}),
 			noPlan: "the aws-auth ConfigMap is reported, never reverted (alert only)"},
+		KindTamper: {change: Change{Event: eksEvent, Op: OpModified, Resource: &TamperTarget{Type: TamperTrail, Name: "any-trail"}},
+			noPlan: "tamper is reported, never reverted: the reverter may be what was tampered with"},
 	}
 }
 
@@ -145,7 +148,7 @@ func TestEveryKindHasARule(t *testing.T) {
 
 func TestEveryKindHasAService(t *testing.T) {
 	forKinds(t, func(t *testing.T, k Kind) {
-		if s := k.Service(); s != ServiceEKS && s != ServiceIAM && s != ServiceS3 && s != ServiceSSO {
+		if s := k.Service(); s != ServiceEKS && s != ServiceIAM && s != ServiceS3 && s != ServiceSSO && !(k == KindTamper && s == ServiceDeployment) {
 			t.Errorf("got service %q, want Kind.Service (live.go) to name the service that reads and writes it", s)
 		}
 	})
@@ -312,6 +315,7 @@ var notSwept = map[Kind]string{
 	KindPermissionSet: "the sweep reads clusters and roles; Identity Center's permission sets are seen only as events " +
 		"(the roles they become are swept as roles)",
 	KindAwsAuth: "the sweep reads EKS and IAM; the aws-auth ConfigMap is in the Kubernetes API, which eksdrift reads only to confirm a patch",
+	KindTamper:  "tamper is a call, seen only as an event; the heartbeat and eksdrift status watch the deployment itself",
 }
 
 func TestEveryKindIsSweptOrSaysWhyNot(t *testing.T) {

@@ -18,6 +18,10 @@ const (
 	ServiceS3  Service = "s3"
 	// ServiceSSO is IAM Identity Center: eksdrift only reports its changes.
 	ServiceSSO Service = "sso"
+	// ServiceDeployment is the tamper kind's: eksdrift's own deployment,
+	// across services. It has no reader or writer: tamper is judged from
+	// the event alone and never reverted (tamper.go).
+	ServiceDeployment Service = "eksdrift-deployment"
 )
 
 // Service gives the service that holds the kind, "" for a kind eksdrift
@@ -36,6 +40,8 @@ func (k Kind) Service() Service {
 		return ServiceSSO
 	case KindBaseline:
 		return ServiceS3
+	case KindTamper:
+		return ServiceDeployment
 	}
 	return ""
 }
@@ -47,7 +53,7 @@ func (s Service) EventSource() string { return string(s) + ".amazonaws.com" }
 // baseline object) rather than to a cluster.
 func isAccountKind(k Kind) bool {
 	s := k.Service()
-	return s == ServiceIAM || s == ServiceS3 || s == ServiceSSO
+	return s == ServiceIAM || s == ServiceS3 || s == ServiceSSO || s == ServiceDeployment
 }
 
 // Observation is the live state of a change's resource, read after the

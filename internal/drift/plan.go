@@ -17,6 +17,8 @@ func (e *Evaluator) Plan(c Change, live Observation) (ops []Operation, cannot st
 		return nil, "a write to the baseline is reported, never reverted"
 	case *AwsAuth:
 		return nil, awsAuthNoRevert
+	case *TamperTarget:
+		return nil, "tamper is reported, never reverted: the reverter may be what was tampered with"
 	case *AuthenticationMode:
 		return nil, "the authentication mode cannot be moved back (EKS only moves it towards API)"
 	case *AccessEntry, *AccessPolicy, *PodIdentityAssociation, *IdentityProviderConfig:

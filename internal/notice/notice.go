@@ -72,6 +72,9 @@ func Of(f drift.Finding) Notice {
 	if n.Why == "" {
 		n.Why = "-"
 	}
+	if f.Kind == drift.KindTamper {
+		tamperNotice(&n, f) // tamper.go
+	}
 	n.Title = n.Label + " · " + n.What + " · " + n.Where
 	if !f.Drift {
 		n.Title += " (compliant)"

@@ -26,6 +26,7 @@ func TestGoldenEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dep := loadDeployment(t)
 	files, err := replay.Files([]string{eventsDir})
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +35,7 @@ func TestGoldenEvents(t *testing.T) {
 		t.Fatalf("got %d samples in events/, want at least 25", len(files))
 	}
 	seen := map[string]bool{}
-	err = replay.Run(context.Background(), files, drift.NewEvaluator(ix), 2, func(r replay.Result) error {
+	err = replay.Run(context.Background(), files, drift.NewEvaluator(ix).WithDeployment(dep), 2, func(r replay.Result) error {
 		name := strings.TrimSuffix(filepath.Base(r.Path), ".json")
 		seen[name+".json"] = true
 		t.Run(name, func(t *testing.T) {

@@ -242,6 +242,13 @@ func describe(f drift.Finding) change {
 			}
 			c.diff = append(c.diff, mark+esc(d.Text))
 		}
+	case drift.KindTamper:
+		// No baseline side: eksdrift's own resources are not declared,
+		// they are the deployment.
+		c.unjudged = true
+		if t, ok := notice.OfTamper(f); ok {
+			c.now = esc(t.Sentence(f.EventName))
+		}
 	}
 	if c.now == "" {
 		c.now = "_not known_"

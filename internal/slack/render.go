@@ -268,9 +268,12 @@ func mrkdwn(s string) *slackgo.TextBlockObject {
 // placeFields says where the change happened and to whom, then adds extra.
 func placeFields(f drift.Finding, extra ...string) []string {
 	out := []string{}
-	if f.Cluster != "" {
+	switch {
+	case f.Cluster != "":
 		out = append(out, "*Cluster*\n"+code(f.Cluster))
-	} else {
+	case f.Kind == drift.KindTamper:
+		out = append(out, "*Cluster*\n_none: eksdrift's own deployment_")
+	default:
 		out = append(out, "*Cluster*\n_none: IAM, account-wide_")
 	}
 	out = append(out, "*Account*\n"+code(f.Account), "*Region*\n"+code(f.Region))

@@ -84,7 +84,7 @@ var (
 // tables were written for. The first twelve kinds have a slot each; the
 // baseline and every kind added since take turns in the last slot, so the
 // tables hold whatever kinds are added, and any 60 consecutive findings
-// still hold every kind while there are at most four of those.
+// hold every kind while there are at most four of those (SampleSpan).
 const samplePeriod = 13
 
 var slotKinds = []drift.Kind{
@@ -93,16 +93,25 @@ var slotKinds = []drift.Kind{
 	drift.KindManagedPolicy, drift.KindInlinePolicy, drift.KindPermissionsBoundary, drift.KindOIDCProvider,
 }
 
-func sampleKind(i int) drift.Kind {
-	if slot := i % samplePeriod; slot < len(slotKinds) {
-		return slotKinds[slot]
-	}
+// SampleSpan is how many consecutive samples hold every kind: 60, or one
+// period for each kind that takes turns in the last slot, when that is more.
+func SampleSpan() int { return max(60, samplePeriod*len(turnKinds())) }
+
+func turnKinds() []drift.Kind {
 	turns := []drift.Kind{drift.KindBaseline}
 	for _, k := range drift.Kinds {
 		if !slices.Contains(slotKinds, k) && k != drift.KindBaseline {
 			turns = append(turns, k)
 		}
 	}
+	return turns
+}
+
+func sampleKind(i int) drift.Kind {
+	if slot := i % samplePeriod; slot < len(slotKinds) {
+		return slotKinds[slot]
+	}
+	turns := turnKinds()
 	return turns[(i/samplePeriod)%len(turns)]
 }
 

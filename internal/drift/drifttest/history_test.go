@@ -65,7 +65,7 @@ func TestRunHistoryStore(t *testing.T) {
 }
 
 func TestSampleFindingsCoverEveryValue(t *testing.T) {
-	fs := drifttest.SampleFindings(60)
+	fs := drifttest.SampleFindings(drifttest.SampleSpan())
 	seen := map[string]bool{}
 	ids := map[string]bool{}
 	for i, f := range fs {
@@ -106,7 +106,7 @@ func TestSampleFindingsCoverEveryValue(t *testing.T) {
 	want = append(want, "detectedBy "+drift.DetectedByEvent, "detectedBy "+drift.DetectedBySweep, "drift", "compliant")
 	for _, w := range want {
 		if !seen[w] {
-			t.Errorf("60 samples hold %s: got %v, want %v", w, false, true)
+			t.Errorf("%d samples hold %s: got %v, want %v", drifttest.SampleSpan(), w, false, true)
 		}
 	}
 }

@@ -1,0 +1,189 @@
+package routing
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
+)
+
+// Names of the tamper rules, for construct IDs, outputs and docs.
+const (
+	// RuleTamperCalls sends every tamper call to the detector, which
+	// decides from its deployment whether it touched eksdrift.
+	RuleTamperCalls = "tamper-calls"
+	// RuleTamperAlarm starts the names of the rules that send the tamper
+	// calls on eksdrift's own resources straight to the alarm topic,
+	// through an input transformer: a path that does not go through the
+	// detector, in case the detector is what was tampered with.
+	RuleTamperAlarm = "tamper-alarm"
+)
+
+// awsSource is EventBridge's source of a CloudTrail event source
+// ("aws.lambda" for "lambda.amazonaws.com").
+func awsSource(eventSource string) string {
+	return "aws." + strings.TrimSuffix(eventSource, ".amazonaws.com")
+}
+
+// tamperNames matches a source's tamper calls: Lambda's by prefix, since
+// CloudTrail names them with an API version (UpdateFunctionCode20150331v2).
+func tamperNames(source string, only ...string) []any {
+	names := cloudtrail.TamperEventNames(source)
+	if len(only) > 0 {
+		names = only
+	}
+	out := make([]any, len(names))
+	for i, n := range names {
+		if source == cloudtrail.SourceLambda {
+			out[i] = map[string]string{"prefix": n}
+		} else {
+			out[i] = n
+		}
+	}
+	return out
+}
+
+// TamperRules are the rules that send tamper calls to the detector: one
+// rule, every tamper call of every source but IAM (the IAM rule already
+// sends role changes, which the detector judges as tamper on its own
+// roles). A call of one source's name from another source matches too;
+// the detector ignores what is not a tamper call.
+func TamperRules() []Rule {
+	var sources, eventSources []string
+	var names []any
+	seen := map[string]bool{}
+	for _, s := range cloudtrail.TamperSources() {
+		sources = append(sources, awsSource(s))
+		eventSources = append(eventSources, s)
+		for _, n := range tamperNames(s) {
+			key := toKey(n)
+			if !seen[key] {
+				seen[key] = true
+				names = append(names, n)
+			}
+		}
+	}
+	sort.SliceStable(names, func(i, j int) bool { return toKey(names[i]) < toKey(names[j]) })
+	return []Rule{{Name: RuleTamperCalls, Pattern: Pattern{
+		"source":      sources,
+		"detail-type": []string{cloudtrail.DetailTypeAPICall},
+		"detail": map[string]any{
+			"eventSource": eventSources,
+			"eventName":   names,
+			"errorCode":   []map[string]bool{{"exists": false}},
+		},
+	}}}
+}
+
+func toKey(n any) string {
+	if m, ok := n.(map[string]string); ok {
+		return m["prefix"] + "*"
+	}
+	return n.(string)
+}
+
+// TamperScope is what the alarm rule pins: eksdrift's own resources. The
+// values may be CloudFormation tokens (the stack passes its resources').
+type TamperScope struct {
+	// StackName starts the name of everything CloudFormation names for
+	// the stack ("eksdrift-DetectorFunction1A2B-...").
+	StackName string
+	// Partition, Region and Account make the ARN prefixes.
+	Partition, Region, Account string
+	Bucket                     string
+	Topics                     []string // ARNs
+	Table, TableARN            string
+	KeyID, KeyARN              string
+}
+
+// MaxPatternSize is EventBridge's default quota on an event pattern's
+// size, in characters.
+const MaxPatternSize = 2048
+
+// TamperAlarmRules are the rules whose target is the alarm topic: the
+// tamper calls on s's resources only, so that the alarm list is not mailed
+// for every function deployed in the account; one rule per service and
+// field, each within MaxPatternSize. Trail calls match on any trail (they
+// are rare, and an existing trail may have any name), the bus's
+// permissions on any bus; calls CloudFormation makes (a redeploy) do not
+// match, and neither do calls that failed.
+func TamperAlarmRules(s TamperScope) []Rule {
+	prefix := s.StackName + "-"
+	arn := func(service, resource string) string {
+		return "arn:" + s.Partition + ":" + service + ":" + s.Region + ":" + s.Account + ":" + resource
+	}
+	pre := func(vs ...string) []any {
+		out := make([]any, len(vs))
+		for i, v := range vs {
+			out[i] = map[string]string{"prefix": v}
+		}
+		return out
+	}
+	req := func(k string, v any) map[string]any { return map[string]any{"requestParameters": map[string]any{k: v}} }
+	lambda := cloudtrail.SourceLambda
+	var subs []any
+	for _, t := range s.Topics {
+		subs = append(subs, map[string]string{"prefix": t + ":"})
+	}
+	type call struct {
+		name   string
+		source string
+		names  []any
+		field  map[string]any
+	}
+	calls := []call{
+		{"trail", cloudtrail.SourceCloudTrail, tamperNames(cloudtrail.SourceCloudTrail), nil},
+		{"rule", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "DeleteRule", "DisableRule", "PutRule"), req("name", pre(prefix))},
+		{"rule-targets", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutTargets", "RemoveTargets"), req("rule", pre(prefix))},
+		{"bus", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutPermission", "RemovePermission"), nil},
+		{"function", lambda, tamperNames(lambda, "DeleteFunction", "DeleteFunctionConcurrency", "PutFunctionConcurrency", "PutFunctionEventInvokeConfig",
+			"RemovePermission", "UpdateFunctionCode", "UpdateFunctionConfiguration"), req("functionName", pre(prefix, arn("lambda", "function:"+prefix), s.Account+":function:"+prefix))},
+		{"event-source-mapping", lambda, tamperNames(lambda, "DeleteEventSourceMapping", "UpdateEventSourceMapping"),
+			map[string]any{"responseElements": map[string]any{"functionArn": pre(arn("lambda", "function:"+prefix))}}},
+		{"bucket", cloudtrail.SourceS3, tamperNames(cloudtrail.SourceS3), req("bucketName", []string{s.Bucket})},
+		{"topic", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "DeleteTopic", "RemovePermission", "SetTopicAttributes"), req("topicArn", s.Topics)},
+		{"subscription", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "Unsubscribe"), req("subscriptionArn", subs)},
+		{"queue", cloudtrail.SourceSQS, tamperNames(cloudtrail.SourceSQS), req("queueUrl", []any{map[string]string{"wildcard": "*/" + s.Account + "/" + prefix + "*"}})},
+		{"table", cloudtrail.SourceDynamoDB, tamperNames(cloudtrail.SourceDynamoDB), req("tableName", []string{s.Table, s.TableARN})},
+		{"key", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateGrant", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion"), req("keyId", []string{s.KeyID, s.KeyARN})},
+		{"key-alias", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateAlias", "UpdateAlias"), req("targetKeyId", []string{s.KeyID, s.KeyARN})},
+		{"stack", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation),
+			req("stackName", append([]any{s.StackName}, pre(prefix, arn("cloudformation", "stack/"+s.StackName+"/"))...))},
+		{"role", cloudtrail.SourceIAM, roleCalls(), req("roleName", pre(prefix))},
+	}
+	out := make([]Rule, len(calls))
+	for i, c := range calls {
+		detail := map[string]any{
+			"eventSource": []string{c.source},
+			"eventName":   c.names,
+			"errorCode":   []map[string]bool{{"exists": false}},
+			// A redeploy is CloudFormation's calls: not mailed (the
+			// detector records them, compliant only when through a
+			// deployer).
+			"userIdentity": map[string]any{"invokedBy": []any{
+				map[string]bool{"exists": false}, map[string]any{"anything-but": []string{"cloudformation.amazonaws.com"}},
+			}},
+		}
+		for k, v := range c.field {
+			detail[k] = v
+		}
+		out[i] = Rule{Name: RuleTamperAlarm + "-" + c.name, Pattern: Pattern{
+			"source":      []string{awsSource(c.source)},
+			"detail-type": []string{cloudtrail.DetailTypeAPICall},
+			"detail":      detail,
+		}}
+	}
+	return out
+}
+
+// roleCalls are the IAM calls that change a role, watched for the detector
+// already: on eksdrift's own roles they are tamper.
+func roleCalls() []any {
+	var out []any
+	for _, n := range cloudtrail.WatchedEventNames(cloudtrail.SourceIAM) {
+		if strings.Contains(n, "Role") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
