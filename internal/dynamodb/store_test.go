@@ -282,7 +282,7 @@ func TestItemAttributes(t *testing.T) {
 	c := client(t)
 	name := table(t, c)
 	s := New(c, name)
-	f := drifttest.SampleFinding(30) // an access policy on a cluster, drift (with the fourteenth kind)
+	f := drifttest.SampleFinding(28) // an access policy on a cluster, drift
 	f.EventTime = time.Date(2026, 10, 14, 7, 8, 9, 120_000_000, time.FixedZone("CEST", 2*3600))
 	if _, err := s.Record(t.Context(), []drift.Finding{f}); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,16 @@ type golden struct {
 	Findings []drift.Finding `json:"findings"`
 }
 
+// has reports whether a golden holds a finding of kind k.
+func (g golden) has(k drift.Kind) bool {
+	for _, f := range g.Findings {
+		if f.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
 // TestSamplesThroughEventBridge is scenario 1: every sample of events/ is
 // put on the bus; the deployed rules, detector, table and topic give the
 // findings of internal/replay's golden files. The deployed detector
@@ -62,6 +72,13 @@ func samplesScenario(t *testing.T) {
 		json.Unmarshal(ev, &head)
 		if head.DetailType == "" {
 			continue // not an EventBridge event (LookupEvents output): replay's input only
+		}
+		if g.has(drift.KindTamper) {
+			// A tamper sample names the sample deployment of
+			// events/deployment.outputs, not the deployed stack's
+			// resources; tampering with the deployed stack is its own
+			// scenario (left to do: see docs/tamper.md).
+			continue
 		}
 		if head.Source == "aws.s3" {
 			// A write to the baseline object is judged from that object's
