@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -72,6 +73,13 @@ func samplesScenario(t *testing.T) {
 		json.Unmarshal(ev, &head)
 		if head.DetailType == "" {
 			continue // not an EventBridge event (LookupEvents output): replay's input only
+		}
+		if bytes.Contains(ev, []byte(`"eventName": "CreateServiceSpecificCredential"`)) {
+			// MiniStack 1.5.33 serves no ListServiceSpecificCredentials:
+			// the deployed detector's live read fails and the event goes,
+			// rightly, to the dead-letter queue. functions/detect's
+			// TestUserDriftEndToEnd covers the user calls MiniStack serves.
+			continue
 		}
 		if g.has(drift.KindTamper) {
 			// A tamper sample names the sample deployment of
