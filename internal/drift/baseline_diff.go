@@ -295,10 +295,12 @@ func (d *differ) policies(where, principal string, prev, next []AccessPolicyBase
 		if i >= 0 {
 			op, was = OpModified, " (was "+scopeString(prev[i].Scope)+")"
 		}
-		sev, what := SeverityMedium, shortPolicy(n.PolicyARN)
+		// What the policy grants at that scope, from the one table of
+		// access policies (access_policies.go): a baseline that grants it
+		// is rated as an event that grants it would be.
+		sev, _ := policySeverity(n.PolicyARN, n.Scope)
+		what := shortPolicy(n.PolicyARN)
 		switch {
-		case n.PolicyARN == PolicyView:
-			sev = SeverityLow
 		case adminAccessPolicies[n.PolicyARN] != "":
 			sev, what = SeverityCritical, adminAccessPolicies[n.PolicyARN]
 			if n.PolicyARN == PolicyClusterAdmin && strings.EqualFold(n.Scope.Type, ScopeCluster) {

@@ -106,9 +106,19 @@ func TestDiffBaselines(t *testing.T) {
 			e := &b.Clusters[0].AccessEntries[0]
 			e.AccessPolicies = append(e.AccessPolicies, AccessPolicyBaseline{PolicyARN: PolicyAdmin, Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"apps"}}})
 		}, SeverityCritical, "AmazonEKSAdminPolicy"},
+		// Rated from the access policy table, as an event granting it is:
+		// Edit on the whole cluster impersonates kube-system's accounts.
 		{"scope widened to the cluster", func(_ *testing.T, b *Baseline) {
 			b.Clusters[0].AccessEntries[0].AccessPolicies[0].Scope = AccessScope{Type: ScopeCluster}
-		}, SeverityMedium, "was namespace[apps]"},
+		}, SeverityCritical, "was namespace[apps]"},
+		{"Secrets readable cluster-wide", func(_ *testing.T, b *Baseline) {
+			e := &b.Clusters[0].AccessEntries[0]
+			e.AccessPolicies = append(e.AccessPolicies, AccessPolicyBaseline{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", Scope: AccessScope{Type: ScopeCluster}})
+		}, SeverityHigh, "AmazonEKSAdminViewPolicy"},
+		{"an unknown access policy", func(_ *testing.T, b *Baseline) {
+			e := &b.Clusters[0].AccessEntries[0]
+			e.AccessPolicies = append(e.AccessPolicies, AccessPolicyBaseline{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSNewPolicy", Scope: AccessScope{Type: ScopeNamespace, Namespaces: []string{"apps"}}})
+		}, SeverityHigh, "AmazonEKSNewPolicy"},
 		{"scope narrowed", func(_ *testing.T, b *Baseline) {
 			b.Clusters[0].AccessEntries[0].AccessPolicies[0].Scope.Namespaces = nil
 		}, SeverityLow, "narrowed"},
