@@ -390,6 +390,11 @@ func fresh(t *testing.T, name string) ([]byte, string) {
 	d := ev["detail"].(map[string]any)
 	id := uuid()
 	d["eventID"], d["requestID"] = id, uuid()
+	// The change happens now, as the test makes it: the reverter lets a
+	// newer recorded change to the resource (a sweep's finding, for one)
+	// win over an older finding, and the samples' own times are old.
+	now := time.Now().UTC().Format(time.RFC3339)
+	d["eventTime"], ev["time"] = now, now
 	out, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)

@@ -75,6 +75,21 @@ func TestNewerChangeWinsOverALateFinding(t *testing.T) {
 	}
 }
 
+func TestASweepSightingIsNoNewerChange(t *testing.T) {
+	e := newEnv(t, options{})
+	e.createEntry(intruder, nil)
+	old := e.finding(person, drift.OpAdded, intruderEntry())
+	e.record(old)
+	// The sweep saw the same drift before the event arrived (held for its
+	// grace period): an observation, not a change that should win.
+	seen := old
+	seen.EventID, seen.EventTime, seen.DetectedBy, seen.Decision = "sweep-1", old.EventTime.Add(10*time.Minute), drift.DetectedBySweep, drift.DecisionAlert
+	e.record(seen)
+	if o := e.handle(old); o.Result != drift.ResultReverted {
+		t.Errorf("got %+v, want reverted: the sweep's sighting is no newer change", o)
+	}
+}
+
 // meetAdmins holds each reverter after it has listed the cluster-admins
 // until n reverters have listed them (or a moment has passed): without
 // serialisation, every one then acts on the same stale list.

@@ -374,7 +374,9 @@ func (r *Reverter) newerChange(ctx context.Context, f drift.Finding) (*drift.Fin
 	var latest *drift.Finding
 	for i := range found {
 		g := found[i]
-		if g.ID() == f.ID() || g.EventID == f.EventID || drift.DriftKey(g) != key || g.Decision == drift.DecisionRemediation {
+		// A sweep's finding is an observation of the live state, not a
+		// change: the plan is made from the live state anyway.
+		if g.ID() == f.ID() || g.EventID == f.EventID || drift.DriftKey(g) != key || g.Decision == drift.DecisionRemediation || g.DetectedBy == drift.DetectedBySweep {
 			continue
 		}
 		// Strictly later: two calls in the same second are in no known
