@@ -179,7 +179,9 @@ func TestFailedRevertsAreRetriedThenRecorded(t *testing.T) {
 	}
 }
 
-// denied fails every call the way a missing permission does.
+// denied fails every call the way a missing permission does. A stand-in:
+// the reverter's tests run MiniStack without IAM enforcement, so that each
+// guardrail is tested alone; make e2e proves the denials under AUTH=true.
 type denied struct{ calls int }
 
 func (d *denied) Apply(context.Context, drift.Operation) error {
