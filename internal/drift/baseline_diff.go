@@ -94,6 +94,7 @@ func DiffBaselines(prev, next *Baseline) []BaselineDelta {
 	d.breakGlass(prev.BreakGlass, next.BreakGlass)
 	d.clusters(prev.Clusters, next.Clusters)
 	d.roles(prev.IAMRoles, next.IAMRoles)
+	d.users(prev.IAMUsers, next.IAMUsers)
 	d.oidc(prev.OIDCProviders, next.OIDCProviders)
 	slices.SortStableFunc(d.out, func(a, b BaselineDelta) int { return cmp.Compare(b.Severity.Rank(), a.Severity.Rank()) })
 	return d.out
