@@ -71,6 +71,7 @@ var table = map[string]place{
 	"internal/sns":         {layer: adapter, service: "sns"},
 	"internal/sqlite":      {layer: adapter},
 
+	"internal/accept":    {layer: useCase},
 	"internal/audit":     {layer: useCase},
 	"internal/detect":    {layer: useCase},
 	"internal/notify":    {layer: useCase},

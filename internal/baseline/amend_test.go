@@ -181,3 +181,30 @@ func TestEveryKindIsAcceptedOrSaysWhyNot(t *testing.T) {
 		}
 	}
 }
+
+// TestAmendIsStableAfterTheFirst: the first acceptance rewrites the file in
+// eksdrift's YAML layout; an acceptance into a file already in it changes
+// only the lines of its resource, so a reviewer's diff shows just that.
+func TestAmendIsStableAfterTheFirst(t *testing.T) {
+	before, err := os.ReadFile("testdata/amend/access-entry-added.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Amend(before, change("prod", drift.OpAdded, &drift.IdentityProviderConfig{Name: "okta", IssuerURL: "https://corp.okta.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := strings.Split(string(before), "\n"), strings.Split(string(got), "\n")
+	if len(a) != len(b) {
+		t.Fatalf("got %d lines, want %d", len(b), len(a))
+	}
+	var changed []string
+	for i := range a {
+		if a[i] != b[i] {
+			changed = append(changed, b[i])
+		}
+	}
+	if want := "    identityProviderConfigs: [{name: okta, issuerUrl: 'https://corp.okta.com'}]"; len(changed) != 1 || changed[0] != want {
+		t.Errorf("got changed lines %q, want only %q", changed, want)
+	}
+}
