@@ -455,3 +455,28 @@ func TestAcceptRefuses(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestAcceptIntoANewerVersion: the baseline moved on since the finding (an
+// unrelated edit); the resource's declaration is unchanged, so the
+// acceptance is applied to the version in force, which it names as the
+// previous one.
+func TestAcceptIntoANewerVersion(t *testing.T) {
+	w := newWorld(t)
+	f := w.record(change("prod", drift.OpAdded, &drift.AccessEntry{PrincipalARN: role + "ci", KubernetesGroups: []string{"ci"}}))
+	_, data, _ := w.current()
+	newer := w.put(strings.Replace(data, "reason: on-call incident response", "reason: on-call incident response (reviewed)", 1))
+	r, err := w.acc.Accept(t.Context(), f, approver, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Written {
+		t.Fatalf("got %+v, want written", r)
+	}
+	_, got, meta := w.current()
+	if !strings.Contains(got, "(reviewed)") || !strings.Contains(got, role+"ci") {
+		t.Errorf("got\n%s\nwant the newer edit and the accepted entry", got)
+	}
+	if meta[accept.MetaPreviousVersion] != newer || f.BaselineVersion == newer {
+		t.Errorf("got previous version %q (finding judged against %q), want %q", meta[accept.MetaPreviousVersion], f.BaselineVersion, newer)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
 
@@ -206,5 +208,50 @@ func TestAmendIsStableAfterTheFirst(t *testing.T) {
 	}
 	if want := "    identityProviderConfigs: [{name: okta, issuerUrl: 'https://corp.okta.com'}]"; len(changed) != 1 || changed[0] != want {
 		t.Errorf("got changed lines %q, want only %q", changed, want)
+	}
+}
+
+// TestAmendHostileStrings: the strings of a change come from an attacker's
+// API call; written into the YAML they stay one value each (quoted where
+// YAML would read them otherwise), never new keys, anchors, aliases or
+// comments.
+func TestAmendHostileStrings(t *testing.T) {
+	before, err := os.ReadFile("testdata/amend/before.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, payload := range []string{
+		"x\nmode: revert", "*alias", "&anchor x", "{mode: revert}", "[a, b]", "# comment", "'q'", `"d"`, "a: b", "- item",
+		"true", "123", "null", "~", "!!binary aGk=", "x #c", " lead", "trail ", "\ttab", "é\u2028line", "}{][",
+	} {
+		t.Run(payload, func(t *testing.T) {
+			c := change("prod", drift.OpAdded, &drift.AccessEntry{PrincipalARN: role + "ci", KubernetesGroups: []string{payload}, Username: payload})
+			got, err := Amend(before, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Mode     any `yaml:"mode"`
+				Clusters []struct {
+					Name          string `yaml:"name"`
+					AccessEntries []struct {
+						PrincipalArn     string `yaml:"principalArn"`
+						KubernetesGroups []any  `yaml:"kubernetesGroups"`
+						Username         any    `yaml:"username"`
+					} `yaml:"accessEntries"`
+				} `yaml:"clusters"`
+			}
+			if err := yaml.Unmarshal(got, &doc); err != nil {
+				t.Fatalf("the amended file does not parse: %v", err)
+			}
+			if doc.Mode != "alert" {
+				t.Errorf("got mode %v, want alert", doc.Mode)
+			}
+			es := doc.Clusters[0].AccessEntries
+			e := es[len(es)-1]
+			if e.PrincipalArn != role+"ci" || e.Username != payload || len(e.KubernetesGroups) != 1 || e.KubernetesGroups[0] != payload {
+				t.Errorf("got entry %+v, want username and group %q", e, payload)
+			}
+		})
 	}
 }
