@@ -131,73 +131,9 @@ func amendNode(root *yaml.Node, c drift.Change) error {
 func amendCluster(cl *yaml.Node, c drift.Change) error {
 	switch r := c.Resource.(type) {
 	case *drift.AccessEntry:
-		entries := getKey(cl, "accessEntries")
-		if entries == nil || entries.Kind != yaml.SequenceNode {
-			return refuse(c, "cluster %s does not manage access entries", c.Cluster)
-		}
-		i := findItem(entries, func(m *yaml.Node) bool { return scalarOf(m, "principalArn") == r.PrincipalARN })
-		if c.Op == drift.OpRemoved {
-			if i < 0 {
-				return refuse(c, "the baseline does not declare it: nothing to remove")
-			}
-			entries.Content = append(entries.Content[:i], entries.Content[i+1:]...)
-			return nil
-		}
-		var en *yaml.Node
-		if i >= 0 {
-			en = entries.Content[i]
-		} else {
-			en = mapping()
-			add(en, "principalArn", scalar(r.PrincipalARN))
-			entries.Content = append(entries.Content, en)
-		}
-		if r.Type != "" {
-			if r.Type == drift.EntryStandard {
-				delKey(en, "type")
-			} else {
-				setKey(en, "type", scalar(r.Type))
-			}
-		}
-		setOrDel(en, "kubernetesGroups", len(r.KubernetesGroups) > 0, func() *yaml.Node { return strings_(r.KubernetesGroups, true) })
-		setOrDel(en, "username", r.Username != "", func() *yaml.Node { return scalar(r.Username) })
-		return nil
+		return amendEntry(cl, c, r)
 	case *drift.AccessPolicy:
-		entries := getKey(cl, "accessEntries")
-		i := -1
-		if entries != nil && entries.Kind == yaml.SequenceNode {
-			i = findItem(entries, func(m *yaml.Node) bool { return scalarOf(m, "principalArn") == r.PrincipalARN })
-		}
-		if i < 0 {
-			return refuse(c, "the baseline declares no access entry for %s on cluster %s: accept the entry first", r.PrincipalARN, c.Cluster)
-		}
-		en := entries.Content[i]
-		ps := getKey(en, "accessPolicies")
-		if ps == nil || ps.Kind != yaml.SequenceNode {
-			ps = sequence()
-			setKey(en, "accessPolicies", ps)
-		}
-		j := findItem(ps, func(m *yaml.Node) bool { return scalarOf(m, "policyArn") == r.PolicyARN })
-		if c.Op == drift.OpRemoved {
-			if j < 0 {
-				return refuse(c, "the baseline does not declare it: nothing to remove")
-			}
-			ps.Content = append(ps.Content[:j], ps.Content[j+1:]...)
-			if len(ps.Content) == 0 {
-				delKey(en, "accessPolicies")
-			}
-			return nil
-		}
-		pm := mapping()
-		add(pm, "policyArn", scalar(r.PolicyARN))
-		scope := mapping()
-		scope.Style = yaml.FlowStyle
-		add(scope, "type", scalar(r.Scope.Type))
-		if len(r.Scope.Namespaces) > 0 {
-			add(scope, "namespaces", strings_(r.Scope.Namespaces, true))
-		}
-		add(pm, "accessScope", scope)
-		replaceOrAppend(ps, j, pm)
-		return nil
+		return amendPolicy(cl, c, r)
 	case *drift.AuthenticationMode:
 		if c.Op == drift.OpRemoved || r.Mode == "" {
 			return refuse(c, "a cluster always has an authentication mode: there is no state to declare")
@@ -205,66 +141,150 @@ func amendCluster(cl *yaml.Node, c drift.Change) error {
 		setKey(cl, "authenticationMode", scalar(r.Mode))
 		return nil
 	case *drift.PodIdentityAssociation:
-		if len(r.Unknown) > 0 {
-			return refuse(c, "the event did not say its %s: accept it after the sweep has read it", strings.Join(r.Unknown, ", "))
-		}
-		pods := getKey(cl, "podIdentityAssociations")
-		if pods == nil || pods.Kind != yaml.SequenceNode {
-			return refuse(c, "cluster %s does not manage pod identity associations", c.Cluster)
-		}
-		i := findItem(pods, func(m *yaml.Node) bool {
-			return scalarOf(m, "namespace") == r.Namespace && scalarOf(m, "serviceAccount") == r.ServiceAccount
-		})
-		if c.Op == drift.OpRemoved {
-			return removeAt(c, pods, i)
-		}
-		n, err := podNode(*r)
-		if err != nil {
-			return err
-		}
-		replaceOrAppend(pods, i, n)
-		return nil
+		return amendPod(cl, c, r)
 	case *drift.IdentityProviderConfig:
-		idps := getKey(cl, "identityProviderConfigs")
-		if idps == nil || idps.Kind != yaml.SequenceNode {
-			return refuse(c, "cluster %s does not manage identity provider configs", c.Cluster)
-		}
-		i := findItem(idps, func(m *yaml.Node) bool { return scalarOf(m, "name") == r.Name })
-		if c.Op == drift.OpRemoved {
-			return removeAt(c, idps, i)
-		}
-		pm := mapping()
-		add(pm, "name", scalar(r.Name))
-		if r.IssuerURL != "" {
-			add(pm, "issuerUrl", scalar(r.IssuerURL))
-		}
-		if r.ClientID != "" {
-			add(pm, "clientId", scalar(r.ClientID))
-		}
-		replaceOrAppend(idps, i, pm)
-		return nil
+		return amendIDP(cl, c, r)
 	case *drift.AwsAuth:
-		if r.Unresolved {
-			return refuse(c, "the audit event holds only the patch, not the ConfigMap it made: accept it after the sweep has read it")
-		}
-		a := &drift.AwsAuthBaseline{MapRoles: r.MapRoles, MapUsers: r.MapUsers, MapAccounts: r.MapAccounts}
-		if c.Op == drift.OpRemoved {
-			a = &drift.AwsAuthBaseline{}
-		}
-		// Every section is declared: none left out means none allowed.
-		if a.MapRoles == nil {
-			a.MapRoles = []drift.AwsAuthRole{}
-		}
-		if a.MapUsers == nil {
-			a.MapUsers = []drift.AwsAuthUser{}
-		}
-		if a.MapAccounts == nil {
-			a.MapAccounts = []string{}
-		}
-		setKey(cl, "awsAuth", awsAuthNode(a))
-		return nil
+		return amendAwsAuth(cl, c, r)
 	}
 	return refuse(c, "eksdrift does not know how to declare this kind")
+}
+
+func amendEntry(cl *yaml.Node, c drift.Change, r *drift.AccessEntry) error {
+	entries := getKey(cl, "accessEntries")
+	if entries == nil || entries.Kind != yaml.SequenceNode {
+		return refuse(c, "cluster %s does not manage access entries", c.Cluster)
+	}
+	i := findItem(entries, func(m *yaml.Node) bool { return scalarOf(m, "principalArn") == r.PrincipalARN })
+	if c.Op == drift.OpRemoved {
+		if i < 0 {
+			return refuse(c, "the baseline does not declare it: nothing to remove")
+		}
+		entries.Content = append(entries.Content[:i], entries.Content[i+1:]...)
+		return nil
+	}
+	var en *yaml.Node
+	if i >= 0 {
+		en = entries.Content[i]
+	} else {
+		en = mapping()
+		add(en, "principalArn", scalar(r.PrincipalARN))
+		entries.Content = append(entries.Content, en)
+	}
+	if r.Type != "" {
+		if r.Type == drift.EntryStandard {
+			delKey(en, "type")
+		} else {
+			setKey(en, "type", scalar(r.Type))
+		}
+	}
+	setOrDel(en, "kubernetesGroups", len(r.KubernetesGroups) > 0, func() *yaml.Node { return strings_(r.KubernetesGroups, true) })
+	setOrDel(en, "username", r.Username != "", func() *yaml.Node { return scalar(r.Username) })
+	return nil
+}
+
+func amendPolicy(cl *yaml.Node, c drift.Change, r *drift.AccessPolicy) error {
+	entries := getKey(cl, "accessEntries")
+	i := -1
+	if entries != nil && entries.Kind == yaml.SequenceNode {
+		i = findItem(entries, func(m *yaml.Node) bool { return scalarOf(m, "principalArn") == r.PrincipalARN })
+	}
+	if i < 0 {
+		return refuse(c, "the baseline declares no access entry for %s on cluster %s: accept the entry first", r.PrincipalARN, c.Cluster)
+	}
+	en := entries.Content[i]
+	ps := getKey(en, "accessPolicies")
+	if ps == nil || ps.Kind != yaml.SequenceNode {
+		ps = sequence()
+		setKey(en, "accessPolicies", ps)
+	}
+	j := findItem(ps, func(m *yaml.Node) bool { return scalarOf(m, "policyArn") == r.PolicyARN })
+	if c.Op == drift.OpRemoved {
+		if j < 0 {
+			return refuse(c, "the baseline does not declare it: nothing to remove")
+		}
+		ps.Content = append(ps.Content[:j], ps.Content[j+1:]...)
+		if len(ps.Content) == 0 {
+			delKey(en, "accessPolicies")
+		}
+		return nil
+	}
+	pm := mapping()
+	add(pm, "policyArn", scalar(r.PolicyARN))
+	scope := mapping()
+	scope.Style = yaml.FlowStyle
+	add(scope, "type", scalar(r.Scope.Type))
+	if len(r.Scope.Namespaces) > 0 {
+		add(scope, "namespaces", strings_(r.Scope.Namespaces, true))
+	}
+	add(pm, "accessScope", scope)
+	replaceOrAppend(ps, j, pm)
+	return nil
+}
+
+func amendPod(cl *yaml.Node, c drift.Change, r *drift.PodIdentityAssociation) error {
+	if len(r.Unknown) > 0 {
+		return refuse(c, "the event did not say its %s: accept it after the sweep has read it", strings.Join(r.Unknown, ", "))
+	}
+	pods := getKey(cl, "podIdentityAssociations")
+	if pods == nil || pods.Kind != yaml.SequenceNode {
+		return refuse(c, "cluster %s does not manage pod identity associations", c.Cluster)
+	}
+	i := findItem(pods, func(m *yaml.Node) bool {
+		return scalarOf(m, "namespace") == r.Namespace && scalarOf(m, "serviceAccount") == r.ServiceAccount
+	})
+	if c.Op == drift.OpRemoved {
+		return removeAt(c, pods, i)
+	}
+	n, err := podNode(*r)
+	if err != nil {
+		return err
+	}
+	replaceOrAppend(pods, i, n)
+	return nil
+}
+
+func amendIDP(cl *yaml.Node, c drift.Change, r *drift.IdentityProviderConfig) error {
+	idps := getKey(cl, "identityProviderConfigs")
+	if idps == nil || idps.Kind != yaml.SequenceNode {
+		return refuse(c, "cluster %s does not manage identity provider configs", c.Cluster)
+	}
+	i := findItem(idps, func(m *yaml.Node) bool { return scalarOf(m, "name") == r.Name })
+	if c.Op == drift.OpRemoved {
+		return removeAt(c, idps, i)
+	}
+	pm := mapping()
+	add(pm, "name", scalar(r.Name))
+	if r.IssuerURL != "" {
+		add(pm, "issuerUrl", scalar(r.IssuerURL))
+	}
+	if r.ClientID != "" {
+		add(pm, "clientId", scalar(r.ClientID))
+	}
+	replaceOrAppend(idps, i, pm)
+	return nil
+}
+
+func amendAwsAuth(cl *yaml.Node, c drift.Change, r *drift.AwsAuth) error {
+	if r.Unresolved {
+		return refuse(c, "the audit event holds only the patch, not the ConfigMap it made: accept it after the sweep has read it")
+	}
+	a := &drift.AwsAuthBaseline{MapRoles: r.MapRoles, MapUsers: r.MapUsers, MapAccounts: r.MapAccounts}
+	if c.Op == drift.OpRemoved {
+		a = &drift.AwsAuthBaseline{}
+	}
+	// Every section is declared: none left out means none allowed.
+	if a.MapRoles == nil {
+		a.MapRoles = []drift.AwsAuthRole{}
+	}
+	if a.MapUsers == nil {
+		a.MapUsers = []drift.AwsAuthUser{}
+	}
+	if a.MapAccounts == nil {
+		a.MapAccounts = []string{}
+	}
+	setKey(cl, "awsAuth", awsAuthNode(a))
+	return nil
 }
 
 func amendRole(root *yaml.Node, c drift.Change, arn string, edit func(*yaml.Node) error) error {
