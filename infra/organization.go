@@ -155,7 +155,7 @@ func readOrganization(p *ctxParser, ctx ContextReader, s Settings) Organization 
 				p.errorf("%s is set but neither %s nor %s is: it would watch no member account", k, CtxOrganizationID, CtxMemberAccounts)
 			}
 		}
-		return o
+		return Organization{}
 	}
 	if s.Account == "" || s.Region == "" {
 		p.errorf("%s/%s need the stack pinned to its account and region (-c %s=... -c %s=...): the spokes forward to this account's bus and trust its roles",

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
-	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
@@ -45,12 +44,13 @@ func spokeForwards(r routing.Rule) bool {
 	return slices.Contains(src, "aws.eks") || slices.Contains(src, "aws.iam")
 }
 
-// SpokeRead are the calls the member accounts' read role allows: the
-// detector's live-state reads, the sweep's (eks.ScanActions and
-// iam.ScanActions, with eks:ListClusters for a capture of every cluster)
-// and the users'. Nothing else: no write, no read of anything else.
+// The calls the member accounts' read role allows: the detector's
+// live-state reads, the sweep's (eks.ScanActions but eks:ListClusters, as
+// the hub's reconciler: the sweep reads the clusters the baseline names,
+// and ListClusters would need Resource "*") and the users'. Nothing else:
+// no write, no read of anything else.
 var (
-	spokeEKSRead = union(eksReadActions, eks.ScanActions)
+	spokeEKSRead = union(eksReadActions, reconcileScanActions)
 	spokeIAMRead = union(iamRoleReadActions, iam.ScanActions)
 )
 
@@ -158,10 +158,6 @@ func NewSpoke(scope constructs.Construct, id string, s Settings) *Spoke {
 		Description: jsii.String("eksdrift: reads who can reach this account's EKS clusters (the security account's detector and sweep)"),
 	})
 	grantSpokeRead(sp.ReadRole, stack, scope2, o.Regions)
-	sp.ReadRole.AddToPrincipalPolicy(allow([]string{"eks:ListClusters"}, []*string{jsii.String("*")}))
-	suppress(sp.ReadRole, "AwsSolutions-IAM5",
-		"eks:ListClusters has no resource-level permissions (IAM accepts it only on Resource \"*\"); it lists the names of this account's clusters, for a capture of every cluster, and reads nothing else.",
-		"Resource::*")
 	suppressScopeWildcards(sp.ReadRole, scope2)
 	onCondition(sp.ReadRole, iamRegion)
 
