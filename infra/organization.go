@@ -119,6 +119,21 @@ func readOrganization(p *ctxParser, ctx ContextReader, s Settings) Organization 
 		AdminRoleARN:      p.str(ctx, CtxStackSetAdminRole, ""),
 		ExecutionRoleName: p.str(ctx, CtxStackSetExecutionRole, defaultExecutionRle),
 	}
+	checkOrganizationValues(p, o, s.Account)
+	if !o.Enabled() {
+		for _, k := range []string{CtxOrganizationalUnits, CtxMemberExternalID, CtxStackSetAdminRole} {
+			if p.given(ctx, k) {
+				p.errorf("%s is set but neither %s nor %s is: it would watch no member account", k, CtxOrganizationID, CtxMemberAccounts)
+			}
+		}
+		return Organization{}
+	}
+	checkOrganizationShape(p, o, s)
+	return o
+}
+
+// checkOrganizationValues checks each organization setting on its own.
+func checkOrganizationValues(p *ctxParser, o Organization, account string) {
 	if o.ID != "" && !orgIDRE.MatchString(o.ID) {
 		p.errorf("%s=%q is not an organization ID (o- and 10 to 32 lower-case letters or digits)", CtxOrganizationID, o.ID)
 	}
@@ -131,7 +146,7 @@ func readOrganization(p *ctxParser, ctx ContextReader, s Settings) Organization 
 		switch {
 		case !accountRE.MatchString(a):
 			p.errorf("%s: %q is not a 12-digit account ID", CtxMemberAccounts, a)
-		case a == s.Account:
+		case a == account:
 			p.errorf("%s: %q is the stack's own account: the security account is watched by the stack itself, not by a spoke", CtxMemberAccounts, a)
 		}
 	}
@@ -149,14 +164,11 @@ func readOrganization(p *ctxParser, ctx ContextReader, s Settings) Organization 
 	if o.AdminRoleARN != "" && !writerARN.MatchString(o.AdminRoleARN) || strings.Contains(o.AdminRoleARN, ":user/") {
 		p.errorf("%s=%q is not the ARN of an IAM role", CtxStackSetAdminRole, o.AdminRoleARN)
 	}
-	if !o.Enabled() {
-		for _, k := range []string{CtxOrganizationalUnits, CtxMemberExternalID, CtxStackSetAdminRole} {
-			if p.given(ctx, k) {
-				p.errorf("%s is set but neither %s nor %s is: it would watch no member account", k, CtxOrganizationID, CtxMemberAccounts)
-			}
-		}
-		return Organization{}
-	}
+}
+
+// checkOrganizationShape checks that the settings of an organization
+// deployment go together.
+func checkOrganizationShape(p *ctxParser, o Organization, s Settings) {
 	if s.Account == "" || s.Region == "" {
 		p.errorf("%s/%s need the stack pinned to its account and region (-c %s=... -c %s=...): the spokes forward to this account's bus and trust its roles",
 			CtxOrganizationID, CtxMemberAccounts, CtxAccount, CtxRegion)
@@ -178,7 +190,6 @@ func readOrganization(p *ctxParser, ctx ContextReader, s Settings) Organization 
 	} else if len(o.ExternalID) < 16 || len(o.ExternalID) > 1224 || !externalIDRE.MatchString(o.ExternalID) {
 		p.errorf("%s: the value given is not 16 to 1224 of A-Z a-z 0-9 + = , . @ : / _ - (%d characters given)", CtxMemberExternalID, len(o.ExternalID))
 	}
-	return o
 }
 
 // memberRoleARNs are the ARNs of role name in the member accounts: one per

@@ -303,7 +303,9 @@ func SynthSpoke(s Settings) map[string]any {
 	art := asm.GetStackByName(jsii.String(SpokeStackName))
 	var errs []string
 	for _, m := range *art.Messages() {
+		//lint:ignore SA1019 Messages returns cxapi.SynthesisMessage, and the CDK's Go binding has no other type for it yet
 		if m.Level == cxapi.SynthesisMessageLevel_ERROR {
+			//lint:ignore SA1019 as above
 			errs = append(errs, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
 		}
 	}
