@@ -143,6 +143,18 @@ func synth(t *testing.T, c synthCase) *synthesized {
 		s.forwarder = assertions.Template_FromStack(stacks.Forwarder, nil)
 		s.templates[*stacks.Forwarder.StackName()] = *s.forwarder.ToJSON()
 	}
+	if stacks.Members != nil {
+		// The spoke's template, as the StackSet deploys it, beside the
+		// others: the template-wide tests and cfn-lint read it too.
+		s.templates[spokeTemplateName] = stacks.Members.SpokeTemplate
+		b, err := json.MarshalIndent(stacks.Members.SpokeTemplate, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(outdir, spokeTemplateName+".template.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	synthCache[c.name] = s
 	return s
 }
@@ -181,7 +193,7 @@ var (
 		CtxAllowGrantingAdmin: "true", CtxBaselineHoldDown: "0s",
 		CtxBaselineWriters: []any{testWriter, "arn:aws:iam::111122223333:user/break-glass"},
 	}}
-	allCases = []synthCase{caseDefault, casePinned, caseUSEast1, caseRevert, caseRevertAdmin}
+	allCases = []synthCase{caseDefault, casePinned, caseUSEast1, caseRevert, caseRevertAdmin, caseOrg, caseOrgRevert, caseMembers}
 )
 
 // testWriter is the baseline writer of the cases that name none: a role

@@ -98,7 +98,9 @@ func TestReconcilerSchedule(t *testing.T) {
 // may do: the detector's (it feeds the detector's path), the history's two
 // indexes, and LookupEvents.
 var reconcilerMay = func() map[string]bool {
-	m := map[string]bool{"dynamodb:Query": true}
+	// sts:AssumeRole: the member accounts' read role, in an organization
+	// deployment (TestFunctionsAssumeOnlyTheirMemberRole checks on what).
+	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true}
 	for a := range detectorMay {
 		m[a] = true
 	}

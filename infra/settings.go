@@ -134,6 +134,8 @@ type Settings struct {
 	// AuditLogClusters are the clusters whose audit log group sends
 	// aws-auth writes to the detector (auditlogs.go).
 	AuditLogClusters []string
+	// Organization is the member accounts' settings (organization.go).
+	Organization Organization
 	// AssetsDir holds build/<function>/bootstrap; not a context key.
 	AssetsDir string
 }
@@ -205,6 +207,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 	s.AuditLogClusters = readAuditLogClusters(&p, ctx, s.Clusters)
 	s.AlertSeverities, s.AlertDecisions = readAlertFilter(&p, ctx)
 	s.Account, s.Region = resolveEnv(&p, ctx, s.Account, s.Region, env)
+	s.Organization = readOrganization(&p, ctx, s) // organization.go
 	checkIdentity(&p, s)
 	checkScope(&p, s)
 	checkLimits(&p, s)

@@ -38,6 +38,8 @@ type Stacks struct {
 	Heartbeat *Heartbeat
 	// SecurityHub is nil unless the securityHub setting is true.
 	SecurityHub *SecurityHubForwarder
+	// Members is nil unless member accounts are watched (organization.go).
+	Members *Members
 }
 
 // Functions lists the functions the settings deploy, by their directory
@@ -119,6 +121,9 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	if s.SecurityHub {
 		out.SecurityHub = NewSecurityHubForwarder(main, "SecurityHub", SecurityHubProps{Stores: out.Stores, Settings: s})
 		out.Operations.Watch(out.SecurityHub.Function, SecurityHubMetrics, nil, nil)
+	}
+	if s.Organization.Enabled() {
+		out.Members = NewMembers(main, "Members", out, s)
 	}
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)
