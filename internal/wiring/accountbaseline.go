@@ -40,6 +40,7 @@ type AccountBaselines struct {
 	shared  func(context.Context) (*drift.Index, error)
 	managed func(account string) bool
 	newSrc  func(key string) *s3.BaselineSource
+	newPrev func(key string) *s3.Previous
 	key     string
 	set     *metrics.Set
 	log     *slog.Logger
@@ -47,9 +48,15 @@ type AccountBaselines struct {
 	mu      sync.Mutex
 	sources map[string]*s3.BaselineSource
 	merged  map[string]mergedIndex
+	// byIndex finds the parts of a merged index, for Versions.
+	byIndex map[*drift.Index]mergedIndex
+	prevs   map[string]*s3.Previous // by key
 }
 
-type mergedIndex struct{ shared, member, ix *drift.Index }
+type mergedIndex struct {
+	account            string
+	shared, member, ix *drift.Index
+}
 
 // NewAccountBaselines reads the account files of s3://bucket/key's folder
 // with the functions' cache settings; shared is the function's shared
@@ -64,7 +71,9 @@ func NewAccountBaselines(cfg aws.Config, bucket, key string, revalidate, maxStal
 			src.MaxStale = maxStale
 			return src
 		},
+		newPrev: func(k string) *s3.Previous { return s3.NewPrevious(client, lenient, bucket, k) },
 		sources: map[string]*s3.BaselineSource{}, merged: map[string]mergedIndex{},
+		byIndex: map[*drift.Index]mergedIndex{}, prevs: map[string]*s3.Previous{},
 	}
 }
 
@@ -98,6 +107,73 @@ func (b *AccountBaselines) For(ctx context.Context, account string) (*drift.Inde
 	if err != nil {
 		return nil, fmt.Errorf("account %s's baseline %s: %w", account, src.URI(), err)
 	}
-	b.merged[account] = mergedIndex{shared: shared, member: member, ix: ix}
+	if old, ok := b.merged[account]; ok {
+		delete(b.byIndex, old.ix)
+	}
+	m := mergedIndex{account: account, shared: shared, member: member, ix: ix}
+	b.merged[account], b.byIndex[ix] = m, m
 	return ix, nil
+}
+
+func (b *AccountBaselines) previous(key string) *s3.Previous {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p, ok := b.prevs[key]
+	if !ok {
+		p = b.newPrev(key)
+		b.prevs[key] = p
+	}
+	return p
+}
+
+// Versions is the reverter's revert.Versions for merged baselines, so
+// that the hold-down holds for an account file as for the shared one:
+// since is when the younger of the two files came into force, and the
+// previous baseline replaces each file younger than holdDown with its
+// previous version (a file with none, with nothing), so that a grant
+// written into either file within the hold-down is never restored early,
+// whichever file changed last. A baseline that is the shared one alone is
+// the shared object's versions.
+func (b *AccountBaselines) Versions(holdDown time.Duration) func(ctx context.Context, current *drift.Index) (time.Time, *drift.Index, error) {
+	return func(ctx context.Context, current *drift.Index) (time.Time, *drift.Index, error) {
+		b.mu.Lock()
+		m, ok := b.byIndex[current]
+		b.mu.Unlock()
+		sharedPrev := b.previous(b.key)
+		if !ok {
+			return sharedPrev.Of(ctx, current)
+		}
+		sSince, sPrev, err := sharedPrev.Of(ctx, m.shared)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		mSince, mPrev, err := b.previous(AccountKey(b.key, m.account)).Of(ctx, m.member)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		now := time.Now()
+		shared, member := m.shared, m.member
+		if now.Sub(sSince) < holdDown {
+			shared = sPrev
+		}
+		if now.Sub(mSince) < holdDown {
+			member = mPrev
+		}
+		since := sSince
+		if mSince.After(since) {
+			since = mSince
+		}
+		if shared == nil {
+			return since, nil, nil // no earlier shared version: it granted nothing
+		}
+		var mb *drift.Baseline
+		if member != nil {
+			mb = member.Baseline
+		}
+		prev, err := drift.MergeAccount(shared.Baseline, mb, m.account)
+		if err != nil {
+			return since, nil, nil // an unusable earlier baseline granted nothing
+		}
+		return since, prev, nil
+	}
 }

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
@@ -165,3 +167,83 @@ func TestAccountBaselines(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestAccountHoldDown: a grant written into an account file is held down as
+// one written into the shared file is, even when the shared file changes
+// after it (which must not make the account file's grant look old).
+func TestAccountHoldDown(t *testing.T) {
+	cfg := awstest.Config(t)
+	ctx := context.Background()
+	s3c := awss3.NewFromConfig(cfg)
+	bucket, key := awstest.Name(t, "baseline"), "baseline.yaml"
+	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: &bucket,
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(k, body string) {
+		if _, err := s3c.PutObject(ctx, &awss3.PutObjectInput{Bucket: &bucket, Key: aws.String(k), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := "arn:aws:iam::" + member + ":role/friend"
+	file := func(grant bool) string {
+		s := "version: 1\nclusters:\n  - name: prod\n    account: \"" + member + "\"\n    region: us-west-2\n    accessEntries:\n      - principalArn: arn:aws:iam::" + member + ":role/admin\n"
+		if grant {
+			s += "      - principalArn: " + entry + "\n"
+		}
+		return s
+	}
+	put(key, "version: 1\nmode: alert\n")
+	put(wiring.AccountKey(key, member), file(false))
+	put(wiring.AccountKey(key, member), file(true)) // the grant, just now
+	put(key, "version: 1\nmode: revert\n")          // then the shared file
+	shared := wiring.Baseline(wiring.BaselineSource(cfg, bucket, key, 0, 0), nil, discard())
+	b := wiring.NewAccountBaselines(cfg, bucket, key, 0, 0, shared, func(string) bool { return true }, nil, discard())
+	current, err := b.For(ctx, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := func(ix *drift.Index) bool {
+		if ix == nil {
+			return false
+		}
+		c, ok := ix.Cluster(member, "us-west-2", "prod")
+		if !ok {
+			return false
+		}
+		for _, e := range c.AccessEntries {
+			if e.PrincipalARN == entry {
+				return true
+			}
+		}
+		return false
+	}
+	if !declared(current) {
+		t.Fatal("the current baseline does not declare the grant")
+	}
+	tests := []struct {
+		name     string
+		holdDown time.Duration
+		want     bool // whether the previous baseline declares the grant
+	}{
+		{"both files younger than the hold-down: the grant is new", time.Hour, false},
+		{"both files older than the hold-down: the grant is old", -time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			since, prev, err := b.Versions(tt.holdDown)(ctx, current)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if time.Since(since) > time.Minute {
+				t.Errorf("since: got %v, want the younger file's time, just now", since)
+			}
+			if got := declared(prev); got != tt.want {
+				t.Errorf("the previous baseline declares the grant: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
