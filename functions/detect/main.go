@@ -80,6 +80,9 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 			return detect.BaselineAround{BaselineVersions: a.BaselineVersions, VersionID: a.VersionID, PreviousID: a.PreviousID}, err
 		},
 	}
+	if err := members(ctx, getenv, awsCfg, cfg.Shared, d, set, log); err != nil { // members.go
+		return nil, err
+	}
 	return func(ctx context.Context, event json.RawMessage) error {
 		start := time.Now()
 		timer.reset()

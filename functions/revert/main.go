@@ -75,6 +75,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Attempts:           cfg.Attempts,
 		Backoff:            cfg.Backoff,
 	}
+	if err := members(ctx, getenv, awsCfg, cfg.Shared, r, set, log); err != nil { // members.go
+		return nil, err
+	}
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
 		for _, m := range ev.Records {

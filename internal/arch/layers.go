@@ -101,6 +101,7 @@ var table = map[string]place{
 	"internal/e2e":             {layer: testSupport},
 	"internal/lambdatest":      {layer: testSupport},
 	"internal/stacktest":       {layer: testSupport},
+	"internal/orgtest":         {layer: testSupport},
 }
 
 // knownViolations are breaches of the rules that are being removed, each

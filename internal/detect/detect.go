@@ -79,6 +79,15 @@ type Detector struct {
 	// the latest) and the one before it.
 	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
 
+	// Accounts, when set, gives the live-state readers of the account a
+	// change was made in (accounts.go): an organization deployment. nil
+	// reads every change with EKS and IAM, the single-account path.
+	Accounts func(ctx context.Context, account string) (Readers, error)
+	// BaselineFor, when set, gives the baseline of the account a change
+	// was made in (the shared baseline merged with the account's file);
+	// nil judges every change against Baseline.
+	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
+
 	// Deployment is eksdrift's own deployment: calls against it are judged
 	// as tamper (tamper.go); nil judges none.
 	Deployment *drift.Deployment
@@ -167,7 +176,7 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 		// in force says (it may be the very version being judged).
 		return d.handleBaselineWrite(ctx, c)
 	}
-	ix, err := d.Baseline(ctx)
+	ix, err := d.baselineOf(ctx, c.Event.Account)
 	var f drift.Finding
 	if err != nil {
 		d.Metrics.Add(metrics.BaselineErrors, 1)
@@ -185,11 +194,22 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 				return err
 			}
 		} else if f.Drift && f.Decision != drift.DecisionRemediation && c.Kind().Service() != drift.ServiceSSO {
-			obs, err := d.reader(c).Observe(ctx, c)
-			if err != nil {
-				return fmt.Errorf("detect: live state of %s %s: %w", c.Kind(), c.Resource.Key(), err)
+			rd, err := d.readerIn(ctx, c)
+			var refused *drift.AccountError
+			switch {
+			case errors.As(err, &refused):
+				f = unconfirmed(f, refused)
+				d.Log.WarnContext(ctx, "live state not read: recorded unconfirmed, not reverted", "eventId", c.Event.ID,
+					"account", c.Event.Account, "error", err)
+			case err != nil:
+				return fmt.Errorf("detect: live state of %s %s in account %s: %w", c.Kind(), c.Resource.Key(), c.Event.Account, err)
+			default:
+				obs, err := rd.Observe(ctx, c)
+				if err != nil {
+					return fmt.Errorf("detect: live state of %s %s: %w", c.Kind(), c.Resource.Key(), err)
+				}
+				f = ev.Confirm(f, c, obs)
 			}
-			f = ev.Confirm(f, c, obs)
 		}
 	}
 	switch {

@@ -77,7 +77,15 @@ type Reverter struct {
 	// Writers apply operations: eks: actions by EKS, iam: actions by IAM.
 	EKSWriter, IAMWriter Applier
 	Admins               Admins
-	History              History
+	// Accounts, when set, gives the readers, writers and admin lister of
+	// the account a finding is in (accounts.go): an organization
+	// deployment, acting through each member's revert role. nil acts with
+	// the fields above, the single-account path.
+	Accounts func(ctx context.Context, account string) (Clients, error)
+	// BaselineFor, when set, gives the baseline of a finding's account;
+	// nil re-judges every finding against Baseline.
+	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
+	History     History
 	// Leases is required: without it nothing is reverted.
 	Leases    Leases
 	Publisher Publisher
@@ -262,7 +270,7 @@ func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string) (o
 	if f.DetectedBy != drift.DetectedByEvent && f.DetectedBy != drift.DetectedBySweep {
 		return skipped(fmt.Sprintf("the finding was recorded by %q, not by the detector or the sweep", f.DetectedBy)), false
 	}
-	ix, err := r.Baseline(ctx)
+	ix, err := r.baselineOf(ctx, f.Account)
 	if err != nil {
 		// An unreadable baseline never triggers a revert.
 		return skipped("the baseline cannot be used, so nothing is reverted: " + err.Error()), false
@@ -292,7 +300,13 @@ func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string) (o
 		return skipped(fmt.Sprintf("a newer change to %s was recorded (%s by %s at %s, finding %s, decision %s): it wins over this older finding",
 			f.Resource, newer.EventName, firstOr(newer.Actor, "the sweep"), newer.EventTime.UTC().Format(time.RFC3339), newer.ID(), newer.Decision)), false
 	}
-	reader := r.reader(change.Kind())
+	cl, err := r.clientsIn(ctx, f.Account)
+	if err != nil {
+		// A refused account, or a revert role that cannot be assumed,
+		// fails the same way every time: recorded, not retried.
+		return failed("cannot act in account "+f.Account+": "+err.Error(), nil, 0), transient(err)
+	}
+	reader := cl.reader(change.Kind())
 	live, err := reader.Observe(ctx, change)
 	if err != nil {
 		return failed("cannot read the live state: "+err.Error(), nil, 0), transient(err)
@@ -311,10 +325,10 @@ func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string) (o
 	if now.Decision == drift.DecisionDryRun {
 		return drift.RevertOutcome{Result: drift.ResultDryRun, Operations: names, Reason: "would revert: " + strings.Join(names, "; ")}, false
 	}
-	if why, critical := r.guard(ctx, change, scope, ops); why != "" {
+	if why, critical := r.guard(ctx, cl, change, scope, ops); why != "" {
 		return drift.RevertOutcome{Result: drift.ResultSkipped, Operations: names, Reason: why, Critical: critical}, false
 	}
-	attempts, err := r.apply(ctx, ops)
+	attempts, err := r.apply(ctx, cl, ops)
 	if err != nil {
 		return failed(err.Error(), names, attempts), transient(err)
 	}
@@ -344,13 +358,6 @@ func firstOr(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func (r *Reverter) reader(k drift.Kind) drift.StateReader {
-	if isEKS(k) {
-		return r.EKS
-	}
-	return r.IAM
 }
 
 // newerChange finds the latest change recorded to f's resource after f,
@@ -447,10 +454,10 @@ func (r *Reverter) holdBack(ctx context.Context, ix *drift.Index, c drift.Change
 // scope is reverting in a loop, and says whether that needs a person now.
 // It runs under the scope's lease, so what it reads cannot change under it
 // through another revert.
-func (r *Reverter) guard(ctx context.Context, c drift.Change, scope string, ops []drift.Operation) (why string, critical bool) {
-	if c.Cluster != "" && r.Admins != nil {
+func (r *Reverter) guard(ctx context.Context, cl Clients, c drift.Change, scope string, ops []drift.Operation) (why string, critical bool) {
+	if c.Cluster != "" && cl.Admins != nil {
 		loses, admins, err := drift.LosesLastAdmin(ops, func() ([]string, error) {
-			return r.Admins.ClusterAdmins(ctx, c.Event.Region, c.Cluster)
+			return cl.Admins.ClusterAdmins(ctx, c.Event.Region, c.Cluster)
 		})
 		if err != nil {
 			return "cannot check that the cluster keeps a cluster-admin, so nothing is reverted: " + err.Error(), true
@@ -528,7 +535,7 @@ func cmpOr(d, def time.Duration) time.Duration {
 
 // apply runs the operations in order, each with retries and exponential
 // backoff; it stops at the first that still fails.
-func (r *Reverter) apply(ctx context.Context, ops []drift.Operation) (attempts int, err error) {
+func (r *Reverter) apply(ctx context.Context, cl Clients, ops []drift.Operation) (attempts int, err error) {
 	tries, wait := r.Attempts, r.Backoff
 	if tries <= 0 {
 		tries = Defaults.Attempts
@@ -537,9 +544,9 @@ func (r *Reverter) apply(ctx context.Context, ops []drift.Operation) (attempts i
 		wait = Defaults.Backoff
 	}
 	for _, op := range ops {
-		w := r.IAMWriter
+		w := cl.IAMWriter
 		if op.IsEKS() {
-			w = r.EKSWriter
+			w = cl.EKSWriter
 		}
 		var last error
 		for i := 0; i < tries; i++ {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/eks"
+	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/wiring"
+)
+
+// members wires an organization deployment (config.Org): the live state of
+// a change in a member account is read through that account's read role,
+// and each account's changes are judged against its own baseline. With no
+// members configured it changes nothing: one account, as before.
+func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, d *detect.Detector, set *metrics.Set, log *slog.Logger) error {
+	org, err := config.LoadOrg(getenv)
+	if err != nil || !org.Enabled() {
+		return err
+	}
+	home, err := wiring.HomeAccount(ctx, awsCfg)
+	if err != nil {
+		return err
+	}
+	accounts := wiring.NewAccounts(awsCfg, home, org, "detect")
+	accounts.Log = log
+	d.Accounts = wiring.PerAccount(accounts, org.ReadRole, "read", func(c aws.Config) detect.Readers {
+		return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
+	})
+	managed := func(account string) bool { return account == home || org.IsMember(account) }
+	d.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
+		d.Baseline, managed, set, log).For
+	log.InfoContext(ctx, "organization deployment", "home", home, "members", len(org.Members), "readRole", org.ReadRole)
+	return nil
+}

@@ -1,0 +1,51 @@
+package detect
+
+import (
+	"context"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// Readers are the live-state readers of one account: in an organization
+// deployment, built from the credentials of the member's read role.
+type Readers struct {
+	EKS, IAM drift.StateReader
+}
+
+// readerIn is the reader of c's service in c's account: the detector's own
+// readers when it has no Accounts (one account), else those Accounts gives
+// for the account, or a *drift.AccountError when the account is refused or
+// its role cannot be assumed.
+func (d *Detector) readerIn(ctx context.Context, c drift.Change) (drift.StateReader, error) {
+	if d.Accounts == nil {
+		return d.reader(c), nil
+	}
+	rs, err := d.Accounts(ctx, c.Event.Account)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind().Service() == drift.ServiceIAM {
+		return rs.IAM, nil
+	}
+	return rs.EKS, nil
+}
+
+// baselineOf is the baseline account's changes are judged against.
+func (d *Detector) baselineOf(ctx context.Context, account string) (*drift.Index, error) {
+	if d.BaselineFor != nil {
+		return d.BaselineFor(ctx, account)
+	}
+	return d.Baseline(ctx)
+}
+
+// unconfirmed is a drift finding whose live state could not be read in its
+// account: it stays drift, to look at, and is never reverted on the
+// event's word alone.
+func unconfirmed(f drift.Finding, err *drift.AccountError) drift.Finding {
+	f.Reason += "; unconfirmed: " + err.Error()
+	if f.Decision == drift.DecisionRevert || f.Decision == drift.DecisionDryRun {
+		f.Reason += "; not reverted"
+		f.Decision = drift.DecisionAlert
+	}
+	return f
+}
