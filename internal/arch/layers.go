@@ -88,6 +88,7 @@ var table = map[string]place{
 	"infra":                 {layer: wiring},
 	"infra/app":             {layer: wiring},
 	"internal/cli":          {layer: wiring},
+	"internal/awsconfig":    {layer: wiring},
 	"internal/lambdamain":   {layer: wiring},
 	"internal/wiring":       {layer: wiring},
 	"bench/eksworld":        {layer: wiring},
