@@ -94,6 +94,7 @@ var table = map[string]place{
 	"bench/eksworld":        {layer: wiring},
 	"bench/gentrail":        {layer: wiring},
 	"bench/s3load":          {layer: wiring},
+	"bench/sizefloor":       {layer: wiring},
 
 	"internal/arch":            {layer: testSupport},
 	"internal/awstest":         {layer: testSupport},
