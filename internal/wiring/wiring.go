@@ -26,7 +26,15 @@ import (
 // BaselineSource reads s3://bucket/key with the functions' cache settings,
 // validating it with the baseline's JSON Schema and indexing it once per
 // reload.
+//
+// It starts compiling the baseline's JSON Schema in the background: a
+// function builds its source during init, and its first event would
+// otherwise compile the schema after the S3 round trip, on the cold start's
+// critical path (see docs/detector.md#size-and-cold-start). Nothing about
+// the baseline itself is read or cached early.
 func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale time.Duration) *s3.BaselineSource {
+	// A failed compile is the first Index's error, returned there.
+	go baseline.Prepare()
 	src := s3.NewBaselineSource(baseline.Index, awss3.NewFromConfig(cfg), bucket, key, revalidate, nil)
 	src.MaxStale = maxStale
 	return src
