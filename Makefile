@@ -124,7 +124,7 @@ functions: ## build each function as a linux/arm64 bootstrap with its zip (what 
 # the function links, built the same way), how much the function weighs over
 # it, and what its package initialisation costs on this machine
 # (GODEBUG=inittrace=1 on a host build: clock and allocations added up,
-# median of 11 runs). docs/detector.md keeps the figures.
+# median of 11 runs). docs/detector.md#size-and-cold-start keeps the figures.
 .PHONY: size
 size: ## each function's bootstrap size in bytes (linux/arm64, stripped), its floor (bench/sizefloor), and its init cost (median of 11 runs)
 	@mkdir -p $(BUILD)/size
