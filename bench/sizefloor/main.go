@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("usage: sizefloor [-tags t] [-work dir] ./functions/NAME ...")
+		return errors.New("usage: sizefloor [-tags t] [-work dir] [-keep] PACKAGE, one or more, e.g. ./functions/detect")
 	}
 	if err := os.MkdirAll(*work, 0o755); err != nil {
 		return err
