@@ -5,7 +5,15 @@ GOFLAGS_TEST ?= -p 2
 FUZZTIME ?= 30s
 BUILD := build
 FUNCTIONS := $(notdir $(wildcard functions/*))
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+# lambda.norpc: provided.al2023 speaks the Runtime API over HTTP, not RPC.
+# nethttpomithttp2 leaves net/http's bundled HTTP/2 out (about 330 KB): every
+# service the functions call (EKS, IAM, STS, S3, DynamoDB, SNS, Secrets
+# Manager, Security Hub, CloudTrail) and the Slack webhook answer HTTP/1.1,
+# which the SDK falls back to; only event-stream APIs need HTTP/2, and none
+# is used. infra/main_test.go, internal/lambdatest and internal/e2e build
+# their bootstraps with the same tags.
+LAMBDA_TAGS := lambda.norpc,nethttpomithttp2
+LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
 MOTO_VERSION := 5.2.5
@@ -111,18 +119,26 @@ functions: ## build each function as a linux/arm64 bootstrap with its zip (what 
 	done
 
 # What each function's bootstrap weighs (bytes, stripped linux/arm64, as
-# make build makes it) and what its package initialisation costs on this
-# machine (GODEBUG=inittrace=1 on a host build: clock and allocations added
-# up, median of 11 runs). docs/detector.md keeps the figures.
+# make build makes it), its floor (bench/sizefloor: a probe of the Lambda
+# runtime, config.LoadDefaultConfig and one call on each AWS service client
+# the function links, built the same way), how much the function weighs over
+# it, and what its package initialisation costs on this machine
+# (GODEBUG=inittrace=1 on a host build: clock and allocations added up,
+# median of 11 runs). docs/detector.md#size-and-cold-start keeps the figures.
 .PHONY: size
-size: ## each function's bootstrap size in bytes (linux/arm64, stripped) and its init cost (median of 11 runs)
+size: ## each function's bootstrap size in bytes (linux/arm64, stripped), its floor (bench/sizefloor), and its init cost (median of 11 runs)
 	@mkdir -p $(BUILD)/size
+	@$(GO) run ./bench/sizefloor -tags $(LAMBDA_TAGS) -work $(BUILD) $(addprefix ./functions/,$(FUNCTIONS)) > $(BUILD)/size/floor.txt
+	@printf '%-12s %10s %10s %10s   %s\n' function bytes floor over init
 	@for fn in $(FUNCTIONS); do \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/size/$$fn-arm64 ./functions/$$fn || exit 1; \
-		CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o $(BUILD)/size/$$fn ./functions/$$fn || exit 1; \
+		CGO_ENABLED=0 $(GO) build -tags $(LAMBDA_TAGS) -trimpath -o $(BUILD)/size/$$fn ./functions/$$fn || exit 1; \
 		init=$$(for i in $$(seq 11); do GODEBUG=inittrace=1 AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 timeout 5 $(BUILD)/size/$$fn 2>&1 | \
 			awk '/^init / {t += $$5; a += $$10} END {printf "%.2f %d\n", t, a}'; done | sort -n | sed -n 6p); \
-		printf '%-10s %10d bytes   init %s ms, %s allocations\n' $$fn $$(stat -c %s $(BUILD)/size/$$fn-arm64) $${init% *} $${init#* }; \
+		size=$$(stat -c %s $(BUILD)/size/$$fn-arm64); \
+		floor=$$(awk -v fn=$$fn '$$1 == fn {print $$2}' $(BUILD)/size/floor.txt); \
+		printf '%-12s %10d %10d %10d   %s ms, %s allocations (floor: %s)\n' $$fn $$size $$floor $$((size - floor)) \
+			$${init% *} $${init#* } "$$(awk -v fn=$$fn '$$1 == fn {print $$3}' $(BUILD)/size/floor.txt)"; \
 	done
 
 .PHONY: synth

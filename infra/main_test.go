@@ -51,7 +51,7 @@ func buildMissingAssets() error {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "infra tests: building %s, the stack's asset\n", out)
-		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./functions/"+fn)
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags=-s -w", "-o", out, "./functions/"+fn)
 		cmd.Dir = repoRoot
 		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

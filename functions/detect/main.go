@@ -19,6 +19,7 @@ import (
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
@@ -48,7 +49,7 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
+	awsCfg, err := awsconfig.Load(ctx, "", 0)
 	if err != nil {
 		return nil, err
 	}

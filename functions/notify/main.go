@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
@@ -28,7 +29,6 @@ import (
 	"github.com/eksdrift/eksdrift/internal/secrets"
 	"github.com/eksdrift/eksdrift/internal/slack"
 	"github.com/eksdrift/eksdrift/internal/sns"
-	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("notify", build) }
@@ -39,7 +39,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
+	awsCfg, err := awsconfig.Load(ctx, "", 0)
 	if err != nil {
 		return nil, err
 	}

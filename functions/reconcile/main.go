@@ -23,6 +23,7 @@ import (
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
@@ -52,7 +53,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := wiring.AWSConfig(ctx, "", retries)
+	awsCfg, err := awsconfig.Load(ctx, "", retries)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
@@ -42,7 +43,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
+	awsCfg, err := awsconfig.Load(ctx, "", 0)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@
 //
 // main only wires: configuration is read and checked once, the client is
 // built once per execution environment (the AWS configuration through
-// internal/wiring), and lambda.Start takes over.
+// internal/awsconfig), and lambda.Start takes over.
 package main
 
 import (
@@ -21,11 +21,11 @@ import (
 
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/securityhub"
-	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
 func main() { lambdamain.Start("securityhub", build) }
@@ -39,7 +39,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", config.EnvSecurityHubProductARN, err)
 	}
-	awsCfg, err := wiring.AWSConfig(ctx, "", 0)
+	awsCfg, err := awsconfig.Load(ctx, "", 0)
 	if err != nil {
 		return nil, err
 	}

@@ -89,11 +89,13 @@ var table = map[string]place{
 	"infra":                 {layer: wiring},
 	"infra/app":             {layer: wiring},
 	"internal/cli":          {layer: wiring},
+	"internal/awsconfig":    {layer: wiring},
 	"internal/lambdamain":   {layer: wiring},
 	"internal/wiring":       {layer: wiring},
 	"bench/eksworld":        {layer: wiring},
 	"bench/gentrail":        {layer: wiring},
 	"bench/s3load":          {layer: wiring},
+	"bench/sizefloor":       {layer: wiring},
 
 	"internal/arch":            {layer: testSupport},
 	"internal/awstest":         {layer: testSupport},

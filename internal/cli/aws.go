@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/s3"
@@ -26,7 +27,7 @@ const scanRetries = 10
 // slows the command down rather than failing it. region, when set,
 // overrides the configured one.
 func awsConfig(ctx context.Context, region string) (aws.Config, error) {
-	return wiring.AWSConfig(ctx, region, scanRetries)
+	return awsconfig.Load(ctx, region, scanRetries)
 }
 
 // callerAccount is the account the credentials belong to: a scan reads the

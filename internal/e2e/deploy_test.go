@@ -216,7 +216,7 @@ func swapBootstraps() error {
 		host, ok := built[fn]
 		if !ok {
 			host = filepath.Join(p.work, "bin", fn, "bootstrap")
-			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", host, "./functions/"+fn)
+			cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags=-s -w", "-o", host, "./functions/"+fn)
 			cmd.Dir = p.root
 			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {

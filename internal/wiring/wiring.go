@@ -1,20 +1,20 @@
 // Package wiring builds, once, what the functions and the eksdrift command
-// both need from AWS: the SDK configuration and the baseline from S3 (the
-// cached object, its versions), validated and indexed by internal/baseline;
+// both need of the baseline: the baseline from S3 (the cached object, its
+// versions), validated and indexed by internal/baseline;
 // and the one way every function logs and counts a reloaded or stale
 // baseline. It joins adapters (internal/s3, internal/baseline) that may not
 // import each other, and it links no Lambda runtime (internal/lambdamain
-// does), so the command can use it.
+// does), so the command can use it. The SDK configuration is
+// internal/awsconfig's, so that a function without a baseline does not link
+// this package.
 package wiring
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/baseline"
@@ -23,30 +23,18 @@ import (
 	"github.com/eksdrift/eksdrift/internal/s3"
 )
 
-// AWSConfig loads the SDK configuration from the environment, shared files
-// and SSO, as the AWS CLI does, with adaptive retries, so that throttling
-// slows eksdrift down rather than failing it. retries, when above zero, is
-// how many times a call is tried (the SDK's default, 3, otherwise); region,
-// when set, overrides the configured one.
-func AWSConfig(ctx context.Context, region string, retries int) (aws.Config, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryMode(aws.RetryModeAdaptive)}
-	if retries > 0 {
-		opts = append(opts, awsconfig.WithRetryMaxAttempts(retries))
-	}
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return cfg, fmt.Errorf("aws configuration: %w", err)
-	}
-	return cfg, nil
-}
-
 // BaselineSource reads s3://bucket/key with the functions' cache settings,
 // validating it with the baseline's JSON Schema and indexing it once per
 // reload.
+//
+// It starts compiling the baseline's JSON Schema in the background: a
+// function builds its source during init, and its first event would
+// otherwise compile the schema after the S3 round trip, on the cold start's
+// critical path (see docs/detector.md#size-and-cold-start). Nothing about
+// the baseline itself is read or cached early.
 func BaselineSource(cfg aws.Config, bucket, key string, revalidate, maxStale time.Duration) *s3.BaselineSource {
+	// A failed compile is the first Index's error, returned there.
+	go baseline.Prepare()
 	src := s3.NewBaselineSource(baseline.Index, awss3.NewFromConfig(cfg), bucket, key, revalidate, nil)
 	src.MaxStale = maxStale
 	return src

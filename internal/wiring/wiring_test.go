@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -211,5 +212,32 @@ func TestCommandLinksNoLambdaRuntime(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "github.com/eksdrift/eksdrift/internal/wiring") {
 		t.Errorf("cmd/eksdrift does not link internal/wiring: the command builds its AWS configuration elsewhere")
+	}
+}
+
+// TestBaselineSourceCompilesTheSchemaAhead checks that building a baseline
+// source starts compiling the JSON Schema, so that a function's first event
+// does not compile it after the S3 round trip. It runs in a process of its
+// own, where nothing has validated a baseline yet.
+func TestBaselineSourceCompilesTheSchemaAhead(t *testing.T) {
+	if os.Getenv("WIRING_FRESH_PROCESS") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBaselineSourceCompilesTheSchemaAhead$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "WIRING_FRESH_PROCESS=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("in a fresh process: %v\n%s", err, out)
+		}
+		return
+	}
+	if baseline.Compiled() {
+		t.Fatalf("schema compiled before any source was built: got %v, want %v", true, false)
+	}
+	// No request is made: the source is only built, never asked.
+	wiring.BaselineSource(aws.Config{Region: "us-east-1"}, "bucket", "baseline.yaml", 0, 0)
+	deadline := time.Now().Add(10 * time.Second)
+	for !baseline.Compiled() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if !baseline.Compiled() {
+		t.Errorf("schema compiled 10 s after the source was built, with no Index call: got %v, want %v", false, true)
 	}
 }
