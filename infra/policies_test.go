@@ -403,6 +403,20 @@ func TestReverterCannotGrantAdmin(t *testing.T) {
 					}
 				}
 			}
+			// Every access policy the rating table calls critical is denied,
+			// in every partition: the stack and the planner's guard agree.
+			for _, p := range drift.AccessPolicies() {
+				if p.Cluster != drift.SeverityCritical && p.Namespaced != drift.SeverityCritical {
+					continue
+				}
+				for _, arn := range []string{p.ARN(), strings.Replace(p.ARN(), "arn:aws:", "arn:aws-cn:", 1)} {
+					r := request{action: drift.ActAssociateAccessPolicy, principal: reverter,
+						resource: "arn:aws:eks:eu-west-1:111122223333:access-entry/prod/role/111122223333/attacker/0123", keys: map[string]any{"eks:policyArn": arn}}
+					if got := denied(t, stmts, r); got != tt.adminDenied {
+						t.Errorf("%s %s (rated critical): denied %v, want %v", drift.ActAssociateAccessPolicy, arn, got, tt.adminDenied)
+					}
+				}
+			}
 			for _, p := range drift.ReverterDeniedAccessPolicies {
 				r := request{action: drift.ActAssociateAccessPolicy, principal: reverter,
 					resource: "arn:aws:eks:eu-west-1:111122223333:access-entry/prod/role/111122223333/attacker/0123", keys: map[string]any{"eks:policyArn": p}}

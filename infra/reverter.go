@@ -192,7 +192,9 @@ func NewReverter(scope constructs.Construct, id string, props ReverterProps) *Re
 //     policy of drift.ReverterDeniedManagedPolicies (as a boundary,
 //     AdministratorAccess lifts the boundary);
 //   - eks:AssociateAccessPolicy with a policy of
-//     drift.ReverterDeniedAccessPolicies (cluster-admin, namespace admin);
+//     drift.ReverterDeniedAccessPolicies (every access policy the rating
+//     table calls critical: cluster-admin, admin, edit, Auto Mode load
+//     balancing), at every scope;
 //   - iam:PutRolePolicy on any role outside the roles setting: its grant
 //     is on those roles already, the deny keeps it so. Unlike the other
 //     two it holds with allowGrantingAdmin too, which is about what the

@@ -336,7 +336,13 @@ func checkRevertScope(p *ctxParser, s Settings) {
 		p.errorf("%s=%s needs %s and %s to name the baseline's clusters and roles: the reverter may not change every cluster or role of the account", CtxMode, ModeRevert, CtxClusters, CtxRoles)
 	}
 	if s.Mode == ModeRevert && slices.Contains(s.Users, "*") {
-		p.errorf("%s=%s needs %s to name the baseline's users: the reverter may not change every user of the account", CtxMode, ModeRevert, CtxUsers)
+		// Deployments from before iamUsers never set users, and its default
+		// is "*": the message is their upgrade step, so it says what to type.
+		p.errorf("%s=%s needs %s to name the IAM users the reverter may change, and %s is \"*\" (every user of the account: its default when not set, as in deployments from before iamUsers); "+
+			"the reverter may not change every user of the account. Deploy again with -c %s=NAME,... naming the users of the baseline's iamUsers "+
+			"(names with their path such as ci/release-bot, patterns such as ci/*, or user ARNs), or put \"%s\": [\"ci/release-bot\"] in cdk.json's context; "+
+			"a baseline without iamUsers can name a user that does not exist (-c %s=no-such-user), and the reverter then changes no user. See docs/deploy.md, \"Upgrading\"",
+			CtxMode, ModeRevert, CtxUsers, CtxUsers, CtxUsers, CtxUsers, CtxUsers)
 	}
 }
 

@@ -125,6 +125,41 @@ func TestReadSettingsForms(t *testing.T) {
 	}
 }
 
+// TestRevertOnEveryUserSaysWhatToDo: a revert deployment from before
+// iamUsers never set users, whose default is "*", and now fails to
+// synthesize. The error is its upgrade note: it names the setting, the
+// command to give, the cdk.json form, the way out for a baseline without
+// users, and the page.
+func TestRevertOnEveryUserSaysWhatToDo(t *testing.T) {
+	for name, ctx := range map[string]map[string]any{
+		"users not set": {CtxMode: ModeRevert, CtxClusters: "prod", CtxRoles: "developers"},
+		"users=*":       {CtxMode: ModeRevert, CtxClusters: "prod", CtxRoles: "developers", CtxUsers: "*"},
+		"* among names": {CtxMode: ModeRevert, CtxClusters: "prod", CtxRoles: "developers", CtxUsers: []any{"alice", "*"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := readSettings(ctx, Env{})
+			if err == nil {
+				t.Fatal("got no error, want revert mode to refuse every user")
+			}
+			for _, want := range []string{
+				`users is "*"`, "its default when not set", "-c users=NAME,...", "the baseline's iamUsers",
+				`"users": ["ci/release-bot"] in cdk.json's context`, "-c users=no-such-user", `docs/deploy.md, "Upgrading"`,
+			} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("got %v, want it to say %q", err, want)
+				}
+			}
+		})
+	}
+	// What the message tells one to give is accepted.
+	for _, users := range []any{"ci/release-bot,alice", "ci/*", "no-such-user", []any{"ci/release-bot"}} {
+		ctx := map[string]any{CtxMode: ModeRevert, CtxClusters: "prod", CtxRoles: "developers", CtxUsers: users}
+		if _, err := readSettings(ctx, Env{}); err != nil {
+			t.Errorf("users=%v: got %v, want it accepted", users, err)
+		}
+	}
+}
+
 func TestReadSettingsErrors(t *testing.T) {
 	tests := []struct {
 		name string

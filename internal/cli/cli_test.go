@@ -43,21 +43,21 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "TIME") {
 		t.Errorf("got first line %q, want the table header", lines[0])
 	}
-	for _, want := range []string{"files 93, events read 96", "ignored 7", "drift 59: 13 critical", "92 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
+	for _, want := range []string{"files 95, events read 101", "ignored 8", "drift 63: 16 critical", "96 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
 		if !strings.Contains(first.stderr, want) {
 			t.Errorf("summary does not say %q:\n%s", want, first.stderr)
 		}
 	}
-	if got := len(lines) - 1; got != 59 {
-		t.Errorf("got %d findings printed, want the 59 drift findings", got)
+	if got := len(lines) - 1; got != 63 {
+		t.Errorf("got %d findings printed, want the 63 drift findings", got)
 	}
 	second := run(t, env, "replay", "--baseline", sampleBaseline, events)
 	if second.code != ExitOK || !strings.Contains(second.stderr, ": 0 new findings recorded") {
 		t.Errorf("second replay: exit %d, want 0 new findings:\n%s", second.code, second.stderr)
 	}
 	all := run(t, env, "history", "--output", "json")
-	if n := strings.Count(all.stdout, "\n"); n != 92 {
-		t.Errorf("history after two replays: got %d findings, want 92 (one each)", n)
+	if n := strings.Count(all.stdout, "\n"); n != 96 {
+		t.Errorf("history after two replays: got %d findings, want 96 (one each)", n)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestReplayJSONContract(t *testing.T) {
 	fields := []string{"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource",
 		"change", "drift", "severity", "decision", "actor", "reason", "before", "after"}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 92 {
-		t.Fatalf("got %d lines with --all, want 92", len(lines))
+	if len(lines) != 96 {
+		t.Fatalf("got %d lines with --all, want 96", len(lines))
 	}
 	for i, line := range lines {
 		var m map[string]any
@@ -132,10 +132,10 @@ func TestHistoryFilters(t *testing.T) {
 		args  []string
 		count int
 	}{
-		{"cluster", []string{"--cluster", "prod"}, 19},
-		{"cluster drift only", []string{"--cluster", "prod", "--drift-only"}, 15},
+		{"cluster", []string{"--cluster", "prod"}, 21},
+		{"cluster drift only", []string{"--cluster", "prod", "--drift-only"}, 17},
 		{"principal", []string{"--principal", "arn:aws:iam::111122223333:role/contractor"}, 4},
-		{"actor", []string{"--actor", "arn:aws:iam::111122223333:user/bob"}, 34},
+		{"actor", []string{"--actor", "arn:aws:iam::111122223333:user/bob"}, 37},
 		{"kind", []string{"--kind", "iam-trust-policy"}, 3},
 		{"since and until", []string{"--since", "2026-10-20", "--until", "2026-10-21"}, 2},
 		{"limit", []string{"--limit", "2"}, 2},

@@ -322,9 +322,11 @@ func (s *scanner) decodeAny() (*Batch, error) {
 		}
 		key = k
 	}
-	if key == "Records" || key == "Events" || key == "NextToken" {
-		// A log file, or LookupEvents output as `aws cloudtrail
-		// lookup-events` prints it ({"Events": [...], "NextToken": ...}).
+	if key == "Records" || key == "Events" || key == "NextToken" || key == "QueryResultRows" || key == "QueryStatus" || key == "QueryStatistics" {
+		// A log file, LookupEvents output as `aws cloudtrail
+		// lookup-events` prints it ({"Events": [...], "NextToken": ...}),
+		// or CloudTrail Lake results as `aws cloudtrail get-query-results`
+		// prints them ({"QueryStatus": ..., "QueryResultRows": [...]}).
 		s.pos, s.mark = s.mark, -1
 		return s.decodeLog()
 	}
@@ -406,6 +408,9 @@ func (s *scanner) decodeOne(offset int, data []byte) (*Batch, error) {
 // JSON decoding of a record costs far more than looking at its event name.
 func (s *scanner) decodeLog() (*Batch, error) {
 	b := &Batch{Ignored: map[string]int{}}
+	// A Lake query's status and error message: rows of a query that did
+	// not finish are not all the rows.
+	var status, message string
 	s.ws()
 	if !s.expect('{') {
 		return nil, s.errorf("want {")
@@ -433,6 +438,22 @@ func (s *scanner) decodeLog() (*Batch, error) {
 			if err := b.events(s); err != nil {
 				return nil, err
 			}
+		case "QueryResultRows":
+			if err := b.lakeRows(s); err != nil {
+				return nil, err
+			}
+		case "QueryStatus", "ErrorMessage":
+			v, ok := s.str()
+			if !ok {
+				if s.peek() != 'n' || !s.skipValue() {
+					return nil, s.errorf("%s must be text", key)
+				}
+			}
+			if key == "QueryStatus" {
+				status = v
+			} else {
+				message = v
+			}
 		default:
 			if !s.skipValue() {
 				return nil, s.errorf("bad value of %q", key)
@@ -446,6 +467,9 @@ func (s *scanner) decodeLog() (*Batch, error) {
 			return nil, s.errorf("want , or }")
 		}
 		break
+	}
+	if status != "" && status != "FINISHED" {
+		return nil, lakeStatusError(status, message)
 	}
 	return b, nil
 }

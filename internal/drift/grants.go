@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 )
 
 // The admin-level policies the reverter may not grant unless the stack
@@ -13,6 +14,18 @@ import (
 // eks:policyArn) and the planner's held-back outcome both come from these
 // lists, so that they cannot disagree. A baseline write alone must never
 // make eksdrift hand out admin.
+//
+// ReverterDeniedAccessPolicies holds every access policy the rating table
+// (access_policies.go) rates critical at some scope: each lets its holder
+// give itself anything else (AmazonEKSEditPolicy impersonates kube-system's
+// service accounts, AmazonEKSLoadBalancingClusterPolicy writes mutating
+// webhooks). They are denied at every scope, as the admin policies always
+// were: the stack's condition keys cannot tell a namespace list that
+// reaches kube-system (by a pattern such as "kube-*") from one that does
+// not, and a scope can be widened by a later association. The list is
+// written out so that a reviewer of the stack reads the names;
+// TestReverterDeniesEveryCriticalAccessPolicy walks the table and fails on
+// a critical row missing here.
 var (
 	ReverterDeniedManagedPolicies = []string{
 		"arn:aws:iam::aws:policy/AdministratorAccess",
@@ -22,6 +35,8 @@ var (
 	ReverterDeniedAccessPolicies = []string{
 		PolicyClusterAdmin,
 		PolicyAdmin,
+		PolicyEdit,
+		accessPolicyPrefix + "AmazonEKSLoadBalancingClusterPolicy",
 	}
 )
 
@@ -70,27 +85,42 @@ func (o Operation) GrantsOver(live Observation) bool {
 }
 
 // AdminGrant gives the admin-level policy an operation would grant, or ""
-// when it grants none of them.
+// when it grants none of them. A policy matches in every partition, as the
+// stack's ArnLike conditions (arn:*:...) do: a baseline for an aws-cn or
+// aws-us-gov account must not get past the planner with the same policy.
 func AdminGrant(o Operation) string {
 	switch r := o.Resource.(type) {
 	case *ManagedPolicy:
-		if o.Action == ActAttachRolePolicy && slices.Contains(ReverterDeniedManagedPolicies, r.PolicyARN) {
+		if o.Action == ActAttachRolePolicy && deniedInAnyPartition(ReverterDeniedManagedPolicies, r.PolicyARN) {
 			return r.PolicyARN
 		}
 	case *PermissionsBoundary:
-		if o.Action == ActPutRolePermissionsBoundary && slices.Contains(ReverterDeniedManagedPolicies, r.PolicyARN) {
+		if o.Action == ActPutRolePermissionsBoundary && deniedInAnyPartition(ReverterDeniedManagedPolicies, r.PolicyARN) {
 			return r.PolicyARN
 		}
 	case *User:
-		if o.Action == ActPutUserPermissionsBoundary && slices.Contains(ReverterDeniedManagedPolicies, r.Name) {
+		if o.Action == ActPutUserPermissionsBoundary && deniedInAnyPartition(ReverterDeniedManagedPolicies, r.Name) {
 			return r.Name
 		}
 	case *AccessPolicy:
-		if o.Action == ActAssociateAccessPolicy && slices.Contains(ReverterDeniedAccessPolicies, r.PolicyARN) {
+		if o.Action == ActAssociateAccessPolicy && deniedInAnyPartition(ReverterDeniedAccessPolicies, r.PolicyARN) {
 			return r.PolicyARN
 		}
 	}
 	return ""
+}
+
+// deniedInAnyPartition reports whether arn is one of denied (written in
+// the aws partition) in any partition: arn:*:rest, as ArnLike matches it.
+func deniedInAnyPartition(denied []string, arn string) bool {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	if !ok {
+		return false
+	}
+	if _, rest, ok = strings.Cut(rest, ":"); !ok {
+		return false
+	}
+	return slices.Contains(denied, "arn:aws:"+rest)
 }
 
 // ContainsOperation reports whether ops has an operation that makes the

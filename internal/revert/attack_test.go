@@ -255,3 +255,44 @@ func TestAdminGrantsAreHeldBack(t *testing.T) {
 		t.Errorf("allowGrantingAdmin: got %+v, want reverted", o)
 	}
 }
+
+// TestCriticalAccessPoliciesAreHeldBack: the rating table calls
+// AmazonEKSEditPolicy on the whole cluster critical (it impersonates
+// kube-system's service accounts), so restoring a declared one is eksdrift
+// granting what amounts to cluster-admin: held back unless
+// allowGrantingAdmin, as the admin policies are, and in a namespace scope
+// too (the stack's deny cannot tell scopes apart).
+func TestCriticalAccessPoliciesAreHeldBack(t *testing.T) {
+	editor := "arn:aws:iam::111122223333:role/editor"
+	e := newEnv(t, options{extra: fmt.Sprintf(`      - principalArn: %s
+        accessPolicies:
+          - {policyArn: %s, accessScope: {type: cluster}}`, editor, edit)})
+	e.rev.AllowGrantingAdmin = false
+	e.createEntry(editor, nil)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, principal string
+		scope           drift.AccessScope
+	}{
+		{"edit on the whole cluster", editor, drift.AccessScope{Type: "cluster"}},
+		{"edit in a namespace", developer, drift.AccessScope{Type: drift.ScopeNamespace, Namespaces: []string{"app"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Someone removed the declared policy (or it never was live).
+			_, _ = e.eksc.DisassociateAccessPolicy(ctx, &awseks.DisassociateAccessPolicyInput{ClusterName: aws.String(e.cluster), PrincipalArn: aws.String(tt.principal), PolicyArn: aws.String(edit)})
+			o := e.handle(e.finding(person, drift.OpRemoved, &drift.AccessPolicy{PrincipalARN: tt.principal, PolicyARN: edit, Scope: tt.scope}))
+			if o.Result != drift.ResultHeldBack || !strings.Contains(o.Reason, "allowGrantingAdmin") || !strings.Contains(o.Reason, "AmazonEKSEditPolicy") {
+				t.Errorf("got %+v, want held-back naming AmazonEKSEditPolicy and allowGrantingAdmin", o)
+			}
+			name := tt.principal[strings.LastIndexByte(tt.principal, '/')+1:]
+			if strings.Contains(e.entries(), name+" AmazonEKSEditPolicy") {
+				t.Errorf("got %q, want no AmazonEKSEditPolicy on %s: the reverter granted it", e.entries(), name)
+			}
+		})
+	}
+	// With the setting on, it restores the cluster-wide one.
+	e.rev.AllowGrantingAdmin = true
+	if o := e.handle(e.finding(person, drift.OpRemoved, &drift.AccessPolicy{PrincipalARN: editor, PolicyARN: edit, Scope: drift.AccessScope{Type: "cluster"}})); o.Result != drift.ResultReverted {
+		t.Errorf("allowGrantingAdmin: got %+v, want reverted", o)
+	}
+}
