@@ -38,6 +38,8 @@ type Stacks struct {
 	Heartbeat *Heartbeat
 	// SecurityHub is nil unless the securityHub setting is true.
 	SecurityHub *SecurityHubForwarder
+	// Interact is nil unless slackSigningSecretArn is set.
+	Interact *Interact
 }
 
 // Functions lists the functions the settings deploy, by their directory
@@ -49,6 +51,9 @@ func Functions(s Settings) []string {
 	}
 	if s.SecurityHub {
 		fns = append(fns, "securityhub")
+	}
+	if s.SlackSigningSecretARN != "" {
+		fns = append(fns, "interact")
 	}
 	return fns
 }
@@ -120,6 +125,11 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 		out.SecurityHub = NewSecurityHubForwarder(main, "SecurityHub", SecurityHubProps{Stores: out.Stores, Settings: s})
 		out.Operations.Watch(out.SecurityHub.Function, SecurityHubMetrics, nil, nil)
 	}
+	if s.SlackSigningSecretARN != "" {
+		out.Interact = NewInteract(main, "Interact", InteractProps{Stores: out.Stores, BaselineKey: s.BaselineKey, Settings: s, Reverter: out.Reverter})
+		out.Operations.Watch(out.Interact.Function, nil, nil, nil)
+		notifierInteractive(out.Notifier, out.Stores)
+	}
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)
 	}
@@ -160,4 +170,5 @@ func outputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	output("DetectorFunction", "The detector function", out.Detector.Fn.FunctionName())
 	output("ReconcileFunction", "The reconcile sweep (invoke it to sweep now)", out.Reconciler.Fn.FunctionName())
 	tamperOutputs(stack, out, s) // tamper.go
+	interactOutputs(stack, out)
 }

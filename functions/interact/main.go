@@ -56,13 +56,15 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Requests:       history,
 		History:        history,
 		Baseline:       wiring.Baseline(source, &metrics.Set{}, log),
-		Reverter:       sqs.New(awssqs.NewFromConfig(awsCfg), cfg.RevertQueueURL),
 		Responder:      slack.NewResponder(),
 		ResponseOrigin: cfg.SlackTestOrigin, // "" in every deployment: Slack's own
 		ApprovalTTL:    cfg.ApprovalTTL,
 		Log:            log,
 		// Acceptor: internal/accept, once it is merged; until then the
 		// notifier renders no Accept button (EKSDRIFT_SLACK_ACCEPT unset).
+	}
+	if cfg.RevertQueueURL != "" {
+		h.Reverter = sqs.New(awssqs.NewFromConfig(awsCfg), cfg.RevertQueueURL)
 	}
 	if cfg.SlackBotTokenARN != "" {
 		g := slack.NewGroups(secrets.New(sm, cfg.SlackBotTokenARN, cfg.SecretCacheTTL).Value)

@@ -20,7 +20,8 @@ const (
 	// refused.
 	EnvSlackBotTokenARN = "EKSDRIFT_SLACK_BOT_TOKEN_ARN"
 	// EnvRevertQueueURL is the reverter's queue, where Revert now sends
-	// its requests.
+	// its requests; unset when the stack is in alert mode (no reverter),
+	// and then Revert now is refused.
 	EnvRevertQueueURL = "EKSDRIFT_REVERT_QUEUE_URL"
 	// EnvApprovalTTL is how long a Revert now approval stays usable. Go
 	// duration, default 15m.
@@ -64,7 +65,7 @@ func LoadInteract(getenv func(string) string) (Interact, error) {
 	c := Interact{
 		SlackSigningSecretARN: p.required(getenv, EnvSlackSigningSecretARN),
 		SlackBotTokenARN:      p.optional(getenv, EnvSlackBotTokenARN, ""),
-		RevertQueueURL:        p.required(getenv, EnvRevertQueueURL),
+		RevertQueueURL:        p.optional(getenv, EnvRevertQueueURL, ""),
 		HistoryTable:          p.required(getenv, EnvHistoryTable),
 		BaselineBucket:        p.required(getenv, EnvBaselineBucket),
 		BaselineKey:           p.required(getenv, EnvBaselineKey),

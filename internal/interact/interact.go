@@ -101,9 +101,9 @@ type Handler struct {
 	Requests  Requests
 	History   History
 	Baseline  func(ctx context.Context) (*drift.Index, error)
-	Reverter  RevertQueue
-	Acceptor  Acceptor // nil: Accept into baseline is refused
-	Groups    Groups   // nil: approvers that are user groups are refused
+	Reverter  RevertQueue // nil (no reverter deployed): Revert now is refused
+	Acceptor  Acceptor    // nil: Accept into baseline is refused
+	Groups    Groups      // nil: approvers that are user groups are refused
 	Responder Responder
 	// ResponseOrigin is the only origin a response_url may have: SlackOrigin
 	// when empty. Wiring sets another (a test server on 127.0.0.1) for
@@ -384,6 +384,9 @@ func (h *Handler) approver(ctx context.Context, f drift.Finding, user string) st
 }
 
 func (h *Handler) revert(ctx context.Context, f drift.Finding, user string, at time.Time) (what, why string) {
+	if h.Reverter == nil {
+		return "", "Revert now needs the reverter, which this deployment does not run (mode alert)"
+	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	a := drift.Approval{ID: hex.EncodeToString(b), FindingID: f.ID(), Approver: user, At: at, Expires: at.Add(cmp(h.ApprovalTTL, DefaultApprovalTTL))}
