@@ -75,6 +75,13 @@ func TestTamperCalls(t *testing.T) {
 		{SourceKMS, "UpdateAlias", `{"aliasName":"alias/quiet","targetKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpModified},
 		{SourceCloudFormation, "UpdateStack", `{"stackName":"eksdrift"}`, `{"stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", "", drift.OpModified},
 		{SourceCloudFormation, "DeleteStack", `{"stackName":"eksdrift"}`, "", drift.TamperStack, "eksdrift", "", drift.OpRemoved},
+		// Role calls the baseline declares nothing of: tamper calls on a
+		// role (the judge keeps those on eksdrift's own roles).
+		{SourceIAM, "UpdateRole", `{"roleName":"eksdrift-DetectorRole-1","maxSessionDuration":43200}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "maxSessionDuration 43200", drift.OpModified},
+		{SourceIAM, "UpdateRole", `{"roleName":"eksdrift-DetectorRole-1","description":"x"}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", drift.RoleDescriptionOnly, drift.OpModified},
+		{SourceIAM, "UpdateRoleDescription", `{"roleName":"eksdrift-DetectorRole-1","description":"x"}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", drift.RoleDescriptionOnly, drift.OpModified},
+		{SourceIAM, "TagRole", `{"roleName":"eksdrift-DetectorRole-1","tags":[{"key":"team","value":"x"},{"key":"exempt","value":"yes"}]}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "tags set: team, exempt", drift.OpModified},
+		{SourceIAM, "UntagRole", `{"roleName":"eksdrift-DetectorRole-1","tagKeys":["team"]}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "tags removed: team", drift.OpModified},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -109,6 +116,11 @@ func TestTamperCalls(t *testing.T) {
 			if !covered[src+" "+n] {
 				t.Errorf("tamper call %s %s has no case in this test", src, n)
 			}
+		}
+	}
+	for _, n := range []string{"UpdateRole", "UpdateRoleDescription", "TagRole", "UntagRole"} {
+		if !IsWatched(SourceIAM, n) {
+			t.Errorf("iam %s is not watched: the IAM rule and the catch-up would miss it", n)
 		}
 	}
 }

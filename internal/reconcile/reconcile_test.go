@@ -418,8 +418,8 @@ func TestCatchUpFeedsOnlyUnknownEvents(t *testing.T) {
 	if n := len(f.history(t)); n != 2 || len(f.out.sent) != 2 {
 		t.Errorf("got %d findings and %d messages, want 2 and 2: no duplicate of the event path", n, len(f.out.sent))
 	}
-	// 12 EKS names in us-west-2 (the baseline's region) and 21 IAM names in us-east-1.
-	if len(f.trail.calls) != 33 || !slices.Contains(f.trail.calls, "us-east-1/AttachRolePolicy") || !slices.Contains(f.trail.calls, "us-west-2/CreateAccessEntry") {
+	// 12 EKS names in us-west-2 (the baseline's region) and 25 IAM names in us-east-1.
+	if len(f.trail.calls) != 37 || !slices.Contains(f.trail.calls, "us-east-1/AttachRolePolicy") || !slices.Contains(f.trail.calls, "us-west-2/CreateAccessEntry") {
 		t.Errorf("got lookups %v", f.trail.calls)
 	}
 	if cp := f.cp.at[CheckpointName]; !cp.Equal(at) || !rep.From.Equal(at.Add(-48*time.Hour)) {
