@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsevents "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
+)
+
+// The tamper scenarios of issue 16, on the deployed stack. Each makes the
+// call for real against the deployed resource (the rule is disabled, the
+// bucket policy replaced), then delivers that call's CloudTrail event:
+// MiniStack's CloudTrail does not forward API calls to EventBridge, so the
+// harness puts the CloudTrail-shaped event on the bus itself, as scenario
+// 1 does with the samples (the launcher lets its aws.* source through).
+// From there everything is the deployed stack's: the tamper rules, the
+// detector, the history, and the alarm rules' input transformer to the
+// alarm topic, on which the test subscribes a queue.
+
+// sampleDeployment is events/deployment.outputs: the names the tamper
+// samples use, replaced by the deployed stack's.
+func sampleDeployment(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(p.root, "events", "deployment.outputs"))
+	must(t, err)
+	var outs map[string]map[string]string
+	must(t, json.Unmarshal(b, &outs))
+	return outs["eksdrift"]
+}
+
+// rootIdentity is the CloudTrail userIdentity of the account's root user,
+// whose credentials the harness makes the calls with: not a deployer.
+var rootIdentity = map[string]any{"type": "Root", "principalId": account, "arn": "arn:aws:iam::" + account + ":root", "accountId": account}
+
+// deliver puts a sample's event as CloudTrail would deliver the call the
+// test just made: a fresh event ID and time, the sample deployment's names
+// replaced by the deployed stack's (each output key the sample names),
+// made by identity, with requestParameters set as the call had them. It
+// gives the event ID.
+func (s *stack) deliver(t *testing.T, sample string, identity map[string]any, request map[string]any, edit ...func(detail map[string]any)) string {
+	t.Helper()
+	b, id := fresh(t, sample)
+	var pairs []string
+	for k, v := range sampleDeployment(t) {
+		if s.out[k] != "" && v != "" && k != "Deployers" {
+			pairs = append(pairs, v, s.out[k])
+		}
+	}
+	b = []byte(strings.NewReplacer(pairs...).Replace(string(b)))
+	var ev map[string]any
+	must(t, json.Unmarshal(b, &ev))
+	d := ev["detail"].(map[string]any)
+	d["userIdentity"] = identity
+	if request != nil {
+		d["requestParameters"] = request
+	}
+	if identity["invokedBy"] != nil {
+		d["sourceIPAddress"], d["userAgent"] = identity["invokedBy"], identity["invokedBy"]
+	}
+	for _, e := range edit {
+		e(d)
+	}
+	out, err := json.Marshal(ev)
+	must(t, err)
+	if _, err := s.putEvent(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// alarmQueue subscribes, once, a queue of the test's to the alarm topic.
+func (s *stack) alarmQueue(t *testing.T) string {
+	t.Helper()
+	if s.alarmQ == "" {
+		q, err := s.subscribe(context.Background(), s.out["AlarmTopic"], "alarm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.alarmQ = q
+	}
+	return s.alarmQ
+}
+
+// awaitAlarm waits for a message on the alarm topic that contains every
+// part, keeping the others for a later wait.
+func (s *stack) awaitAlarm(t *testing.T, wait time.Duration, parts ...string) (string, bool) {
+	t.Helper()
+	q := s.alarmQueue(t)
+	match := func(body string) bool {
+		for _, p := range parts {
+			if !strings.Contains(body, p) {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(wait); ; {
+		for i, body := range s.alarms {
+			if match(body) {
+				s.alarms = append(s.alarms[:i], s.alarms[i+1:]...)
+				return body, true
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", false
+		}
+		for _, m := range s.drain(t, q, time.Second) {
+			s.alarms = append(s.alarms, aws.ToString(m.Body))
+		}
+	}
+}
+
+// awaitTamper waits for the detector's finding of kind tamper about
+// resource (type:name) from event id in the history.
+func (s *stack) awaitTamper(t *testing.T, id, resource string, wait time.Duration) drift.Finding {
+	t.Helper()
+	fid := id + "#" + string(drift.KindTamper) + "##" + resource
+	for deadline := time.Now().Add(wait); ; time.Sleep(300 * time.Millisecond) {
+		f, found, err := s.history.Get(context.Background(), fid)
+		must(t, err)
+		if found {
+			return f
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no finding %s in the history within %s", fid, wait)
+		}
+	}
+}
+
+// tamperRuleScenario is issue 16's first: the deployed detector's rule is
+// disabled for real; the call's event reaches the alarm topic through the
+// alarm rule (not through the detector, whose rule is what was disabled)
+// and the detector records a critical tamper finding through the tamper
+// rule.
+func tamperRuleScenario(t *testing.T) {
+	s := need(t)
+	ctx := context.Background()
+	s.alarmQueue(t) // before the event: SNS keeps nothing for later subscribers
+	rule := s.out["EksRule"]
+	must(t, err2(s.events.DisableRule(ctx, &awsevents.DisableRuleInput{Name: aws.String(rule)})))
+	t.Cleanup(func() { s.events.EnableRule(ctx, &awsevents.EnableRuleInput{Name: aws.String(rule)}) })
+	got, err := s.events.DescribeRule(ctx, &awsevents.DescribeRuleInput{Name: aws.String(rule)})
+	must(t, err)
+	if got.State != "DISABLED" {
+		t.Fatalf("got rule %s %s after DisableRule, want DISABLED", rule, got.State)
+	}
+	id := s.deliver(t, "events-disable-rule-detector.json", rootIdentity, map[string]any{"name": rule})
+	if body, ok := s.awaitAlarm(t, 30*time.Second, "DisableRule", id); !ok {
+		t.Errorf("no message on the alarm topic names DisableRule and event %s", id)
+	} else if !strings.Contains(body, "TAMPER") || !strings.Contains(body, "arn:aws:iam::"+account+":root") {
+		t.Errorf("got alarm %s, want the tamper alarm naming the caller", body)
+	}
+	f := s.awaitTamper(t, id, "rule:"+rule, 30*time.Second)
+	// The detector knows the rule by the stack's name: its environment
+	// cannot name the rule that targets it (a cycle), the outputs can.
+	if !f.Drift || f.Severity != drift.SeverityCritical || f.Decision != drift.DecisionAlert || !strings.Contains(f.Reason, rule) {
+		t.Errorf("got drift %v %s %s %q, want a critical tamper alert on %s", f.Drift, f.Severity, f.Decision, f.Reason, rule)
+	}
+}
