@@ -18,6 +18,7 @@ func TestEndToEnd(t *testing.T) {
 		{"5 reconcile sweep", reconcileScenario},
 		{"6 latency", latencyScenario},
 		{"7a tamper: the detector's rule disabled", tamperRuleScenario},
+		{"7c tamper: the baseline bucket's policy replaced", tamperBucketScenario},
 		{"4 unreadable baseline", badBaselineScenario},
 	} {
 		if !t.Run(sc.name, sc.run) && sc.name[0] == '1' {

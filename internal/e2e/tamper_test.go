@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsevents "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
@@ -163,5 +164,36 @@ func tamperRuleScenario(t *testing.T) {
 	// cannot name the rule that targets it (a cycle), the outputs can.
 	if !f.Drift || f.Severity != drift.SeverityCritical || f.Decision != drift.DecisionAlert || !strings.Contains(f.Reason, rule) {
 		t.Errorf("got drift %v %s %s %q, want a critical tamper alert on %s", f.Drift, f.Severity, f.Decision, f.Reason, rule)
+	}
+}
+
+// tamperBucketScenario: the baseline bucket's policy is replaced by a
+// principal that does not deploy eksdrift (the account's root): a
+// critical tamper finding, and the alarm.
+func tamperBucketScenario(t *testing.T) {
+	s := need(t)
+	s.alarmQueue(t)
+	ctx := context.Background()
+	old, err := s.s3.GetBucketPolicy(ctx, &awss3.GetBucketPolicyInput{Bucket: aws.String(s.bucket)})
+	must(t, err)
+	t.Cleanup(func() {
+		if _, err := s.s3.PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: aws.String(s.bucket), Policy: old.Policy}); err != nil {
+			t.Errorf("restoring the bucket policy: %v", err)
+		}
+	})
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + s.bucket + `/*"}]}`
+	must(t, err2(s.s3.PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: aws.String(s.bucket), Policy: aws.String(policy)})))
+	id := s.deliver(t, "s3-put-bucket-policy-baseline-bucket.json", rootIdentity, map[string]any{"bucketName": s.bucket, "policy": policy})
+	if _, ok := s.awaitAlarm(t, 30*time.Second, "PutBucketPolicy", id); !ok {
+		t.Errorf("no message on the alarm topic names PutBucketPolicy and event %s", id)
+	}
+	f := s.awaitTamper(t, id, "bucket:"+s.bucket, 30*time.Second)
+	if !f.Drift || f.Severity != drift.SeverityCritical || f.Decision != drift.DecisionAlert {
+		t.Errorf("got drift %v %s %s %q, want a critical tamper alert", f.Drift, f.Severity, f.Decision, f.Reason)
+	}
+	if m, ok := s.awaitFindings(t, []string{f.ID()}, "finding", 20*time.Second)[f.ID()]; !ok {
+		t.Errorf("the tamper finding %s was not published", f.ID())
+	} else if m.Attrs["kind"] != string(drift.KindTamper) || m.Attrs["severity"] != "critical" {
+		t.Errorf("got attributes %v, want kind tamper, severity critical", m.Attrs)
 	}
 }
