@@ -18,6 +18,7 @@ func TestEndToEnd(t *testing.T) {
 		{"5 reconcile sweep", reconcileScenario},
 		{"6 latency", latencyScenario},
 		{"7a tamper: the detector's rule disabled", tamperRuleScenario},
+		{"7b tamper: the heartbeat stopped", heartbeatScenario},
 		{"7c tamper: the baseline bucket's policy replaced", tamperBucketScenario},
 		{"4 unreadable baseline", badBaselineScenario},
 	} {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awscw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	awsevents "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
@@ -195,5 +200,75 @@ func tamperBucketScenario(t *testing.T) {
 		t.Errorf("the tamper finding %s was not published", f.ID())
 	} else if m.Attrs["kind"] != string(drift.KindTamper) || m.Attrs["severity"] != "critical" {
 		t.Errorf("got attributes %v, want kind tamper, severity critical", m.Attrs)
+	}
+}
+
+// heartbeatScenario: the deployed detector records the heartbeat its
+// schedule sends; the heartbeat rule is then disabled for real, and
+// HeartbeatMissing goes to ALARM and mails the alarm topic.
+//
+// What is stood in for: the schedule's tick (the rule fires every 15
+// minutes: the test invokes the detector with the event the schedule
+// sends, as scenario 5 does for the sweep), the EMF log line to metric
+// (MiniStack does not read EMF), and CloudWatch's evaluation of missing
+// data (MiniStack evaluates an alarm only when data is put, never on a
+// clock, so no data never breaches): the test puts the datum an empty
+// period means to an alarm that treats missing data as breaching, a Sum
+// of 0 heartbeats, with PutMetricData. The alarm itself, its metric,
+// threshold, periods and actions are the deployed stack's, and its
+// notification goes through the deployed alarm topic.
+func heartbeatScenario(t *testing.T) {
+	s := need(t)
+	s.alarmQueue(t)
+	ctx := context.Background()
+	rule := s.out["HeartbeatSchedule"]
+	fn := s.out["DetectorFunction"]
+	if rule == "" || fn == "" {
+		t.Fatalf("the stack has no HeartbeatSchedule or DetectorFunction output: %v", s.out)
+	}
+	beat := uuid()
+	event := fmt.Appendf(nil, `{"version":"0","id":%q,"detail-type":"Scheduled Event","source":"aws.events","account":%q,"time":%q,"region":%q,"resources":[%q],"detail":{}}`,
+		beat, account, time.Now().UTC().Format(time.RFC3339), region, fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", region, account, rule))
+	out, err := s.lambda.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(fn), Payload: event, InvocationType: lambdatypes.InvocationTypeRequestResponse})
+	must(t, err)
+	if out.FunctionError != nil {
+		t.Fatalf("the heartbeat failed: %s: %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	if f := s.awaitTamper(t, beat, "heartbeat:"+rule, 10*time.Second); !drift.IsHeartbeat(f) || f.Drift {
+		t.Errorf("got %+v, want a heartbeat that is not drift", f)
+	}
+
+	must(t, err2(s.events.DisableRule(ctx, &awsevents.DisableRuleInput{Name: aws.String(rule)})))
+	t.Cleanup(func() { s.events.EnableRule(ctx, &awsevents.EnableRuleInput{Name: aws.String(rule)}) })
+	id := s.deliver(t, "events-disable-rule-detector.json", rootIdentity, map[string]any{"name": rule})
+	if f := s.awaitTamper(t, id, "rule:"+rule, 30*time.Second); !f.Drift || f.Severity != drift.SeverityCritical {
+		t.Errorf("disabling the heartbeat: got drift %v %s, want critical tamper", f.Drift, f.Severity)
+	}
+
+	cw := awscw.NewFromConfig(s.cfg)
+	name := s.res["Operations/HeartbeatMissing/Resource"]
+	alarms, err := cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{name}})
+	must(t, err)
+	if len(alarms.MetricAlarms) != 1 {
+		t.Fatalf("got %d alarms named %q, want the deployed HeartbeatMissing", len(alarms.MetricAlarms), name)
+	}
+	a := alarms.MetricAlarms[0]
+	if aws.ToString(a.TreatMissingData) != "breaching" || a.ComparisonOperator != cwtypes.ComparisonOperatorLessThanThreshold ||
+		aws.ToFloat64(a.Threshold) != 1 || len(a.AlarmActions) != 1 || a.AlarmActions[0] != s.out["AlarmTopic"] {
+		t.Fatalf("got alarm %+v, want missing data breaching, below 1, acting on the alarm topic", a)
+	}
+	if a.StateValue == cwtypes.StateValueAlarm {
+		t.Fatalf("HeartbeatMissing is in ALARM before the heartbeat stopped")
+	}
+	must(t, err2(cw.PutMetricData(ctx, &awscw.PutMetricDataInput{Namespace: a.Namespace, MetricData: []cwtypes.MetricDatum{{
+		MetricName: a.MetricName, Dimensions: a.Dimensions, Value: aws.Float64(0), Unit: cwtypes.StandardUnitCount, Timestamp: aws.Time(time.Now()),
+	}}})))
+	alarms, err = cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{name}})
+	must(t, err)
+	if got := alarms.MetricAlarms[0].StateValue; got != cwtypes.StateValueAlarm {
+		t.Errorf("got HeartbeatMissing %s, want ALARM", got)
+	}
+	if _, ok := s.awaitAlarm(t, 20*time.Second, name, "ALARM"); !ok {
+		t.Errorf("no ALARM notification of %s on the alarm topic", name)
 	}
 }
