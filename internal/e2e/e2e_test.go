@@ -20,6 +20,7 @@ func TestEndToEnd(t *testing.T) {
 		{"7a tamper: the detector's rule disabled", tamperRuleScenario},
 		{"7b tamper: the heartbeat stopped", heartbeatScenario},
 		{"7c tamper: the baseline bucket's policy replaced", tamperBucketScenario},
+		{"7d a redeploy is not tamper", redeployScenario},
 		{"4 unreadable baseline", badBaselineScenario},
 	} {
 		if !t.Run(sc.name, sc.run) && sc.name[0] == '1' {

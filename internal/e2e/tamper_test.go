@@ -272,3 +272,46 @@ func heartbeatScenario(t *testing.T) {
 		t.Errorf("no ALARM notification of %s on the alarm topic", name)
 	}
 }
+
+// redeployScenario is issue 16's last: `cdk deploy` again, with a changed
+// setting (heartbeatMinutes), through the CDK bootstrap's roles as a user
+// deploys. CloudFormation's changes to eksdrift's resources (here PutRule
+// on the heartbeat rule, checked on the live rule) are recorded compliant,
+// not tamper, and mail nobody. MiniStack's CloudFormation makes the change
+// but records no CloudTrail event for it, so the harness delivers the one
+// AWS records: the call made by CloudFormation (invokedBy) through the
+// bootstrap's execution role, one of the stack's Deployers.
+func redeployScenario(t *testing.T) {
+	s := need(t)
+	s.alarmQueue(t)
+	ctx := context.Background()
+	start := time.Now()
+	synth, assembly := filepath.Join(p.work, "cdk.out.redeploy"), filepath.Join(p.work, "deploy.out.redeploy")
+	must(t, synthesize(synth, assembly, "-c", "heartbeatMinutes=5"))
+	must(t, cdkOn(ctx, assembly, "deploy", "--require-approval", "never", "--exclusively", stackName))
+	timings["redeploy (synth and deploy)"] = time.Since(start)
+	rule := s.out["HeartbeatSchedule"]
+	got, err := s.events.DescribeRule(ctx, &awsevents.DescribeRuleInput{Name: aws.String(rule)})
+	must(t, err)
+	if want := "rate(5 minutes)"; aws.ToString(got.ScheduleExpression) != want {
+		t.Fatalf("got heartbeat schedule %s after the redeploy, want %s", aws.ToString(got.ScheduleExpression), want)
+	}
+	exec := fmt.Sprintf("arn:aws:iam::%s:role/cdk-hnb659fds-cfn-exec-role-%s-%s", account, account, region)
+	if !strings.Contains(s.out["Deployers"], exec) {
+		t.Fatalf("got Deployers %q, want the bootstrap's execution role %s", s.out["Deployers"], exec)
+	}
+	cfn := map[string]any{"type": "AssumedRole", "principalId": "AROA" + "CFNEXEC:AWSCloudFormation", "accountId": account,
+		"arn":            fmt.Sprintf("arn:aws:sts::%s:assumed-role/cdk-hnb659fds-cfn-exec-role-%s-%s/AWSCloudFormation", account, account, region),
+		"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": exec, "accountId": account, "userName": exec[strings.LastIndex(exec, "/")+1:]}},
+		"invokedBy":      drift.InvokedByCFN}
+	id := s.deliver(t, "events-disable-rule-detector.json", cfn,
+		map[string]any{"name": rule, "scheduleExpression": aws.ToString(got.ScheduleExpression), "state": "ENABLED"},
+		func(d map[string]any) { d["eventName"] = "PutRule" })
+	f := s.awaitTamper(t, id, "rule:"+rule, 30*time.Second)
+	if f.Drift || f.Decision != drift.DecisionNone || !strings.Contains(f.Reason, "a redeploy") {
+		t.Errorf("got drift %v %s %q, want the redeploy compliant", f.Drift, f.Decision, f.Reason)
+	}
+	if body, ok := s.awaitAlarm(t, 3*time.Second, id); ok {
+		t.Errorf("got alarm %s, want none for a redeploy", body)
+	}
+}
