@@ -417,8 +417,8 @@ func TestCatchUp(t *testing.T) {
 	bootstrap := lambdatest.Build(t, "./functions/reconcile")
 	at := time.Date(2026, 10, 23, 0, 0, 0, 0, time.UTC)
 	first := invoke(t, lambdatest.Start(t, bootstrap, w.Env), at)
-	if c := first.CatchUp; c.Events != 3 || c.Known != 1 || c.New != 2 || c.Calls != 33 {
-		t.Fatalf("first run: got %+v, want 3 events in 33 lookups, 1 known from the event path, 2 new", c)
+	if c := first.CatchUp; c.Events != 3 || c.Known != 1 || c.New != 2 || c.Calls != 37 {
+		t.Fatalf("first run: got %+v, want 3 events in 37 lookups, 1 known from the event path, 2 new", c)
 	}
 	if starts := ct.startsOf("CreateAccessEntry"); len(starts) != 1 || !starts[0].Equal(at.Add(-720*time.Hour)) {
 		t.Errorf("first window: got starts %v, want %v (the first lookback)", starts, at.Add(-720*time.Hour))
