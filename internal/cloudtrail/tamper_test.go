@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,5 +184,45 @@ func TestTamperCallName(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTamperLookupNames: the catch-up's names are those CloudTrail
+// records, each read back as its tamper call, and every tamper call has
+// one (LookupEvents matches the exact name).
+func TestTamperLookupNames(t *testing.T) {
+	names := TamperLookupNames()
+	if !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) {
+		t.Errorf("got %v, want sorted names, once each", names)
+	}
+	for _, n := range names {
+		found := false
+		for _, src := range TamperSources() {
+			found = found || IsTamperCall(src, n)
+		}
+		if !found {
+			t.Errorf("lookup name %s is no tamper call", n)
+		}
+	}
+	for src, calls := range tamperCalls {
+		for n := range calls {
+			want := n
+			if r := recordedAs[src][n]; r != "" {
+				want = r
+			}
+			if !slices.Contains(names, want) {
+				t.Errorf("tamper call %s %s is not looked up as %s", src, n, want)
+			}
+		}
+	}
+	for _, n := range []string{"UpdateFunctionCode20150331v2", "DeleteFunction20150331", "PutFunctionConcurrency20171031", "PutFunctionEventInvokeConfig", "PutBucketNotification"} {
+		if !slices.Contains(names, n) {
+			t.Errorf("%s, as CloudTrail records it, is not looked up", n)
+		}
+	}
+	for _, n := range []string{"UpdateFunctionCode", "PutBucketNotificationConfiguration"} {
+		if slices.Contains(names, n) {
+			t.Errorf("%s is looked up, a name CloudTrail never records", n)
+		}
 	}
 }
