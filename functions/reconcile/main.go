@@ -26,6 +26,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
@@ -68,6 +69,18 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	baselineOf := wiring.Baseline(source, set, log)
 	store := dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	remediators := []string{cfg.ReverterRoleARN}
+	// The tamper calls the catch-up finds are judged against the
+	// deployment, as the detector judges them live.
+	outputs, err := config.Deployment(getenv, "ReconcileFunction")
+	if err != nil {
+		return nil, err
+	}
+	var dep *drift.Deployment
+	if outputs != nil {
+		if dep, err = drift.DeploymentFromOutputs(outputs); err != nil {
+			return nil, err
+		}
+	}
 	det := &detect.Detector{
 		Baseline:    baselineOf,
 		EKS:         eks.NewReader(awsCfg),
@@ -77,6 +90,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Metrics:     set,
 		Log:         log,
 		Remediators: remediators,
+		Deployment:  dep,
 	}
 	r := &reconcile.Reconciler{
 		Baseline: baselineOf,
@@ -87,6 +101,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Detector:         det,
 		Checkpoints:      store,
 		Regions:          cfg.CatchUpRegions,
+		TamperRegions:    tamperRegions(dep, awsCfg.Region),
 		Overlap:          cfg.CatchUpOverlap,
 		FirstLookback:    cfg.CatchUpFirstLookback,
 		Remediators:      remediators,
@@ -143,4 +158,13 @@ func graceOf(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// tamperRegions is where the catch-up looks up tamper calls: the
+// deployment's own region (the function's), when it knows its deployment.
+func tamperRegions(dep *drift.Deployment, region string) []string {
+	if dep == nil || region == "" {
+		return nil
+	}
+	return []string{region}
 }

@@ -93,7 +93,12 @@ type Reconciler struct {
 	Checkpoints Checkpoints
 	// Regions are where EKS events are looked up, besides the regions of
 	// the baseline's clusters (the function's own region, typically).
-	Regions       []string
+	Regions []string
+	// TamperRegions are where the tamper calls (on eksdrift's own
+	// deployment and its trail, cloudtrail.TamperLookupNames) are looked
+	// up: the deployment's region. None: they are not looked up. The
+	// detector judges them as it judges live events, with its Deployment.
+	TamperRegions []string
 	Overlap       time.Duration // 0: DefaultOverlap
 	FirstLookback time.Duration // 0: DefaultFirstLookback
 	// Remediators are the reverter's roles, as for the detector.
@@ -239,6 +244,17 @@ func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport,
 	for _, name := range cloudtrail.WatchedEventNames(cloudtrail.SourceIAM) {
 		if err := lookup(IAMRegion, name); err != nil {
 			return rep, fmt.Errorf("catch-up: %w", err)
+		}
+	}
+	// Tamper calls are looked up one name at a time too; Lookup paces the
+	// calls of one region (two a second, what CloudTrail allows).
+	tamperRegions := slices.Clone(r.TamperRegions)
+	slices.Sort(tamperRegions)
+	for _, region := range slices.Compact(tamperRegions) {
+		for _, name := range cloudtrail.TamperLookupNames() {
+			if err := lookup(region, name); err != nil {
+				return rep, fmt.Errorf("catch-up: %w", err)
+			}
 		}
 	}
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
