@@ -52,6 +52,10 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
+	fan, err := config.LoadFanout(getenv)
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := wiring.AWSConfig(ctx, "", retries)
 	if err != nil {
 		return nil, err
@@ -93,6 +97,14 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		RetryFailedAfter: cfg.RetryFailedAfter,
 		Metrics:          set,
 		Log:              log,
+		Progress:         store,
+		Margin:           fan.Margin,
+	}
+	if fan.Enabled() {
+		// The sweep fans out over the members, through their read roles;
+		// the detector's path and the catch-up stay on this account.
+		r.Members, r.SweepRegions, r.AccountParallel = fan.MemberAccounts, fan.Regions, fan.AccountConcurrency
+		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(awsCfg, fan.MemberReadRole, fan.ExternalID, fan.CallRate), cfg.ScanConcurrency)
 	}
 	if cfg.CatchUp {
 		lk := lookup.New(awsCfg)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -241,7 +242,7 @@ func (r *Reconciler) sweepTarget(ctx context.Context, at time.Time, ix *drift.In
 	scannerOf func(string) (*scan.Scanner, error), rep *SweepReport) (unread []Unread, done bool, err error) {
 	sc, err := scannerOf(t.Account)
 	if err != nil {
-		return []Unread{{Account: t.Account, Region: t.Region, What: "credentials", Why: err.Error()}}, true, nil
+		return []Unread{{Account: t.Account, Region: t.Region, What: "credentials", Why: clip(err.Error())}}, true, nil
 	}
 	errs, err := r.sweepTargets(ctx, at, ix, ev, sc, t.of(ix.Baseline), rep)
 	if err != nil {
@@ -255,7 +256,7 @@ func (r *Reconciler) sweepTarget(ctx context.Context, at time.Time, ix *drift.In
 		if re := (*scan.ReadError)(nil); errors.As(e, &re) {
 			what = re.What
 		}
-		unread = append(unread, Unread{Account: t.Account, Region: t.Region, What: what, Why: e.Error()})
+		unread = append(unread, Unread{Account: t.Account, Region: t.Region, What: what, Why: clip(e.Error())})
 	}
 	if ctx.Err() != nil {
 		return unread, false, nil
@@ -321,6 +322,16 @@ func (r *Reconciler) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+// clip keeps a reason short enough for the sweep record's one item, how
+// many members fail: an error can quote a whole response.
+func clip(s string) string {
+	const most = 512
+	if len(s) <= most {
+		return s
+	}
+	return strings.ToValidUTF8(s[:most], "") + "…"
 }
 
 func cmpOrInt(n, def int) int {
