@@ -103,7 +103,7 @@ func list(s string) []string {
 // (functions/reconcile).
 const (
 	// EnvSweepAccountConcurrency is how many accounts the sweep reads at
-	// once. Default 4.
+	// once (targets: an account in a region, or its roles). Default 16.
 	EnvSweepAccountConcurrency = "EKSDRIFT_SWEEP_ACCOUNT_CONCURRENCY"
 	// EnvMemberCallRate is the most EKS and IAM calls a second the sweep
 	// makes in one member account (a token bucket per account, bursts of
@@ -132,7 +132,7 @@ func LoadFanout(getenv func(string) string) (Fanout, error) {
 	}
 	f := Fanout{
 		Org:                org,
-		AccountConcurrency: p.count(getenv, EnvSweepAccountConcurrency, 4),
+		AccountConcurrency: p.count(getenv, EnvSweepAccountConcurrency, 16),
 		CallRate:           p.count(getenv, EnvMemberCallRate, 20),
 		Margin:             p.duration(getenv, EnvSweepMargin, time.Minute),
 	}

@@ -46,7 +46,7 @@ type SweepProgress interface {
 const SweepRecordName = "sweep"
 
 // DefaultAccountParallel is how many targets a fan-out reads at once.
-const DefaultAccountParallel = 4
+const DefaultAccountParallel = 16
 
 // Target is one unit of the fan-out.
 type Target struct {
@@ -83,9 +83,9 @@ type SweepRecord struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// memberTargets lists the targets of the members, sorted: for each
-// account, a target per region of its declared clusters (only SweepRegions
-// when set), then its roles.
+// memberTargets lists the targets of the members: for each account, a
+// target per region of its declared clusters (only SweepRegions when set),
+// then its roles; the accounts taken in turn.
 func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere scan.Targets) {
 	members := slices.Clone(r.Members)
 	slices.Sort(members)
@@ -100,16 +100,29 @@ func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere
 			elsewhere.ElsewhereRoles++
 		}
 	}
-	for _, a := range members {
-		regions := scan.BaselineTargets(ix.Baseline, a).Regions()
-		for _, reg := range regions {
+	per := make([][]Target, len(members))
+	for i, a := range members {
+		for _, reg := range scan.BaselineTargets(ix.Baseline, a).Regions() {
 			if len(r.SweepRegions) == 0 || slices.Contains(r.SweepRegions, reg) {
-				targets = append(targets, Target{Account: a, Region: reg})
+				per[i] = append(per[i], Target{Account: a, Region: reg})
 			}
 		}
-		targets = append(targets, Target{Account: a})
+		per[i] = append(per[i], Target{Account: a})
 	}
-	return targets, elsewhere
+	// Round-robin over the accounts: the targets read at once are of
+	// different accounts, each with its own call budget, rather than all
+	// waiting on one account's.
+	for k := 0; ; k++ {
+		n := len(targets)
+		for _, ts := range per {
+			if k < len(ts) {
+				targets = append(targets, ts[k])
+			}
+		}
+		if len(targets) == n {
+			return targets, elsewhere
+		}
+	}
 }
 
 // of is what a target reads of the baseline.
