@@ -54,6 +54,10 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
+	fan, err := config.LoadFanout(getenv)
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := awsconfig.Load(ctx, "", retries)
 	if err != nil {
 		return nil, err
@@ -109,6 +113,20 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		RetryFailedAfter: cfg.RetryFailedAfter,
 		Metrics:          set,
 		Log:              log,
+		Progress:         store,
+		Margin:           fan.Margin,
+	}
+	if fan.Enabled() {
+		// The sweep fans out over the members, through their read roles;
+		// the detector's path and the catch-up stay on this account.
+		r.Members, r.SweepRegions, r.AccountParallel = fan.Members, fan.Regions, fan.AccountConcurrency
+		home, err := wiring.HomeAccount(ctx, awsCfg)
+		if err != nil {
+			return nil, err
+		}
+		accounts := wiring.NewAccounts(awsCfg, home, fan.Org, "reconcile")
+		accounts.Log = log
+		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(accounts, fan.ReadRole, fan.CallRate), cfg.ScanConcurrency)
 	}
 	if cfg.CatchUp {
 		lk := lookup.New(awsCfg)

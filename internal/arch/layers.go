@@ -97,6 +97,7 @@ var table = map[string]place{
 	"internal/wiring":       {layer: wiring},
 	"bench/eksworld":        {layer: wiring},
 	"bench/gentrail":        {layer: wiring},
+	"bench/orgsweep":        {layer: wiring},
 	"bench/s3load":          {layer: wiring},
 	"bench/sizefloor":       {layer: wiring},
 
