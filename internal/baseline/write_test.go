@@ -104,7 +104,7 @@ func TestMarshalCaptured(t *testing.T) {
 	}
 	roles := []drift.RoleState{{ARN: api, Name: "api", Account: acct, Found: true, TrustPolicy: trust, ManagedPolicies: []string{},
 		InlinePolicies: map[string]*drift.PolicyDocument{"read-bucket": inline}}}
-	b := drift.Capture([]drift.ClusterState{state}, roles)
+	b := drift.Capture([]drift.ClusterState{state}, roles, nil)
 	notes := Notes{
 		Header:  []string{"Captured by eksdrift baseline capture at " + time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC).Format(time.RFC3339), "Review it: everything found is declared allowed."},
 		Entries: map[string]string{EntryNote(acct, region, "prod", node): "EC2_LINUX: managed by EKS for the nodes of a node group"},
