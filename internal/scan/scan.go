@@ -2,9 +2,10 @@
 // users at once, for the four uses of a full scan: `eksdrift baseline
 // capture`, `eksdrift plan`, and the scheduled sweep of functions/reconcile.
 // It decides what to read (the clusters, roles and users a baseline
-// declares, or the roles and users behind the access a capture found) and reads it through the EKS and IAM scanners,
-// several at a time, counting progress. It imports only the domain; the
-// adapters (internal/eks, internal/iam) do the calls.
+// declares, or the roles and users behind the access a capture found) and
+// reads it through the EKS and IAM scanners, several at a time, counting
+// progress. It imports only the domain; the adapters (internal/eks,
+// internal/iam) do the calls.
 package scan
 
 import (
