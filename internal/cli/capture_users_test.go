@@ -138,8 +138,10 @@ func TestCapturePlanUsers(t *testing.T) {
 	if c.code != ExitOK || !strings.Contains(c.stderr, "captured 1 clusters, 1 access entries, 0 roles and 1 user") {
 		t.Fatalf("capture: got exit %d, stderr %q, want 0 and the user counted", c.code, c.stderr)
 	}
+	t.Logf("capture: %s", c.stderr)
 	captured, err := os.ReadFile(path)
 	must("read the capture", err)
+	t.Logf("captured:\n%s", captured)
 	b, err := baseline.Parse(path, captured)
 	must("parse the capture", err)
 	users := b.IAMUsers
@@ -206,8 +208,12 @@ func TestCapturePlanUsers(t *testing.T) {
 		if strings.Contains(it.Finding.Resource, "AdministratorAccess") && it.Finding.Severity != "critical" {
 			t.Errorf("AdministratorAccess on a cluster-admin user: got severity %s, want critical", it.Finding.Severity)
 		}
+		if strings.Contains(it.Finding.Resource, "|group|") && !strings.Contains(it.CannotRevert, "never adds a user to a group") {
+			t.Errorf("the group left: got cannotRevert %q, want why eksdrift does not add the user back", it.CannotRevert)
+		}
 	}
 	text := run(t, stateEnv(t), "plan", "--baseline", path)
+	t.Logf("plan:\n%s", text.stdout)
 	if text.code != ExitDrift || !strings.Contains(text.stdout, "read 1 cluster, 0 roles and 1 user") || !strings.Contains(text.stdout, "IAM (account ") {
 		t.Errorf("plan text: got exit %d:\n%s", text.code, text.stdout)
 	}
