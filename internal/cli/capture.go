@@ -101,35 +101,16 @@ func (e *env) capture(ctx context.Context, o captureOptions) error {
 	if err != nil {
 		return err
 	}
-	roleARNs, why, other := scan.Behind(found, account)
-	userARNs, userWhy, userOther := scan.UsersBehind(found, account)
-	for arn, w := range userOther {
-		other[arn] = w
-	}
-	s.Expect(0, len(roleARNs))
-	s.ExpectUsers(len(userARNs))
-	roles, errs := s.Roles(ctx, roleARNs)
-	users, userErrs := s.Users(ctx, userARNs)
+	b, notes, errs := captureBehind(ctx, s, found, account, o.regions)
 	bar.clear()
-	if errs = append(errs, userErrs...); len(errs) > 0 {
+	if len(errs) > 0 {
 		return e.scanFailed("baseline capture", errs)
 	}
-	b := drift.Capture(found, roles, users)
-	notes := captureNotes(found, roles, why, other, account, o.regions)
-	notes.Users = captureUserNotes(users, userWhy)
 	if err := e.writeCapture(o.output, b, notes); err != nil {
 		return err
 	}
-	entries := 0
-	for _, c := range b.Clusters {
-		entries += len(c.AccessEntries)
-	}
-	what := fmt.Sprintf("%d access entries and %d roles", entries, len(b.IAMRoles))
-	if len(b.IAMUsers) > 0 {
-		what = fmt.Sprintf("%d access entries, %d roles and %s", entries, len(b.IAMRoles), plural(len(b.IAMUsers), "user"))
-	}
-	fmt.Fprintf(e.stderr, "captured %d clusters, %s from account %s (%s) in %s: %d EKS and %d IAM calls\n",
-		len(b.Clusters), what, account, joinComma(o.regions), bar.elapsed(), eksScanner.Calls(), iamScanner.Calls())
+	fmt.Fprintf(e.stderr, "captured %s from account %s (%s) in %s: %d EKS and %d IAM calls\n",
+		captureCounts(b), account, joinComma(o.regions), bar.elapsed(), eksScanner.Calls(), iamScanner.Calls())
 	if o.output != "-" {
 		fmt.Fprintf(e.stderr, "wrote %s; check it with: eksdrift baseline validate %s\n", o.output, o.output)
 	}
