@@ -26,6 +26,9 @@ type fakeServiceCredentials struct {
 	creds []types.ServiceSpecificCredentialMetadata
 	pages int
 	fail  error
+	// pageSize is the page when the caller gives no MaxItems (IAM's own
+	// default is 100).
+	pageSize int32
 }
 
 func (f *fakeServiceCredentials) ListServiceSpecificCredentials(_ context.Context, in *iam.ListServiceSpecificCredentialsInput, _ ...func(*iam.Options)) (*iam.ListServiceSpecificCredentialsOutput, error) {
@@ -33,7 +36,11 @@ func (f *fakeServiceCredentials) ListServiceSpecificCredentials(_ context.Contex
 	if f.fail != nil {
 		return nil, f.fail
 	}
-	page, more, next := marked(f.creds, in.MaxItems, in.Marker)
+	maxItems := in.MaxItems
+	if maxItems == nil && f.pageSize > 0 {
+		maxItems = &f.pageSize
+	}
+	page, more, next := marked(f.creds, maxItems, in.Marker)
 	return &iam.ListServiceSpecificCredentialsOutput{ServiceSpecificCredentials: page, IsTruncated: more, Marker: next}, nil
 }
 
@@ -158,5 +165,36 @@ func TestUserScanActionsNameEveryCall(t *testing.T) {
 	}
 	if len(UserScanActions) != api.NumMethod() {
 		t.Errorf("got %d actions for %d calls", len(UserScanActions), api.NumMethod())
+	}
+}
+
+// TestReadServiceCredentialPastTheFirstPage: the detector's live read of a
+// service-specific credential pages too, so one on the second page is not
+// read as gone (it was: the reader read the first page only).
+func TestReadServiceCredentialPastTheFirstPage(t *testing.T) {
+	c, _ := emulator(t)
+	f := &fakeServiceCredentials{Client: c, pageSize: 2}
+	for _, id := range []string{"ACCA1", "ACCA2", "ACCA3"} {
+		f.creds = append(f.creds, types.ServiceSpecificCredentialMetadata{ServiceSpecificCredentialId: aws.String(id), Status: types.StatusTypeActive})
+	}
+	r := newReader(f)
+	for _, tc := range []struct {
+		id      string
+		present bool
+	}{{"ACCA3", true}, {"ACCA9", false}} {
+		t.Run(tc.id, func(t *testing.T) {
+			f.pages = 0
+			obs, err := r.Observe(context.Background(), change(drift.OpAdded, &drift.User{UserARN: "arn:aws:iam::" + account + ":user/bob", UserName: "bob",
+				Aspect: drift.UserServiceCredential, Name: tc.id}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if obs.Present != tc.present || f.pages != 2 {
+				t.Errorf("got present %v after %d pages, want %v after 2", obs.Present, f.pages, tc.present)
+			}
+			if u, _ := obs.Resource.(*drift.User); tc.present && (u == nil || u.Status != "Active") {
+				t.Errorf("got %+v, want the credential, Active", obs.Resource)
+			}
+		})
 	}
 }
