@@ -17,6 +17,8 @@ LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
 MOTO_VERSION := 5.2.5
+# MiniStack answers the Go SDK's CloudWatch calls (rpcv2Cbor) only with cbor2.
+CBOR2_VERSION := 6.3.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 # staticcheck 2026.2.2 is the first release line that builds with Go 1.26.
 STATICCHECK_VERSION := v0.8.2
@@ -65,7 +67,7 @@ e2e-measure: ## make e2e, timing 50 events each way (PutEvents to SNS, to the li
 	$(MAKE) e2e EKSDRIFT_E2E_EVENTS=50
 
 .PHONY: tools
-tools: .venv/bin/ministack .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack, cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
+tools: .venv/bin/ministack .venv/cbor2-$(CBOR2_VERSION) .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack (with cbor2, for CloudWatch), cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
 
 .PHONY: lint-tools
 lint-tools: $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(TOOLS)/gocyclo-$(GOCYCLO_VERSION) ## install the linters only (staticcheck, gocyclo) into build/tools
@@ -83,6 +85,12 @@ $(TOOLS)/gocyclo-$(GOCYCLO_VERSION):
 .venv/bin/ministack:
 	python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check ministack==$(MINISTACK_VERSION)
+
+# Without cbor2 MiniStack answers the SDK's CloudWatch calls (CBOR) with a
+# 500: make e2e reads the deployed alarms.
+.venv/cbor2-$(CBOR2_VERSION): | .venv/bin/ministack
+	.venv/bin/pip install --quiet --disable-pip-version-check cbor2==$(CBOR2_VERSION)
+	touch $@
 
 .venv/cfn-lint-$(CFN_LINT_VERSION): | .venv/bin/ministack
 	.venv/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION)

@@ -13,7 +13,7 @@ import (
 
 // NotifierMetrics are the counts functions/notify writes (docs/alerts.md);
 // the names are its own constants, and a test checks they still are.
-var NotifierMetrics = []string{"Notified", "Digests", "NotifyFailed", "Malformed", "SlackRetries", "SlackRateLimited", "SlackTextOnly"}
+var NotifierMetrics = []string{"Notified", "Digests", "NotifyFailed", "Malformed", "SlackRetries", "SlackRateLimited", "SlackTextOnly", "Snoozed"}
 
 // NotifierAlarmOn is the count that means a person was not told.
 const NotifierAlarmOn = "NotifyFailed"

@@ -33,10 +33,16 @@ const (
 	CtxBaselineKey    = "baselineKey"
 	CtxMode           = "mode"
 	CtxSlackSecretARN = "slackSecretArn"
-	CtxAlarmEmail     = "alarmEmail"
-	CtxExistingTrail  = "existingTrail"
-	CtxClusters       = "clusters"
-	CtxRoles          = "roles"
+	// CtxSlackSigningSecretARN deploys the interaction endpoint behind
+	// Slack's buttons (functions/interact) with the Slack app's signing
+	// secret; CtxSlackBotTokenARN optionally adds a bot token with
+	// usergroups:read, for approvers that are user groups.
+	CtxSlackSigningSecretARN = "slackSigningSecretArn"
+	CtxSlackBotTokenARN      = "slackBotTokenArn"
+	CtxAlarmEmail            = "alarmEmail"
+	CtxExistingTrail         = "existingTrail"
+	CtxClusters              = "clusters"
+	CtxRoles                 = "roles"
 	// CtxUsers names the IAM users behind access entries (iamUsers) that
 	// the functions may read and the reverter change.
 	CtxUsers               = "users"
@@ -87,6 +93,11 @@ type Settings struct {
 	// SlackSecretARN is the Secrets Manager secret holding the Slack webhook
 	// URL; the stack references it, it never creates it.
 	SlackSecretARN string
+	// SlackSigningSecretARN and SlackBotTokenARN are the interaction
+	// endpoint's secrets (docs/alerts.md); without the first, no endpoint
+	// is deployed and messages carry no buttons.
+	SlackSigningSecretARN string
+	SlackBotTokenARN      string
 	// AlarmEmail, when set, is subscribed to the alarm topic.
 	AlarmEmail string
 	// ExistingTrail says a trail already logs management events in this
@@ -181,26 +192,28 @@ var retentionDays = map[int]awslogs.RetentionDays{
 func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error) {
 	var p ctxParser
 	s := Settings{
-		StackName:           p.str(ctx, CtxStackName, "eksdrift"),
-		Account:             p.str(ctx, CtxAccount, ""),
-		Region:              p.str(ctx, CtxRegion, ""),
-		BaselineKey:         p.str(ctx, CtxBaselineKey, "baseline.yaml"),
-		Mode:                p.str(ctx, CtxMode, ModeAlert),
-		SlackSecretARN:      p.str(ctx, CtxSlackSecretARN, ""),
-		AlarmEmail:          p.str(ctx, CtxAlarmEmail, ""),
-		ExistingTrail:       p.boolean(ctx, CtxExistingTrail, false),
-		Clusters:            p.list(ctx, CtxClusters, []string{"*"}),
-		Roles:               p.list(ctx, CtxRoles, []string{"*"}),
-		Users:               p.list(ctx, CtxUsers, []string{"*"}),
-		RetainData:          p.boolean(ctx, CtxRetainData, true),
-		LogRetentionDays:    p.integer(ctx, CtxLogRetentionDays, 90),
-		MetricsNamespace:    p.str(ctx, CtxMetricsNamespace, "eksdrift"),
-		ReverterConcurrency: p.integer(ctx, CtxReverterConcurrency, 2),
-		ReconcileSchedule:   p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
-		BaselineWriters:     p.list(ctx, CtxBaselineWriters, nil),
-		AllowGrantingAdmin:  p.boolean(ctx, CtxAllowGrantingAdmin, false),
-		SecurityHub:         p.boolean(ctx, CtxSecurityHub, false),
-		AssetsDir:           assetsDir,
+		StackName:             p.str(ctx, CtxStackName, "eksdrift"),
+		Account:               p.str(ctx, CtxAccount, ""),
+		Region:                p.str(ctx, CtxRegion, ""),
+		BaselineKey:           p.str(ctx, CtxBaselineKey, "baseline.yaml"),
+		Mode:                  p.str(ctx, CtxMode, ModeAlert),
+		SlackSecretARN:        p.str(ctx, CtxSlackSecretARN, ""),
+		SlackSigningSecretARN: p.str(ctx, CtxSlackSigningSecretARN, ""),
+		SlackBotTokenARN:      p.str(ctx, CtxSlackBotTokenARN, ""),
+		AlarmEmail:            p.str(ctx, CtxAlarmEmail, ""),
+		ExistingTrail:         p.boolean(ctx, CtxExistingTrail, false),
+		Clusters:              p.list(ctx, CtxClusters, []string{"*"}),
+		Roles:                 p.list(ctx, CtxRoles, []string{"*"}),
+		Users:                 p.list(ctx, CtxUsers, []string{"*"}),
+		RetainData:            p.boolean(ctx, CtxRetainData, true),
+		LogRetentionDays:      p.integer(ctx, CtxLogRetentionDays, 90),
+		MetricsNamespace:      p.str(ctx, CtxMetricsNamespace, "eksdrift"),
+		ReverterConcurrency:   p.integer(ctx, CtxReverterConcurrency, 2),
+		ReconcileSchedule:     p.str(ctx, CtxReconcileSchedule, config.DefaultReconcileSchedule),
+		BaselineWriters:       p.list(ctx, CtxBaselineWriters, nil),
+		AllowGrantingAdmin:    p.boolean(ctx, CtxAllowGrantingAdmin, false),
+		SecurityHub:           p.boolean(ctx, CtxSecurityHub, false),
+		AssetsDir:             assetsDir,
 	}
 	readTamperSettings(&p, ctx, &s) // tamper.go
 	s.BaselineHoldDown = readHoldDown(&p, ctx)
@@ -279,6 +292,17 @@ func checkIdentity(p *ctxParser, s Settings) {
 	}
 	if s.SlackSecretARN != "" && !secretARN.MatchString(s.SlackSecretARN) {
 		p.errorf("%s=%q is not a Secrets Manager secret ARN", CtxSlackSecretARN, s.SlackSecretARN)
+	}
+	for _, v := range []struct{ name, val string }{{CtxSlackSigningSecretARN, s.SlackSigningSecretARN}, {CtxSlackBotTokenARN, s.SlackBotTokenARN}} {
+		if v.val != "" && !secretARN.MatchString(v.val) {
+			p.errorf("%s=%q is not a Secrets Manager secret ARN", v.name, v.val)
+		}
+	}
+	if s.SlackSigningSecretARN != "" && s.SlackSecretARN == "" {
+		p.errorf("%s needs %s: the buttons are on the messages posted to the Slack webhook", CtxSlackSigningSecretARN, CtxSlackSecretARN)
+	}
+	if s.SlackBotTokenARN != "" && s.SlackSigningSecretARN == "" {
+		p.errorf("%s needs %s: the bot token only serves the interaction endpoint", CtxSlackBotTokenARN, CtxSlackSigningSecretARN)
 	}
 	if s.AlarmEmail != "" && (!strings.Contains(s.AlarmEmail, "@") || strings.ContainsAny(s.AlarmEmail, " ,;")) {
 		p.errorf("%s=%q is not one e-mail address", CtxAlarmEmail, s.AlarmEmail)

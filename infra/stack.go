@@ -40,6 +40,8 @@ type Stacks struct {
 	SecurityHub *SecurityHubForwarder
 	// Members is nil unless member accounts are watched (organization.go).
 	Members *Members
+	// Interact is nil unless slackSigningSecretArn is set.
+	Interact *Interact
 }
 
 // Functions lists the functions the settings deploy, by their directory
@@ -51,6 +53,9 @@ func Functions(s Settings) []string {
 	}
 	if s.SecurityHub {
 		fns = append(fns, "securityhub")
+	}
+	if s.SlackSigningSecretARN != "" {
+		fns = append(fns, "interact")
 	}
 	return fns
 }
@@ -125,6 +130,11 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	if s.Organization.Enabled() {
 		out.Members = NewMembers(main, "Members", out, s)
 	}
+	if s.SlackSigningSecretARN != "" {
+		out.Interact = NewInteract(main, "Interact", InteractProps{Stores: out.Stores, BaselineKey: s.BaselineKey, Settings: s, Reverter: out.Reverter})
+		out.Operations.Watch(out.Interact.Function, nil, nil, nil)
+		notifierInteractive(out.Notifier, out.Stores)
+	}
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)
 	}
@@ -165,4 +175,5 @@ func outputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	output("DetectorFunction", "The detector function", out.Detector.Fn.FunctionName())
 	output("ReconcileFunction", "The reconcile sweep (invoke it to sweep now)", out.Reconciler.Fn.FunctionName())
 	tamperOutputs(stack, out, s) // tamper.go
+	interactOutputs(stack, out)
 }

@@ -416,7 +416,7 @@ func TestFunctionsAsDeployed(t *testing.T) {
 		{st.Detector.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvDeployment, config.EnvHeartbeatRule), true, 30.0, nil},
 		{st.Notifier.Function, []string{config.EnvChatbotTopicARN, config.EnvReportBatchItemFailures, config.EnvMetricsNamespace, config.EnvSlackWebhookSecretARN}, false, 120.0, nil},
 		{st.Reverter.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvAllowGrantingAdmin), false, 120.0, 3.0},
-		{st.Reconciler.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown), true, config.DefaultReconcileTimeout.Seconds(), nil},
+		{st.Reconciler.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvDeployment), true, config.DefaultReconcileTimeout.Seconds(), nil},
 	}
 	for _, tt := range tests {
 		f := tt.f

@@ -183,6 +183,17 @@ func NewTamperWatch(scope constructs.Construct, id string, out *Stacks, s Settin
 		dep["RevertFunction"], dep["RevertRole"] = out.Reverter.Fn.FunctionName(), out.Reverter.Role.RoleName()
 	}
 	det.Fn.AddEnvironment(jsii.String(config.EnvDeployment), stack.ToJsonString(dep, nil), nil)
+	// The reconcile function judges the tamper calls its catch-up finds:
+	// it knows the same, less what would be a cycle (its own function,
+	// known from Lambda, and the schedule that targets it, known by the
+	// stack's name).
+	rec := map[string]any{}
+	for k, v := range dep {
+		if k != "ReconcileFunction" && k != "ReconcileSchedule" {
+			rec[k] = v
+		}
+	}
+	out.Reconciler.Fn.AddEnvironment(jsii.String(config.EnvDeployment), stack.ToJsonString(rec, nil), nil)
 	return w
 }
 

@@ -144,6 +144,20 @@ func TestDeploymentOutputs(t *testing.T) {
 					t.Errorf("%s: no %s in %s", config.EnvDeployment, k, dep)
 				}
 			}
+			// The reconcile function judges the tamper calls its catch-up
+			// finds against the same deployment, less what would be a cycle.
+			renv := props(resource(t, s, s.stacks.Reconciler.Fn))["Environment"].(map[string]any)["Variables"].(map[string]any)
+			rdep, _ := json.Marshal(renv[config.EnvDeployment])
+			for _, k := range []string{"StackName", "Trail", "BaselineBucket", "HistoryTable", "AlarmTopic", "Key", "DetectorRole", "ReconcileRole", "Deployers", "cfn-exec-role"} {
+				if !strings.Contains(string(rdep), k) {
+					t.Errorf("reconcile function's %s: no %s in %s", config.EnvDeployment, k, rdep)
+				}
+			}
+			for _, k := range []string{`"ReconcileFunction"`, `"ReconcileSchedule"`} {
+				if strings.Contains(string(rdep), k) {
+					t.Errorf("reconcile function's %s names %s, its own: a cycle", config.EnvDeployment, k)
+				}
+			}
 		})
 	}
 }

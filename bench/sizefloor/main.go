@@ -45,6 +45,7 @@ var ops = map[string]string{
 	"secretsmanager": "GetSecretValue",
 	"securityhub":    "BatchImportFindings",
 	"sns":            "Publish",
+	"sqs":            "SendMessage",
 	"sts":            "GetCallerIdentity",
 }
 

@@ -18,11 +18,13 @@ import (
 	"os"
 	"time"
 
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/notify"
@@ -58,6 +60,12 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 			log.Warn("slack webhook: Secrets Manager unavailable, using the cached URL", "secret", cfg.SlackWebhookSecretARN, "error", err)
 		}
 		n.Slack = slack.NewClient(secret)
+	}
+	if cfg.SlackInteractive {
+		// Buttons on drift messages; snoozes pressed on them are read from
+		// the history table.
+		n.Buttons = slack.Buttons{On: true, Accept: cfg.SlackAccept}
+		n.Snoozes = dynamodb.New(awsddb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	}
 	if cfg.ChatbotTopicARN != "" {
 		n.Chatbot = sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.ChatbotTopicARN)

@@ -26,6 +26,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
@@ -53,6 +54,10 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
+	fan, err := config.LoadFanout(getenv)
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := awsconfig.Load(ctx, "", retries)
 	if err != nil {
 		return nil, err
@@ -68,6 +73,18 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	baselineOf := wiring.Baseline(source, set, log)
 	store := dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	remediators := []string{cfg.ReverterRoleARN}
+	// The tamper calls the catch-up finds are judged against the
+	// deployment, as the detector judges them live.
+	outputs, err := config.Deployment(getenv, "ReconcileFunction")
+	if err != nil {
+		return nil, err
+	}
+	var dep *drift.Deployment
+	if outputs != nil {
+		if dep, err = drift.DeploymentFromOutputs(outputs); err != nil {
+			return nil, err
+		}
+	}
 	det := &detect.Detector{
 		Baseline:    baselineOf,
 		EKS:         eks.NewReader(awsCfg),
@@ -77,6 +94,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Metrics:     set,
 		Log:         log,
 		Remediators: remediators,
+		Deployment:  dep,
 	}
 	r := &reconcile.Reconciler{
 		Baseline: baselineOf,
@@ -87,6 +105,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Detector:         det,
 		Checkpoints:      store,
 		Regions:          cfg.CatchUpRegions,
+		TamperRegions:    tamperRegions(dep, awsCfg.Region),
 		Overlap:          cfg.CatchUpOverlap,
 		FirstLookback:    cfg.CatchUpFirstLookback,
 		Remediators:      remediators,
@@ -94,6 +113,20 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		RetryFailedAfter: cfg.RetryFailedAfter,
 		Metrics:          set,
 		Log:              log,
+		Progress:         store,
+		Margin:           fan.Margin,
+	}
+	if fan.Enabled() {
+		// The sweep fans out over the members, through their read roles;
+		// the detector's path and the catch-up stay on this account.
+		r.Members, r.SweepRegions, r.AccountParallel = fan.Members, fan.Regions, fan.AccountConcurrency
+		home, err := wiring.HomeAccount(ctx, awsCfg)
+		if err != nil {
+			return nil, err
+		}
+		accounts := wiring.NewAccounts(awsCfg, home, fan.Org, "reconcile")
+		accounts.Log = log
+		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(accounts, fan.ReadRole, fan.CallRate), cfg.ScanConcurrency)
 	}
 	if cfg.CatchUp {
 		lk := lookup.New(awsCfg)
@@ -143,4 +176,13 @@ func graceOf(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// tamperRegions is where the catch-up looks up tamper calls: the
+// deployment's own region (the function's), when it knows its deployment.
+func tamperRegions(dep *drift.Deployment, region string) []string {
+	if dep == nil || region == "" {
+		return nil
+	}
+	return []string{region}
 }

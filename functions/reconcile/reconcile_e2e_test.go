@@ -417,8 +417,8 @@ func TestCatchUp(t *testing.T) {
 	bootstrap := lambdatest.Build(t, "./functions/reconcile")
 	at := time.Date(2026, 10, 23, 0, 0, 0, 0, time.UTC)
 	first := invoke(t, lambdatest.Start(t, bootstrap, w.Env), at)
-	if c := first.CatchUp; c.Events != 3 || c.Known != 1 || c.New != 2 || c.Calls != 33 {
-		t.Fatalf("first run: got %+v, want 3 events in 33 lookups, 1 known from the event path, 2 new", c)
+	if c := first.CatchUp; c.Events != 3 || c.Known != 1 || c.New != 2 || c.Calls != 37 {
+		t.Fatalf("first run: got %+v, want 3 events in 37 lookups, 1 known from the event path, 2 new", c)
 	}
 	if starts := ct.startsOf("CreateAccessEntry"); len(starts) != 1 || !starts[0].Equal(at.Add(-720*time.Hour)) {
 		t.Errorf("first window: got starts %v, want %v (the first lookback)", starts, at.Add(-720*time.Hour))
@@ -484,5 +484,69 @@ func must(t testing.TB, err error) {
 		}
 		t.Helper()
 		t.Fatal(err)
+	}
+}
+
+// TestCatchUpOfTamperCalls: with its deployment in EKSDRIFT_DEPLOYMENT
+// (what the stack gives it), the real bootstrap looks up the tamper calls
+// in its own region and judges them as the detector does live: the
+// detector's rule disabled is a critical tamper finding, published; a
+// redeploy is compliant. LookupEvents is a local stand-in (MiniStack's
+// records approximations, not CloudTrail's shapes), as in TestCatchUp.
+func TestCatchUpOfTamperCalls(t *testing.T) {
+	ctx := context.Background()
+	sampleBaseline, err := os.ReadFile("../../events/baseline.yaml")
+	must(t, err)
+	w := stacktest.New(t, sampleBaseline)
+	queue := w.Subscribe(t, `{"drift":["true"]}`)
+	outputs, err := os.ReadFile("../../events/deployment.outputs")
+	must(t, err)
+	var dep map[string]map[string]string
+	must(t, json.Unmarshal(outputs, &dep))
+	b, err := json.Marshal(dep["eksdrift"])
+	must(t, err)
+	w.Env[config.EnvDeployment] = string(b)
+
+	region := w.Env["AWS_REGION"]
+	move := func(sample string) json.RawMessage {
+		var r map[string]any
+		must(t, json.Unmarshal(record(t, sample, time.Time{}, ""), &r))
+		r["awsRegion"] = region
+		out, err := json.Marshal(r)
+		must(t, err)
+		return out
+	}
+	ct := &fakeCloudTrail{records: []json.RawMessage{move("events-disable-rule-detector.json"), move("lambda-update-function-configuration-redeploy.json")}}
+	srv := httptest.NewServer(ct)
+	t.Cleanup(srv.Close)
+	w.Env["AWS_ENDPOINT_URL_CLOUDTRAIL"] = srv.URL
+	w.Env[config.EnvCatchUpFirstLookback] = "2160h"
+	w.Env[config.EnvCatchUpInterval] = "0s"
+	at := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	rep := invoke(t, lambdatest.Start(t, lambdatest.Build(t, "./functions/reconcile"), w.Env), at)
+	if c := rep.CatchUp; c.New != 2 || c.Events != 2 {
+		t.Errorf("got %+v, want the 2 tamper calls new", c)
+	}
+	if n := len(ct.startsOf("UpdateFunctionConfiguration20150331v2")) + len(ct.startsOf("DisableRule")); n != 2 {
+		t.Errorf("got %d lookups of DisableRule and UpdateFunctionConfiguration20150331v2, want one each", n)
+	}
+	f, found, err := w.History.Get(ctx, "4bcc61c9-654a-d4c6-a38d-c98f6d2d0772#tamper##rule:eksdrift-RoutingeksaccesschangesD1C2B3A4-1A2B3C4D5E6F")
+	must(t, err)
+	if !found || !f.Drift || f.Severity != drift.SeverityCritical || f.NotifiedAt == nil {
+		t.Errorf("got %+v (found %v), want a published critical tamper finding", f, found)
+	}
+	redeploy, err := w.History.Query(ctx, drift.HistoryQuery{Since: at.Add(-2160 * time.Hour)})
+	must(t, err)
+	var compliant int
+	for _, r := range redeploy {
+		if r.Kind == drift.KindTamper && !r.Drift && strings.Contains(r.Reason, "a redeploy") {
+			compliant++
+		}
+	}
+	if compliant != 1 {
+		t.Errorf("got %d compliant redeploys in the history, want 1", compliant)
+	}
+	if msgs := w.Receive(t, queue, 3*time.Second); len(msgs) != 1 {
+		t.Errorf("got %d drift messages, want 1 (the disabled rule)", len(msgs))
 	}
 }

@@ -64,6 +64,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Admins:             eksWriter,
 		History:            history,
 		Leases:             history,
+		Approvals:          history,
 		Versions:           wiring.PreviousBaseline(awsCfg, cfg.BaselineBucket, cfg.BaselineKey).Of,
 		HoldDown:           holdDownOf(cfg.BaselineHoldDown),
 		AllowGrantingAdmin: cfg.AllowGrantingAdmin,
@@ -82,6 +83,16 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
 		for _, m := range ev.Records {
+			if req, ok := requestOf(m.Body); ok {
+				// A revert asked for with Slack's button: only names; the
+				// reverter reads the approval and the finding itself.
+				if err := r.HandleApproved(ctx, req); err != nil {
+					set.Add(metrics.Errors, 1)
+					log.ErrorContext(ctx, "approved revert not handled: it will be retried", "messageId", m.MessageId, "error", err)
+					resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+				}
+				continue
+			}
 			f, err := findingOf(m.Body)
 			if errors.Is(err, errOutcome) {
 				// The reverter's own outcome, come back through the topic:
@@ -132,6 +143,19 @@ func findingOf(body string) (drift.Finding, error) {
 		return f, fmt.Errorf("not a finding: no eventId or kind")
 	}
 	return f, nil
+}
+
+// requestOf reads a revert request sent by the interaction endpoint
+// (functions/interact): a body with an approvalId and no eventId.
+func requestOf(body string) (drift.RevertRequest, bool) {
+	var probe struct {
+		drift.RevertRequest
+		EventID string `json:"eventId"`
+	}
+	if json.Unmarshal([]byte(body), &probe) != nil || probe.ApprovalID == "" || probe.EventID != "" {
+		return drift.RevertRequest{}, false
+	}
+	return probe.RevertRequest, true
 }
 
 // holdDownOf maps the setting to the reverter's terms: an explicit 0 turns

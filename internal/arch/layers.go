@@ -70,10 +70,12 @@ var table = map[string]place{
 	"internal/slack":       {layer: adapter},
 	"internal/sns":         {layer: adapter, service: "sns"},
 	"internal/sqlite":      {layer: adapter},
+	"internal/sqs":         {layer: adapter, service: "sqs"},
 
 	"internal/accept":    {layer: useCase},
 	"internal/audit":     {layer: useCase},
 	"internal/detect":    {layer: useCase},
+	"internal/interact":  {layer: useCase},
 	"internal/notify":    {layer: useCase},
 	"internal/reconcile": {layer: useCase},
 	"internal/replay":    {layer: useCase},
@@ -82,6 +84,7 @@ var table = map[string]place{
 
 	"cmd/eksdrift":          {layer: wiring},
 	"functions/detect":      {layer: wiring},
+	"functions/interact":    {layer: wiring},
 	"functions/notify":      {layer: wiring},
 	"functions/reconcile":   {layer: wiring},
 	"functions/revert":      {layer: wiring},
@@ -94,6 +97,7 @@ var table = map[string]place{
 	"internal/wiring":       {layer: wiring},
 	"bench/eksworld":        {layer: wiring},
 	"bench/gentrail":        {layer: wiring},
+	"bench/orgsweep":        {layer: wiring},
 	"bench/s3load":          {layer: wiring},
 	"bench/sizefloor":       {layer: wiring},
 

@@ -393,6 +393,7 @@ type fileFormat struct {
 		PodIdentityAssociations *[]drift.PodIdentityAssociation `json:"podIdentityAssociations"`
 		IdentityProviderConfigs *[]drift.IdentityProviderConfig `json:"identityProviderConfigs"`
 		AwsAuth                 *drift.AwsAuthBaseline          `json:"awsAuth"`
+		Approvers               []string                        `json:"approvers"`
 	} `json:"clusters"`
 	IAMRoles []struct {
 		ARN                 string                     `json:"arn"`
@@ -467,6 +468,7 @@ func (f *fileFormat) toDomain(loc locator, now time.Time) (*drift.Baseline, Erro
 			cb.IdentityProviderConfigs = append([]drift.IdentityProviderConfig{}, (*c.IdentityProviderConfigs)...)
 		}
 		cb.AwsAuth = c.AwsAuth
+		cb.Approvers = append([]string(nil), c.Approvers...)
 		b.Clusters = append(b.Clusters, cb)
 	}
 	for i, r := range f.IAMRoles {

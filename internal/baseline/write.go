@@ -203,6 +203,9 @@ func clusterNode(c drift.ClusterBaseline, notes Notes) (*yaml.Node, error) {
 	if c.AwsAuth != nil {
 		add(m, "awsAuth", awsAuthNode(c.AwsAuth))
 	}
+	if len(c.Approvers) > 0 {
+		add(m, "approvers", strings_(c.Approvers, true))
+	}
 	return m, nil
 }
 

@@ -40,6 +40,14 @@ var watched = map[string]string{
 	"DeleteRolePermissionsBoundary":      SourceIAM,
 	"CreateOpenIDConnectProvider":        SourceIAM,
 	"DeleteOpenIDConnectProvider":        SourceIAM,
+	// Role calls the baseline declares nothing of (a session's maximum
+	// duration, a description, tags): on eksdrift's own roles they are
+	// tamper like every role change; on any other role they are recorded
+	// as compliant tamper calls (roleTamperCall).
+	"UpdateRole":            SourceIAM,
+	"UpdateRoleDescription": SourceIAM,
+	"TagRole":               SourceIAM,
+	"UntagRole":             SourceIAM,
 	// IAM users' credentials and permissions (users.go).
 	"CreateAccessKey":                 SourceIAM,
 	"UpdateAccessKey":                 SourceIAM,
@@ -199,6 +207,12 @@ type (
 		URL                      string   `json:"url"`
 		ClientIDList             []string `json:"clientIDList"`
 		OpenIDConnectProviderARN string   `json:"openIDConnectProviderArn"`
+		MaxSessionDuration       *int     `json:"maxSessionDuration"`
+		Description              *string  `json:"description"`
+		Tags                     []struct {
+			Key string `json:"key"`
+		} `json:"tags"`
+		TagKeys []string `json:"tagKeys"`
 	}
 	iamResponse struct {
 		Role *struct {
@@ -426,6 +440,36 @@ func createCluster(ev drift.Event, cluster string, req eksRequest, resp eksRespo
 	return out
 }
 
+// roleTamperCall is a role call that changes nothing the baseline
+// declares, named as a tamper call on a role: drift.JudgeTamper makes it
+// tamper on one of eksdrift's own roles, and the evaluator records it as
+// compliant on any other. Its detail says what was set, and whether the
+// call changed only the description (drift.RoleDescriptionOnly, which
+// changes no permission).
+func roleTamperCall(event string, req iamRequest, arn string) *drift.TamperTarget {
+	t := &drift.TamperTarget{Type: drift.TamperRole, Name: req.RoleName, ARN: arn}
+	var parts []string
+	switch event {
+	case "UpdateRole", "UpdateRoleDescription":
+		if req.MaxSessionDuration != nil {
+			parts = append(parts, fmt.Sprintf("maxSessionDuration %d", *req.MaxSessionDuration))
+		}
+		if len(parts) == 0 {
+			parts = append(parts, drift.RoleDescriptionOnly)
+		}
+	case "TagRole":
+		var keys []string
+		for _, tag := range req.Tags {
+			keys = append(keys, tag.Key)
+		}
+		parts = append(parts, "tags set: "+strings.Join(keys, ", "))
+	case "UntagRole":
+		parts = append(parts, "tags removed: "+strings.Join(req.TagKeys, ", "))
+	}
+	t.Detail = strings.Join(parts, "; ")
+	return t
+}
+
 func translateIAM(r *Record, ev drift.Event) ([]drift.Change, string, error) {
 	var req iamRequest
 	var resp iamResponse
@@ -463,6 +507,11 @@ func translateIAM(r *Record, ev drift.Event) ([]drift.Change, string, error) {
 		return d, nil
 	}
 	switch r.EventName {
+	case "UpdateRole", "UpdateRoleDescription", "TagRole", "UntagRole":
+		if err := needRole(); err != nil {
+			return nil, "", err
+		}
+		return one(drift.OpModified, roleTamperCall(r.EventName, req, roleARN(name, ""))), "", nil
 	case "CreateRole":
 		if err := needRole(); err != nil {
 			return nil, "", err

@@ -231,8 +231,8 @@ func TestChangesRejectsUnreadableWatchedRecords(t *testing.T) {
 
 func TestWatchedEventNames(t *testing.T) {
 	eks, iam := WatchedEventNames(SourceEKS), WatchedEventNames(SourceIAM)
-	if len(eks) != 12 || len(iam) != 21 {
-		t.Errorf("got %d EKS and %d IAM calls, want 12 and 21", len(eks), len(iam))
+	if len(eks) != 12 || len(iam) != 25 {
+		t.Errorf("got %d EKS and %d IAM calls, want 12 and 25", len(eks), len(iam))
 	}
 	if sso := WatchedEventNames(SourceSSO); len(sso) != 7 {
 		t.Errorf("got %d Identity Center calls %v, want 7", len(sso), sso)

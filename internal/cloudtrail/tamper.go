@@ -115,6 +115,49 @@ var tamperCalls = map[string]map[string]tamperCall{
 	},
 }
 
+// recordedAs names the tamper calls that CloudTrail records under another
+// name: Lambda's carry their API version (the names the Lambda Developer
+// Guide lists for CloudTrail), and S3's PutBucketNotificationConfiguration
+// is recorded as PutBucketNotification. LookupEvents filters on the exact
+// name recorded.
+var recordedAs = map[string]map[string]string{
+	SourceLambda: {
+		"UpdateFunctionCode":          "UpdateFunctionCode20150331v2",
+		"UpdateFunctionConfiguration": "UpdateFunctionConfiguration20150331v2",
+		"DeleteFunction":              "DeleteFunction20150331",
+		"PutFunctionConcurrency":      "PutFunctionConcurrency20171031",
+		"DeleteFunctionConcurrency":   "DeleteFunctionConcurrency20171031",
+		"RemovePermission":            "RemovePermission20150331v2",
+		"DeleteEventSourceMapping":    "DeleteEventSourceMapping20150331",
+		"UpdateEventSourceMapping":    "UpdateEventSourceMapping20150331",
+	},
+	SourceS3: {"PutBucketNotificationConfiguration": "PutBucketNotification"},
+}
+
+// TamperLookupNames lists, sorted and once each, the event names the tamper
+// calls of every source are recorded by: what the CloudTrail catch-up looks
+// up (LookupEvents takes one attribute, an exact event name, so a name
+// several sources share, such as RemovePermission, is looked up once and
+// read by its eventSource). IAM's role calls are watched calls and are
+// looked up with them.
+func TamperLookupNames() []string {
+	set := map[string]bool{}
+	for src, calls := range tamperCalls {
+		for n := range calls {
+			if r := recordedAs[src][n]; r != "" {
+				n = r
+			}
+			set[n] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // lambdaVersion is the API version Lambda appends to its event names.
 var lambdaVersion = regexp.MustCompile(`^([A-Za-z]+?)(\d{8}(v\d+)?)$`)
 

@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,6 +76,13 @@ func TestTamperCalls(t *testing.T) {
 		{SourceKMS, "UpdateAlias", `{"aliasName":"alias/quiet","targetKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpModified},
 		{SourceCloudFormation, "UpdateStack", `{"stackName":"eksdrift"}`, `{"stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", "", drift.OpModified},
 		{SourceCloudFormation, "DeleteStack", `{"stackName":"eksdrift"}`, "", drift.TamperStack, "eksdrift", "", drift.OpRemoved},
+		// Role calls the baseline declares nothing of: tamper calls on a
+		// role (the judge keeps those on eksdrift's own roles).
+		{SourceIAM, "UpdateRole", `{"roleName":"eksdrift-DetectorRole-1","maxSessionDuration":43200}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "maxSessionDuration 43200", drift.OpModified},
+		{SourceIAM, "UpdateRole", `{"roleName":"eksdrift-DetectorRole-1","description":"x"}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", drift.RoleDescriptionOnly, drift.OpModified},
+		{SourceIAM, "UpdateRoleDescription", `{"roleName":"eksdrift-DetectorRole-1","description":"x"}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", drift.RoleDescriptionOnly, drift.OpModified},
+		{SourceIAM, "TagRole", `{"roleName":"eksdrift-DetectorRole-1","tags":[{"key":"team","value":"x"},{"key":"exempt","value":"yes"}]}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "tags set: team, exempt", drift.OpModified},
+		{SourceIAM, "UntagRole", `{"roleName":"eksdrift-DetectorRole-1","tagKeys":["team"]}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "tags removed: team", drift.OpModified},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -109,6 +117,11 @@ func TestTamperCalls(t *testing.T) {
 			if !covered[src+" "+n] {
 				t.Errorf("tamper call %s %s has no case in this test", src, n)
 			}
+		}
+	}
+	for _, n := range []string{"UpdateRole", "UpdateRoleDescription", "TagRole", "UntagRole"} {
+		if !IsWatched(SourceIAM, n) {
+			t.Errorf("iam %s is not watched: the IAM rule and the catch-up would miss it", n)
 		}
 	}
 }
@@ -171,5 +184,45 @@ func TestTamperCallName(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTamperLookupNames: the catch-up's names are those CloudTrail
+// records, each read back as its tamper call, and every tamper call has
+// one (LookupEvents matches the exact name).
+func TestTamperLookupNames(t *testing.T) {
+	names := TamperLookupNames()
+	if !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) {
+		t.Errorf("got %v, want sorted names, once each", names)
+	}
+	for _, n := range names {
+		found := false
+		for _, src := range TamperSources() {
+			found = found || IsTamperCall(src, n)
+		}
+		if !found {
+			t.Errorf("lookup name %s is no tamper call", n)
+		}
+	}
+	for src, calls := range tamperCalls {
+		for n := range calls {
+			want := n
+			if r := recordedAs[src][n]; r != "" {
+				want = r
+			}
+			if !slices.Contains(names, want) {
+				t.Errorf("tamper call %s %s is not looked up as %s", src, n, want)
+			}
+		}
+	}
+	for _, n := range []string{"UpdateFunctionCode20150331v2", "DeleteFunction20150331", "PutFunctionConcurrency20171031", "PutFunctionEventInvokeConfig", "PutBucketNotification"} {
+		if !slices.Contains(names, n) {
+			t.Errorf("%s, as CloudTrail records it, is not looked up", n)
+		}
+	}
+	for _, n := range []string{"UpdateFunctionCode", "PutBucketNotificationConfiguration"} {
+		if slices.Contains(names, n) {
+			t.Errorf("%s is looked up, a name CloudTrail never records", n)
+		}
 	}
 }

@@ -41,6 +41,11 @@ type Notify struct {
 	SecretCacheTTL          time.Duration
 	ReportBatchItemFailures bool
 	MetricsNamespace        string
+	// SlackInteractive and SlackAccept are EnvSlackInteractive and
+	// EnvSlackAccept; HistoryTable holds the snoozes when interactive.
+	SlackInteractive bool
+	SlackAccept      bool
+	HistoryTable     string
 }
 
 // LoadNotify reads and validates the notifier's configuration, naming every
@@ -56,6 +61,12 @@ func LoadNotify(getenv func(string) string) (Notify, error) {
 		SecretCacheTTL:          p.duration(getenv, EnvSecretCacheTTL, 5*time.Minute),
 		ReportBatchItemFailures: p.boolean(getenv, EnvReportBatchItemFailures),
 		MetricsNamespace:        p.optional(getenv, EnvMetricsNamespace, "eksdrift"),
+		SlackInteractive:        p.boolean(getenv, EnvSlackInteractive),
+		SlackAccept:             p.boolean(getenv, EnvSlackAccept),
+		HistoryTable:            p.optional(getenv, EnvHistoryTable, ""),
+	}
+	if c.SlackInteractive && c.HistoryTable == "" {
+		p.errs = append(p.errs, fmt.Sprintf("%s is true but %s is not set: snoozes are kept in the history table", EnvSlackInteractive, EnvHistoryTable))
 	}
 	if c.SlackWebhookSecretARN == "" && c.ChatbotTopicARN == "" {
 		p.errs = append(p.errs, fmt.Sprintf("neither %s nor %s is set: the notifier has nowhere to send", EnvSlackWebhookSecretARN, EnvChatbotTopicARN))

@@ -46,8 +46,8 @@ const (
 	// the sweep: hourly.
 	DefaultReconcileSchedule = "rate(1 hour)"
 	// DefaultReconcileTimeout is its Lambda timeout: a full scan of a large
-	// account, slowed down by throttling, and 23 LookupEvents calls or more
-	// at two a second.
+	// account, slowed down by throttling, and 37 LookupEvents calls or more
+	// (81 with the tamper calls) at two a second.
 	DefaultReconcileTimeout = 10 * time.Minute
 )
 

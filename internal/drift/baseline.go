@@ -70,6 +70,9 @@ type ClusterBaseline struct {
 	RevertNodeEntries bool
 	// AwsAuth is the declared aws-auth ConfigMap; nil when not managed.
 	AwsAuth *AwsAuthBaseline
+	// Approvers are the Slack users (U…, W…) and user groups (S…) who may
+	// act on this cluster's findings from Slack's buttons; none when empty.
+	Approvers []string
 }
 
 // AccessEntryBaseline is a declared access entry with its policies. An entry

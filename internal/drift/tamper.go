@@ -38,6 +38,11 @@ const (
 	tamperSeverityWhy = "a call against eksdrift's own deployment: it may blind the detector"
 )
 
+// RoleDescriptionOnly is the Detail of a role call that changed only the
+// role's description (UpdateRoleDescription, UpdateRole without
+// maxSessionDuration): no permission changes, so it is rated low.
+const RoleDescriptionOnly = "description only"
+
 // TamperTarget is the resource a tamper call names, as the event names it
 // (a name, an ARN, an ID or a queue URL), and what the call set when that
 // decides how bad it is.
@@ -344,6 +349,10 @@ func tamperSeverity(event string, t *TamperTarget) (Severity, string) {
 		return SeverityInfo, "versioning stays on: the baseline's versions are kept"
 	case t.Type == TamperTrail:
 		return SeverityCritical, "the trail feeds eksdrift: changing it can stop every event from reaching the detector"
+	case t.Type == TamperRole && t.Detail == RoleDescriptionOnly:
+		return SeverityLow, "a role's description changes no permission; no one but a redeploy should change eksdrift's roles"
+	case t.Type == TamperRole && (event == "TagRole" || event == "UntagRole"):
+		return SeverityCritical, "the tags of one of eksdrift's roles: a policy, boundary or SCP whose condition reads aws:PrincipalTag can then deny eksdrift what it needs, or a trust policy that reads them let others in"
 	case t.Type == TamperRole:
 		return SeverityCritical, "the role of one of eksdrift's functions: changing it changes what eksdrift can see and do"
 	case t.Type == TamperStack:

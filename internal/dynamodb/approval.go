@@ -20,11 +20,12 @@ import (
 // conditional writes, so two approvers pressing at once give exactly one
 // completion.
 const (
-	// ApprovalPrefix starts the PartitionKey of an approval item.
-	ApprovalPrefix     = "eksdrift:approval:"
-	AttrFirstApprover  = "firstApprover"
-	AttrSecondApprover = "secondApprover"
-	AttrPendingUntil   = "pendingUntil" // Unix milliseconds; the first approval lapses after it
+	// AcceptApprovalPrefix starts the PartitionKey of an acceptance's approval
+	// item (apart from the revert approvals of interact.go)
+	AcceptApprovalPrefix = "eksdrift:accept-approval:"
+	AttrFirstApprover    = "firstApprover"
+	AttrSecondApprover   = "secondApprover"
+	AttrPendingUntil     = "pendingUntil" // Unix milliseconds; the first approval lapses after it
 )
 
 // Approval is where the approvals of one finding stand after a call.
@@ -62,7 +63,7 @@ func (s *Store) Approve(ctx context.Context, id, approver string, at time.Time, 
 
 func (s *Store) approveOnce(ctx context.Context, id, approver string, at time.Time, pendingFor time.Duration) (Approval, bool, error) {
 	until := at.Add(pendingFor)
-	it := itemKey(ApprovalPrefix, id)
+	it := itemKey(AcceptApprovalPrefix, id)
 	it[AttrFirstApprover] = str(approver)
 	it[AttrPendingUntil] = num(until.UnixMilli())
 	it[AttrExpiresAt] = num(until.Add(leaseKeep).Unix())
@@ -82,7 +83,7 @@ func (s *Store) approveOnce(ctx context.Context, id, approver string, at time.Ti
 	}
 	out, err := s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 		TableName:           aws.String(s.table),
-		Key:                 itemKey(ApprovalPrefix, id),
+		Key:                 itemKey(AcceptApprovalPrefix, id),
 		UpdateExpression:    aws.String("SET #s = :me"),
 		ConditionExpression: aws.String("#f <> :me AND #u >= :now AND (attribute_not_exists(#s) OR #s = :me)"),
 		ExpressionAttributeNames: map[string]string{
@@ -99,7 +100,7 @@ func (s *Store) approveOnce(ctx context.Context, id, approver string, at time.Ti
 	case !errors.As(err, &failed):
 		return Approval{}, false, fmt.Errorf("dynamodb history %s: approval of %s: cannot complete: %w", s.table, id, err)
 	}
-	got, err := s.client.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String(s.table), Key: itemKey(ApprovalPrefix, id), ConsistentRead: aws.Bool(true)})
+	got, err := s.client.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String(s.table), Key: itemKey(AcceptApprovalPrefix, id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return Approval{}, false, fmt.Errorf("dynamodb history %s: approval of %s: cannot read: %w", s.table, id, err)
 	}

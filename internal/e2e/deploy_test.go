@@ -152,32 +152,39 @@ func need(t *testing.T) *stack {
 // function asset's arm64 bootstrap for a build of the same function for
 // this host, and gives the aws.* sources the stacks' rules match.
 func prepare() ([]string, error) {
-	if err := os.RemoveAll(p.synth); err != nil {
+	if err := synthesize(p.synth, p.assembly); err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(p.assembly); err != nil {
-		return nil, err
+	return ruleSources(p.synth)
+}
+
+// synthesize synthesizes into an empty synth folder with the test's
+// context and extra flags, and copies it into assembly with the host's
+// bootstraps.
+func synthesize(synth, assembly string, extra ...string) error {
+	if err := os.RemoveAll(synth); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(assembly); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(p.work, 0o755); err != nil {
-		return nil, err
+		return err
 	}
-	args := append([]string{"synth", "--quiet", "--no-notices", "-o", p.synth}, contextFlags()...)
+	args := append(append([]string{"synth", "--quiet", "--no-notices", "-o", synth}, contextFlags()...), extra...)
 	cmd := exec.Command(p.cdk, args...)
 	cmd.Dir = p.root
 	cmd.Env = append(os.Environ(), "CDK_DISABLE_VERSION_CHECK=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("cdk synth: %v\n%s", err, out)
+		return fmt.Errorf("cdk synth: %v\n%s", err, out)
 	}
-	if err := copyDir(p.synth, p.assembly); err != nil {
-		return nil, fmt.Errorf("copying the cloud assembly: %w", err)
+	if err := copyDir(synth, assembly); err != nil {
+		return fmt.Errorf("copying the cloud assembly: %w", err)
 	}
 	// The CLI caches asset zips by the asset's hash, which the swap does
 	// not change: a cached arm64 zip would be uploaded.
-	os.RemoveAll(filepath.Join(p.assembly, ".cache"))
-	if err := swapBootstraps(); err != nil {
-		return nil, err
-	}
-	return ruleSources(p.synth)
+	os.RemoveAll(filepath.Join(assembly, ".cache"))
+	return swapBootstraps(assembly)
 }
 
 // swapBootstraps finds, in every asset folder of the copy, a bootstrap
@@ -185,7 +192,7 @@ func prepare() ([]string, error) {
 // replaces it with the same function built for this host's architecture.
 // Production stays arm64; MiniStack runs provided.al2023 bootstraps as
 // host processes and does not check the architecture.
-func swapBootstraps() error {
+func swapBootstraps(assembly string) error {
 	fns, err := os.ReadDir(filepath.Join(p.root, "functions"))
 	if err != nil {
 		return err
@@ -198,7 +205,7 @@ func swapBootstraps() error {
 		}
 		byHash[sha256.Sum256(b)] = fn.Name()
 	}
-	assets, err := filepath.Glob(filepath.Join(p.assembly, "asset.*", "bootstrap"))
+	assets, err := filepath.Glob(filepath.Join(assembly, "asset.*", "bootstrap"))
 	if err != nil {
 		return err
 	}
@@ -230,7 +237,7 @@ func swapBootstraps() error {
 		swapped++
 	}
 	if swapped == 0 {
-		return fmt.Errorf("no function asset in %s", p.assembly)
+		return fmt.Errorf("no function asset in %s", assembly)
 	}
 	return nil
 }
@@ -351,7 +358,12 @@ func ruleSources(dir string) ([]string, error) {
 // cdkCLI runs the CDK CLI on the deployed copy of the assembly, as the
 // account's root, against the emulator.
 func cdkCLI(ctx context.Context, args ...string) error {
-	cmd := exec.CommandContext(ctx, p.cdk, append(args, "--app", p.assembly, "--no-notices", "--ci")...)
+	return cdkOn(ctx, p.assembly, args...)
+}
+
+// cdkOn runs the CDK CLI on a cloud assembly.
+func cdkOn(ctx context.Context, assembly string, args ...string) error {
+	cmd := exec.CommandContext(ctx, p.cdk, append(args, "--app", assembly, "--no-notices", "--ci")...)
 	// Not the checkout: from there, cdk bootstrap re-synthesizes into cdk.out.
 	cmd.Dir = p.work
 	cmd.Env = append(os.Environ(), "CDK_DISABLE_VERSION_CHECK=1", "AWS_DEFAULT_REGION="+region)

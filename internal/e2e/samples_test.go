@@ -84,8 +84,8 @@ func samplesScenario(t *testing.T) {
 		if g.has(drift.KindTamper) {
 			// A tamper sample names the sample deployment of
 			// events/deployment.outputs, not the deployed stack's
-			// resources; tampering with the deployed stack is its own
-			// scenario (left to do: see docs/tamper.md).
+			// resources; tampering with the deployed stack is scenario 7
+			// (tamper_test.go).
 			continue
 		}
 		if head.Source == "aws.s3" {

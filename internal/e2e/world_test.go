@@ -57,6 +57,10 @@ type stack struct {
 	// subscribed with raw delivery and no filter.
 	findingsQ, chatbotQ string
 	slack               *slackStub
+	// alarmQ is the test's queue on the alarm topic, once a tamper
+	// scenario subscribes it; alarms keeps what a wait did not ask for.
+	alarmQ string
+	alarms []string
 
 	eks    *awseks.Client
 	iam    *awsiam.Client

@@ -10,6 +10,8 @@ const (
 	SweepDrift      = "SweepDrift"      // drift the sweep recorded: no finding was open for it
 	SweepOpen       = "SweepOpen"       // drift the sweep saw that was already open
 	SweepResolved   = "SweepResolved"   // open drift the sweep found fixed outside eksdrift
+	SweepUnread     = "SweepUnread"     // what the fan-out could not read (credentials, a cluster, a role), one per account and region
+	SweepRemaining  = "SweepRemaining"  // targets (account and region) a fan-out left to the next invocation: out of time
 	CatchUpEvents   = "CatchUpEvents"   // watched events LookupEvents returned
 	CatchUpKnown    = "CatchUpKnown"    // of which the history already had
 	CatchUpNew      = "CatchUpNew"      // of which were fed through the detector

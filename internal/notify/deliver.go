@@ -17,7 +17,7 @@ import (
 func (n *Notifier) deliver(ctx context.Context, u unit) error {
 	var errs []error
 	if n.Slack != nil {
-		m := renderSlack(u)
+		m := renderSlack(u, n.Buttons)
 		if err := slack.Validate(m); err != nil {
 			// A rendering bug must not cost the alert: its text still tells.
 			n.Log.WarnContext(ctx, "slack message is not valid Block Kit: posting its text alone", "error", err)
@@ -67,7 +67,7 @@ func (n *Notifier) publishChatbot(ctx context.Context, note chatbot.Notification
 	return nil
 }
 
-func renderSlack(u unit) *slackgo.WebhookMessage {
+func renderSlack(u unit, b slack.Buttons) *slackgo.WebhookMessage {
 	if u.digest {
 		items := make([]slack.Item, len(u.items))
 		for i, it := range u.items {
@@ -81,7 +81,7 @@ func renderSlack(u unit) *slackgo.WebhookMessage {
 	if it := u.items[0]; it.outcome != nil {
 		return slack.Outcome(*it.outcome)
 	}
-	return slack.Finding(u.items[0].finding)
+	return slack.FindingWith(u.items[0].finding, b)
 }
 
 func renderChatbot(u unit) chatbot.Notification {

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/metrics"
 	"github.com/eksdrift/eksdrift/internal/slack"
 	"github.com/eksdrift/eksdrift/internal/sns"
@@ -38,7 +39,14 @@ const (
 	metricSlackRetries     = "SlackRetries"     // webhook attempts beyond the first
 	metricSlackRateLimited = "SlackRateLimited" // 429 answers from Slack
 	metricSlackTextOnly    = "SlackTextOnly"    // messages posted as plain text because their blocks were refused
+	metricSnoozed          = "Snoozed"          // findings not told because their drift is snoozed (recorded and published all the same)
 )
+
+// Snoozes tell until when a drift key is snoozed with Slack's Snooze
+// buttons; the zero time when it is not. The history table's store has it.
+type Snoozes interface {
+	SnoozedUntil(ctx context.Context, driftKey string) (time.Time, error)
+}
 
 // SlackPoster is what the notifier needs of Slack; *slack.Client has it.
 type SlackPoster interface {
@@ -73,8 +81,17 @@ type Notifier struct {
 	// retry. Otherwise any failure fails the whole batch, so that nothing
 	// is deleted undelivered.
 	PartialBatch bool
-	Metrics      *metrics.Set
-	Log          *slog.Logger
+	// Buttons are what a finding's Slack message offers (Revert now,
+	// Accept into baseline, Snooze); the zero value renders none.
+	Buttons slack.Buttons
+	// Snoozes, when set, keeps the notifier quiet about drift snoozed from
+	// Slack until the snooze ends: the findings are recorded and published
+	// all the same (the notifier only tells people), and an outcome is
+	// always told.
+	Snoozes Snoozes
+	Now     func() time.Time
+	Metrics *metrics.Set
+	Log     *slog.Logger
 }
 
 // Handle takes an SNS or SQS event. From SQS, with PartialBatch, it reports
@@ -102,6 +119,7 @@ func (n *Notifier) Handle(ctx context.Context, event json.RawMessage) (any, erro
 		}
 		items = append(items, it)
 	}
+	items = n.awake(ctx, items)
 	for _, u := range n.units(items) {
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < n.Margin {
 			err := errors.New("not attempted: the invocation's time ran out")
@@ -150,4 +168,42 @@ func (n *Notifier) fail(ctx context.Context, u unit, err error) {
 	}
 	n.Log.ErrorContext(ctx, "not delivered: it will be retried, then kept in the dead-letter queue",
 		"findings", ids, "digest", u.digest, "error", err)
+}
+
+// awake leaves out the findings whose drift is snoozed. A snooze that
+// cannot be read is logged and the finding told: an alert too many beats
+// one lost.
+func (n *Notifier) awake(ctx context.Context, items []item) []item {
+	if n.Snoozes == nil {
+		return items
+	}
+	now := time.Now()
+	if n.Now != nil {
+		now = n.Now()
+	}
+	until := map[string]time.Time{}
+	out := items[:0:0]
+	for _, it := range items {
+		f := it.finding
+		if it.outcome != nil || !f.Drift {
+			out = append(out, it)
+			continue
+		}
+		key := drift.DriftKey(f)
+		u, seen := until[key]
+		if !seen {
+			var err error
+			if u, err = n.Snoozes.SnoozedUntil(ctx, key); err != nil {
+				n.Log.WarnContext(ctx, "snooze not read: the finding is told", "findingId", f.ID(), "error", err)
+			}
+			until[key] = u
+		}
+		if now.Before(u) {
+			n.Metrics.Add(metricSnoozed, 1)
+			n.Log.InfoContext(ctx, "drift snoozed: not told", "findingId", f.ID(), "driftKey", key, "until", u)
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
 }

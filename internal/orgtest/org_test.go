@@ -3,6 +3,7 @@ package orgtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -72,11 +74,24 @@ func policy(actions ...string) string {
 func role(t *testing.T, cfg aws.Config, name, trust, perms string) string {
 	t.Helper()
 	c := awsiam.NewFromConfig(cfg)
+	var arn string
 	out, err := c.CreateRole(context.Background(), &awsiam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)})
+	var exists *iamtypes.EntityAlreadyExistsException
+	if errors.As(err, &exists) {
+		// This test's MiniStack is its own: a role already there is this
+		// call's, whose answer the emulator lost under load before the
+		// SDK's retry (seen in make test). Its trust is set again below.
+		got, gerr := c.GetRole(context.Background(), &awsiam.GetRoleInput{RoleName: aws.String(name)})
+		must(t, gerr)
+		_, err = c.UpdateAssumeRolePolicy(context.Background(), &awsiam.UpdateAssumeRolePolicyInput{RoleName: aws.String(name), PolicyDocument: aws.String(trust)})
+		arn = aws.ToString(got.Role.Arn)
+	} else if err == nil {
+		arn = aws.ToString(out.Role.Arn)
+	}
 	must(t, err)
 	_, err = c.PutRolePolicy(context.Background(), &awsiam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("eksdrift"), PolicyDocument: aws.String(perms)})
 	must(t, err)
-	return aws.ToString(out.Role.Arn)
+	return arn
 }
 
 // trustOf is the spoke roles' trust policy: the home account's function

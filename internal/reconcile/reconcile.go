@@ -93,7 +93,12 @@ type Reconciler struct {
 	Checkpoints Checkpoints
 	// Regions are where EKS events are looked up, besides the regions of
 	// the baseline's clusters (the function's own region, typically).
-	Regions       []string
+	Regions []string
+	// TamperRegions are where the tamper calls (on eksdrift's own
+	// deployment and its trail, cloudtrail.TamperLookupNames) are looked
+	// up: the deployment's region. None: they are not looked up. The
+	// detector judges them as it judges live events, with its Deployment.
+	TamperRegions []string
 	Overlap       time.Duration // 0: DefaultOverlap
 	FirstLookback time.Duration // 0: DefaultFirstLookback
 	// Remediators are the reverter's roles, as for the detector.
@@ -104,6 +109,21 @@ type Reconciler struct {
 	// the drift is offered to the reverter again (0: the default).
 	Grace            time.Duration
 	RetryFailedAfter time.Duration
+
+	// Members are the member accounts the sweep fans out over, each read
+	// through ScannerFor; empty, the sweep reads Account with Scanner.
+	// SweepRegions, when set, are the only regions swept. AccountParallel
+	// targets are read at once (0: DefaultAccountParallel). Progress keeps
+	// the round between invocations (nil: every invocation sweeps every
+	// target); Margin is how long before ctx's deadline no target is
+	// started (0: a minute). Now is the clock (nil: time.Now).
+	Members         []string
+	SweepRegions    []string
+	ScannerFor      ScannerFor
+	AccountParallel int
+	Progress        SweepProgress
+	Margin          time.Duration
+	Now             func() time.Time
 
 	// Metrics and Log may be nil: nothing is counted or logged.
 	Metrics *metrics.Set
@@ -149,6 +169,18 @@ type SweepReport struct {
 	// expired, a mode switched, grace passed, a failed revert retried).
 	Rejudged int `json:"rejudged"`
 	Errors   int `json:"errors"`
+
+	// The fan-out over member accounts (Members set) adds these; a sweep of
+	// one account leaves them out. Accounts and Targets are what this
+	// invocation read, Remaining what it left to the next (out of time),
+	// Round when the round it continues started, and Unread what it could
+	// not read (account, region, what, why).
+	Accounts  int        `json:"accounts,omitempty"`
+	Targets   int        `json:"targets,omitempty"`
+	Remaining int        `json:"remaining,omitempty"`
+	Round     *time.Time `json:"round,omitempty"`
+	Resumed   bool       `json:"resumed,omitempty"`
+	Unread    []Unread   `json:"unread,omitempty"`
 }
 
 // defaults fills in what a caller may leave out.
@@ -239,6 +271,17 @@ func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport,
 	for _, name := range cloudtrail.WatchedEventNames(cloudtrail.SourceIAM) {
 		if err := lookup(IAMRegion, name); err != nil {
 			return rep, fmt.Errorf("catch-up: %w", err)
+		}
+	}
+	// Tamper calls are looked up one name at a time too; Lookup paces the
+	// calls of one region (two a second, what CloudTrail allows).
+	tamperRegions := slices.Clone(r.TamperRegions)
+	slices.Sort(tamperRegions)
+	for _, region := range slices.Compact(tamperRegions) {
+		for _, name := range cloudtrail.TamperLookupNames() {
+			if err := lookup(region, name); err != nil {
+				return rep, fmt.Errorf("catch-up: %w", err)
+			}
 		}
 	}
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
@@ -339,6 +382,9 @@ func (r *Reconciler) known(ctx context.Context, raw json.RawMessage) (eventState
 // and records what the history lacks: new drift and resolutions. Clusters
 // and roles that cannot be read are left out of this sweep (none of their
 // findings is resolved) and make the sweep fail after the others are done.
+//
+// With Members set, the sweep fans out over the member accounts instead
+// (see SweepMembers); without, it reads the one Account, as it always has.
 func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, error) {
 	r.defaults()
 	var rep SweepReport
@@ -348,13 +394,34 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 		return rep, fmt.Errorf("sweep: no baseline to judge against: %w", err)
 	}
 	ev := drift.NewEvaluator(ix).WithRemediators(r.Remediators...)
+	if len(r.Members) > 0 {
+		return r.sweepMembers(ctx, at, ix, ev)
+	}
 	targets := scan.BaselineTargets(ix.Baseline, r.Account)
 	rep.ElsewhereClusters, rep.ElsewhereRoles = targets.ElsewhereClusters, targets.ElsewhereRoles
-	r.Scanner.Expect(len(targets.Clusters), len(targets.Roles))
-	clusters, errs := r.Scanner.Clusters(ctx, targets.Clusters)
-	roles, roleErrs := r.Scanner.Roles(ctx, targets.Roles)
+	errs, err := r.sweepTargets(ctx, at, ix, ev, r.Scanner, targets, &rep)
+	if err != nil {
+		return rep, err
+	}
+	r.Log.InfoContext(ctx, "sweep done", "at", at, "clusters", rep.Clusters, "roles", rep.Roles, "drift", rep.Drift,
+		"alreadyOpen", rep.AlreadyOpen, "recorded", rep.Recorded, "resolved", rep.Resolved, "rejudged", rep.Rejudged, "errors", rep.Errors)
+	if len(errs) > 0 {
+		return rep, fmt.Errorf("sweep: %d clusters or roles could not be read: %w", len(errs), errors.Join(errs...))
+	}
+	return rep, nil
+}
+
+// sweepTargets reads targets with scanner, judges them and delivers what
+// the history lacks, adding to rep. It returns the reads that failed, and
+// an error when the history or the detector did (the sweep of these
+// targets is then incomplete).
+func (r *Reconciler) sweepTargets(ctx context.Context, at time.Time, ix *drift.Index, ev *drift.Evaluator, scanner *scan.Scanner,
+	targets scan.Targets, rep *SweepReport) ([]error, error) {
+	scanner.Expect(len(targets.Clusters), len(targets.Roles))
+	clusters, errs := scanner.Clusters(ctx, targets.Clusters)
+	roles, roleErrs := scanner.Roles(ctx, targets.Roles)
 	errs = append(errs, roleErrs...)
-	rep.Errors = len(errs)
+	rep.Errors += len(errs)
 	r.Metrics.Add(metrics.ScanErrors, float64(len(errs)))
 	for _, err := range errs {
 		r.Log.ErrorContext(ctx, "sweep: cannot read", "error", err)
@@ -378,7 +445,7 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 		}
 		fs, err := r.History.Query(ctx, drift.HistoryQuery{Cluster: cs.Name})
 		if err != nil {
-			return rep, fmt.Errorf("sweep: history of cluster %s: %w", cs.Name, err)
+			return errs, fmt.Errorf("sweep: history of cluster %s: %w", cs.Name, err)
 		}
 		history = append(history, fs...)
 	}
@@ -394,7 +461,7 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 		}
 		fs, err := r.History.Query(ctx, drift.HistoryQuery{Principal: rb.ARN})
 		if err != nil {
-			return rep, fmt.Errorf("sweep: history of role %s: %w", rb.ARN, err)
+			return errs, fmt.Errorf("sweep: history of role %s: %w", rb.ARN, err)
 		}
 		for _, f := range fs {
 			if f.Cluster == "" { // the role's own findings, not its access to clusters
@@ -428,7 +495,7 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 	}
 	for _, f := range append(found, rejudged...) {
 		if err := r.Detector.Deliver(ctx, f); err != nil {
-			return rep, fmt.Errorf("sweep: %w", err)
+			return errs, fmt.Errorf("sweep: %w", err)
 		}
 		if f.Drift {
 			rep.Recorded++ // re-judged findings too: each is a new record
@@ -439,12 +506,7 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 	r.Metrics.Add(metrics.SweepDrift, float64(rep.Recorded))
 	r.Metrics.Add(metrics.SweepOpen, float64(rep.AlreadyOpen))
 	r.Metrics.Add(metrics.SweepResolved, float64(rep.Resolved))
-	r.Log.InfoContext(ctx, "sweep done", "at", at, "clusters", rep.Clusters, "roles", rep.Roles, "drift", rep.Drift,
-		"alreadyOpen", rep.AlreadyOpen, "recorded", rep.Recorded, "resolved", rep.Resolved, "rejudged", rep.Rejudged, "errors", rep.Errors)
-	if len(errs) > 0 {
-		return rep, fmt.Errorf("sweep: %d clusters or roles could not be read: %w", len(errs), errors.Join(errs...))
-	}
-	return rep, nil
+	return errs, nil
 }
 
 func cmpOr(d, def time.Duration) time.Duration {

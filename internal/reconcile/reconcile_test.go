@@ -15,6 +15,7 @@ import (
 	"log/slog"
 
 	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/cloudtrail"
 	"github.com/eksdrift/eksdrift/internal/detect"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/metrics"
@@ -418,8 +419,8 @@ func TestCatchUpFeedsOnlyUnknownEvents(t *testing.T) {
 	if n := len(f.history(t)); n != 2 || len(f.out.sent) != 2 {
 		t.Errorf("got %d findings and %d messages, want 2 and 2: no duplicate of the event path", n, len(f.out.sent))
 	}
-	// 12 EKS names in us-west-2 (the baseline's region) and 21 IAM names in us-east-1.
-	if len(f.trail.calls) != 33 || !slices.Contains(f.trail.calls, "us-east-1/AttachRolePolicy") || !slices.Contains(f.trail.calls, "us-west-2/CreateAccessEntry") {
+	// 12 EKS names in us-west-2 (the baseline's region) and 25 IAM names in us-east-1.
+	if len(f.trail.calls) != 37 || !slices.Contains(f.trail.calls, "us-east-1/AttachRolePolicy") || !slices.Contains(f.trail.calls, "us-west-2/CreateAccessEntry") {
 		t.Errorf("got lookups %v", f.trail.calls)
 	}
 	if cp := f.cp.at[CheckpointName]; !cp.Equal(at) || !rep.From.Equal(at.Add(-48*time.Hour)) {
@@ -478,3 +479,93 @@ func TestRunCatchesUpBeforeSweeping(t *testing.T) {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestCatchUpLooksUpTamperCalls: the catch-up looks up the tamper calls by
+// the names CloudTrail records them under (Lambda's versioned ones), once
+// per name and only in the deployment's region, and the detector judges
+// what it finds as it judges live events: tamper on the deployment is
+// critical, a redeploy compliant, a role call on its roles tamper.
+func TestCatchUpLooksUpTamperCalls(t *testing.T) {
+	f := setup(t)
+	b, err := os.ReadFile("../../events/deployment.outputs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.det.Deployment, err = drift.ParseOutputsFile(b); err != nil {
+		t.Fatal(err)
+	}
+	f.r.TamperRegions = []string{"us-west-2", "us-west-2"}
+	samples := []struct {
+		sample, resource string
+		drift            bool
+	}{
+		{"events-disable-rule-detector.json", "rule:eksdrift-RoutingeksaccesschangesD1C2B3A4-1A2B3C4D5E6F", true},
+		{"lambda-update-function-code-detector.json", "function:eksdrift-DetectorFunction5B2C1D3E-Wq8rT2yU4iO6", true},
+		{"lambda-update-function-configuration-redeploy.json", "function:eksdrift-DetectorFunction5B2C1D3E-Wq8rT2yU4iO6", false},
+		{"s3-put-bucket-policy-baseline-bucket.json", "bucket:eksdrift-baselines-111122223333", true},
+		{"iam-update-role-max-session-detector-role.json", "role:eksdrift-DetectorFunctionServiceRole3A4B5C6D-ZX12CV34BN56", true},
+	}
+	var ids []string
+	for _, s := range samples {
+		rec, _ := detail(t, s.sample)
+		f.trail.records = append(f.trail.records, rec)
+		var h struct {
+			EventID string `json:"eventID"`
+		}
+		if err := json.Unmarshal(rec, &h); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, h.EventID+"#"+string(drift.KindTamper)+"##"+s.resource)
+	}
+	at := time.Date(2026, 10, 30, 12, 0, 0, 0, time.UTC)
+	f.r.FirstLookback = 48 * time.Hour
+	rep, err := f.r.CatchUp(context.Background(), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.New != len(samples) {
+		t.Errorf("got %+v, want %d new events", rep, len(samples))
+	}
+	for i, s := range samples {
+		got, found, err := f.store.Get(context.Background(), ids[i])
+		if err != nil || !found {
+			t.Errorf("%s: no finding %s (error %v)", s.sample, ids[i], err)
+			continue
+		}
+		if got.Drift != s.drift || (s.drift && got.Severity != drift.SeverityCritical) {
+			t.Errorf("%s: got drift %v %s, want drift %v (critical if drift): %s", s.sample, got.Drift, got.Severity, s.drift, got.Reason)
+		}
+	}
+	names := cloudtrail.TamperLookupNames()
+	counts := map[string]int{}
+	for _, c := range f.trail.calls {
+		counts[c]++
+	}
+	for _, n := range names {
+		if counts["us-west-2/"+n] != 1 {
+			t.Errorf("got %d lookups of %s in us-west-2, want 1", counts["us-west-2/"+n], n)
+		}
+	}
+	for _, want := range []string{"us-west-2/UpdateFunctionCode20150331v2", "us-west-2/PutBucketNotification", "us-west-2/StopLogging", "us-east-1/UpdateRole"} {
+		if counts[want] == 0 {
+			t.Errorf("no lookup of %s", want)
+		}
+	}
+	for _, never := range []string{"us-west-2/UpdateFunctionCode", "us-west-2/PutBucketNotificationConfiguration"} {
+		if counts[never] != 0 {
+			t.Errorf("looked up %s, a name CloudTrail never records", never)
+		}
+	}
+	if len(f.trail.calls) != 12+25+len(names) {
+		t.Errorf("got %d lookups, want %d: 12 EKS and 25 IAM names, and the tamper names once", len(f.trail.calls), 12+25+len(names))
+	}
+	// A run over the same window again finds every one known (the role
+	// call too, though its change is an IAM one until judged): no finding
+	// is made twice.
+	f.cp.at[CheckpointName] = at.Add(-48 * time.Hour)
+	f.r.Overlap = time.Minute
+	rep, err = f.r.CatchUp(context.Background(), at)
+	if err != nil || rep.New != 0 || rep.Known != len(samples) {
+		t.Errorf("second run: got %+v, %v, want %d known and nothing new", rep, err, len(samples))
+	}
+}

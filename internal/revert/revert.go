@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +88,10 @@ type Reverter struct {
 	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
 	History     History
 	// Leases is required: without it nothing is reverted.
-	Leases    Leases
+	Leases Leases
+	// Approvals, when set, lets HandleApproved act on reverts asked for
+	// with Slack's Revert now button.
+	Approvals Approvals
 	Publisher Publisher
 	Log       *slog.Logger
 	// Metrics, when set, counts outcomes by result.
@@ -154,21 +158,63 @@ var Defaults = struct {
 // recorded or published. Every other outcome, revert-failed included, is
 // recorded and published, never dropped.
 func (r *Reverter) Handle(ctx context.Context, msg drift.Finding) error {
+	return r.handle(ctx, msg.ID(), msg, "")
+}
+
+// Approvals are what the reverter needs for a revert asked for with a
+// Slack button: the approval the interaction endpoint wrote, consumed once.
+// The history table's store implements it.
+type Approvals interface {
+	ConsumeApproval(ctx context.Context, id string, at time.Time) (drift.Approval, bool, error)
+}
+
+// HandleApproved reverts the finding a person asked for with Slack's
+// Revert now button. The request is only names: the reverter acts only
+// when the history holds both the finding and an approval that names the
+// same finding, has not expired and was never consumed; it consumes it
+// under the scope's lease, so a forged or replayed request changes nothing.
+// Every guardrail of Handle holds (break-glass, the last cluster-admin,
+// newer changes, the hold-down, the breaker, the baseline in force), and a
+// finding whose decision was alert is reverted as if its mode were revert;
+// one in dry-run stays a dry run.
+func (r *Reverter) HandleApproved(ctx context.Context, req drift.RevertRequest) error {
+	if r.Approvals == nil {
+		r.Log.WarnContext(ctx, "an approved revert request, but no approval store is configured: nothing done", "findingId", req.FindingID)
+		return nil
+	}
+	if req.ApprovalID == "" || req.FindingID == "" {
+		r.Log.WarnContext(ctx, "a revert request without an approval or a finding: nothing done", "approvalId", req.ApprovalID, "findingId", req.FindingID)
+		return nil
+	}
+	return r.handle(ctx, req.FindingID, drift.Finding{}, req.ApprovalID)
+}
+
+// refuse logs why a message changes nothing and counts it as skipped.
+func (r *Reverter) refuse(ctx context.Context, why, id string, args ...any) {
+	r.Log.WarnContext(ctx, why, append([]any{"findingId", id}, args...)...)
+	if r.Metrics != nil {
+		r.Metrics.Add(metrics.RevertSkipped, 1)
+	}
+}
+
+// handle acts on the recorded finding id; approvalID, when set, names the
+// approval that must be consumed before acting.
+func (r *Reverter) handle(ctx context.Context, id string, msg drift.Finding, approvalID string) error {
 	start := r.now()
-	id := msg.ID()
 	f, found, err := r.History.Get(ctx, id)
 	if err != nil {
 		return fmt.Errorf("revert: reading history for %s: %w", id, err)
 	}
 	if !found {
-		r.Log.WarnContext(ctx, "finding not in the history: a forged or stray message, nothing done", "findingId", id,
-			"eventName", msg.EventName, "actor", msg.Actor)
-		if r.Metrics != nil {
-			r.Metrics.Add(metrics.RevertSkipped, 1)
-		}
+		r.refuse(ctx, "finding not in the history: a forged or stray message, nothing done", id,
+			"eventName", msg.EventName, "actor", msg.Actor, "approvalId", approvalID)
 		return nil
 	}
-	if handled(f) {
+	done := handled
+	if approvalID != "" {
+		done = settled
+	}
+	if done(f) {
 		r.Log.InfoContext(ctx, "already handled", "findingId", id, "result", f.Outcome.Result)
 		return nil // a redelivered message
 	}
@@ -195,13 +241,34 @@ func (r *Reverter) Handle(ctx context.Context, msg drift.Finding) error {
 	// have been handled while this one waited.
 	if f, found, err = r.History.Get(ctx, id); err != nil {
 		return fmt.Errorf("revert: reading history for %s: %w", id, err)
-	} else if !found || handled(f) {
+	} else if !found || done(f) {
 		return nil
 	}
-	o, retry := r.decide(ctx, f, scope)
+	var approval *drift.Approval
+	if approvalID != "" {
+		a, ok, err := r.Approvals.ConsumeApproval(ctx, approvalID, r.now())
+		switch {
+		case err != nil:
+			return fmt.Errorf("revert: %s: reading approval %s: %w", id, approvalID, err)
+		case !ok:
+			r.refuse(ctx, "no such approval, or it was used already: a forged or replayed request, nothing done", id, "approvalId", approvalID)
+			return nil
+		case a.FindingID != id:
+			r.refuse(ctx, "the approval is for another finding: a forged request, nothing done", id, "approvalId", approvalID, "approvedFinding", a.FindingID)
+			return nil
+		case !r.now().Before(a.Expires):
+			r.refuse(ctx, "the approval has expired: nothing done", id, "approvalId", approvalID, "expired", a.Expires)
+			return nil
+		}
+		approval = &a
+	}
+	o, retry := r.decide(ctx, f, scope, approval)
 	o.Duration = r.now().Sub(start)
 	o.At = r.now().UTC()
 	o.By = r.By
+	if approval != nil {
+		o.By += ", approved in Slack by " + approval.Approver
+	}
 	if err := r.History.SetOutcome(ctx, id, o); err != nil {
 		return fmt.Errorf("revert: recording the outcome of %s: %w", id, err)
 	}
@@ -227,6 +294,45 @@ func (r *Reverter) Handle(ctx context.Context, msg drift.Finding) error {
 // outcome, and the outcome is not a failure worth trying again.
 func handled(f drift.Finding) bool {
 	return f.Outcome != nil && f.Outcome.Result != drift.ResultRevertFailed
+}
+
+// settled reports whether a person's request to revert has nothing left to
+// do: the finding was reverted, or the live state already matched. An
+// outcome that held the revert back may be asked again.
+func settled(f drift.Finding) bool {
+	return f.Outcome != nil && (f.Outcome.Result == drift.ResultReverted || f.Outcome.Result == drift.ResultAlreadyCompliant)
+}
+
+// asIfRevert gives the index of the baseline with every mode alert made
+// revert (dry-run stays): what a person's approval lifts. Break-glass, the
+// kinds never reverted and a cluster without a declared cluster-admin
+// still decide alert.
+func asIfRevert(ix *drift.Index) (*drift.Index, error) {
+	b := *ix.Baseline
+	lift := func(m drift.Mode) drift.Mode {
+		if m == drift.ModeAlert {
+			return ""
+		}
+		return m
+	}
+	if b.Mode != drift.ModeDryRun {
+		b.Mode = drift.ModeRevert
+	}
+	b.Clusters = slices.Clone(b.Clusters)
+	for i := range b.Clusters {
+		b.Clusters[i].Mode = lift(b.Clusters[i].Mode)
+	}
+	b.IAMRoles = slices.Clone(b.IAMRoles)
+	for i := range b.IAMRoles {
+		b.IAMRoles[i].Mode = lift(b.IAMRoles[i].Mode)
+	}
+	if b.IAMUsers != nil {
+		b.IAMUsers = slices.Clone(b.IAMUsers)
+		for i := range b.IAMUsers {
+			b.IAMUsers[i].Mode = lift(b.IAMUsers[i].Mode)
+		}
+	}
+	return drift.NewIndex(&b)
 }
 
 // scopeOf names what a finding's revert is serialised on: its cluster, or
@@ -263,8 +369,8 @@ func skipped(why string) drift.RevertOutcome {
 // decide runs the guardrails and, when they all hold, the revert. retry
 // says the message should come back: the revert failed for a reason that
 // may pass.
-func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string) (o drift.RevertOutcome, retry bool) {
-	if f.Decision != drift.DecisionRevert && f.Decision != drift.DecisionDryRun {
+func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string, approval *drift.Approval) (o drift.RevertOutcome, retry bool) {
+	if f.Decision != drift.DecisionRevert && f.Decision != drift.DecisionDryRun && (approval == nil || f.Decision != drift.DecisionAlert) {
 		return skipped(fmt.Sprintf("the finding's decision is %s, not revert or dry-run", f.Decision)), false
 	}
 	if f.DetectedBy != drift.DetectedByEvent && f.DetectedBy != drift.DetectedBySweep {
@@ -283,6 +389,14 @@ func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string) (o
 	// Judge again against the baseline in force now: the mode may have
 	// changed, a break-glass entry may apply.
 	now := ev.Evaluate(change)
+	if approval != nil && now.Decision == drift.DecisionAlert {
+		lifted, err := asIfRevert(ix)
+		if err != nil {
+			return skipped("the baseline cannot be read as if its mode were revert: " + err.Error()), false
+		}
+		ev = drift.NewEvaluator(lifted)
+		now = ev.Evaluate(change)
+	}
 	if now.Decision != drift.DecisionRevert && now.Decision != drift.DecisionDryRun {
 		return skipped(fmt.Sprintf("the baseline now decides %s: %s", now.Decision, now.Reason)), false
 	}

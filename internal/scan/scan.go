@@ -97,9 +97,9 @@ func (s *Scanner) Clusters(ctx context.Context, clusters []Cluster) ([]drift.Clu
 		st, err := s.EKS.ScanCluster(ctx, c.Region, c.Name)
 		switch {
 		case err != nil:
-			errs[i] = err
+			errs[i] = &ReadError{What: "cluster " + c.String(), Err: err}
 		case st.Found && c.Account != "" && st.Account != "" && st.Account != c.Account:
-			errs[i] = fmt.Errorf("cluster %s is declared in account %s, but the one these credentials see is in account %s", c, c.Account, st.Account)
+			errs[i] = &ReadError{What: "cluster " + c.String(), Err: fmt.Errorf("cluster %s is declared in account %s, but the one these credentials see is in account %s", c, c.Account, st.Account)}
 		default:
 			if st.Account == "" {
 				st.Account = c.Account
@@ -122,7 +122,7 @@ func (s *Scanner) Roles(ctx context.Context, arns []string) ([]drift.RoleState, 
 	parallel(ctx, s.Parallel, len(arns), func(i int) {
 		st, err := s.IAM.ScanRole(ctx, arns[i])
 		if err != nil {
-			errs[i] = err
+			errs[i] = &ReadError{What: "role " + arns[i], Err: err}
 		} else {
 			states[i] = &st
 		}
@@ -130,6 +130,17 @@ func (s *Scanner) Roles(ctx context.Context, arns []string) ([]drift.RoleState, 
 	})
 	return compact(states), compactErrs(ctx, errs)
 }
+
+// ReadError is a cluster or role that could not be read. Its message is
+// the adapter's, which names it already; What names it for a report
+// ("cluster us-west-2/prod", "role arn:...").
+type ReadError struct {
+	What string
+	Err  error
+}
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
 
 func parallel(ctx context.Context, n, items int, f func(i int)) {
 	if n <= 0 {

@@ -36,7 +36,7 @@ func (s *Scanner) Users(ctx context.Context, arns []string) ([]drift.UserState, 
 	parallel(ctx, s.Parallel, len(arns), func(i int) {
 		st, err := s.UserScanner.ScanUser(ctx, arns[i])
 		if err != nil {
-			errs[i] = err
+			errs[i] = &ReadError{What: "user " + arns[i], Err: err}
 		} else {
 			states[i] = &st
 		}

@@ -57,8 +57,9 @@ func TestScannerUsers(t *testing.T) {
 	if len(states) != 2 || states[0].Name != "a" || states[1].Name != "c" {
 		t.Errorf("got %+v, want a and c in order", states)
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GetUser broken") {
-		t.Errorf("got errors %v, want broken's", errs)
+	var re *ReadError
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GetUser broken") || !errors.As(errs[0], &re) || re.What != "user arn:aws:iam::111122223333:user/broken" {
+		t.Errorf("got errors %v, want broken's, as a ReadError naming the user", errs)
 	}
 	if last.UsersDone != 3 || last.UsersTotal != 3 {
 		t.Errorf("got progress %+v, want 3 of 3 users", last)

@@ -84,6 +84,23 @@ func validateBlock(b slackgo.Block) error {
 		return nil
 	case *slackgo.DividerBlock:
 		return nil
+	case *slackgo.ActionBlock:
+		if b.Elements == nil || len(b.Elements.ElementSet) == 0 || len(b.Elements.ElementSet) > 25 {
+			return errors.New("an actions block needs 1 to 25 elements")
+		}
+		for i, e := range b.Elements.ElementSet {
+			btn, ok := e.(*slackgo.ButtonBlockElement)
+			if !ok {
+				return fmt.Errorf("element %d is a %T, want a button", i, e)
+			}
+			if btn.Text == nil || btn.Text.Type != slackgo.PlainTextType || utf8.RuneCountInString(btn.Text.Text) > 75 {
+				return fmt.Errorf("button %d: text must be plain_text of at most 75 characters", i)
+			}
+			if btn.ActionID == "" || len(btn.ActionID) > 255 || len(btn.Value) > maxValue {
+				return fmt.Errorf("button %d: action_id of 1 to 255 and value of at most %d characters", i, maxValue)
+			}
+		}
+		return nil
 	}
 	return fmt.Errorf("block type %T is not one eksdrift sends", b)
 }

@@ -1,0 +1,429 @@
+// Command orgsweep measures the reconcile sweep's fan-out over an
+// organization on an AWS emulator: it fills MiniStack with many member
+// accounts (each its 12-digit access key: MiniStack keeps accounts apart by
+// key), each with a read role, clusters in several regions with access
+// entries, policies and pod identity associations, and the roles behind
+// them; captures one account and declares every account like it; then runs
+// the sweep as the reconcile function does (member read roles assumed
+// through STS, a token bucket per account, the sweep record resumed by the
+// next invocation when one runs out of time) and reports the time, the API
+// calls per account, the peak memory and whether it fits one invocation.
+//
+// It talks only to an emulator on the loopback interface: it refuses to run
+// unless AWS_ENDPOINT_URL names 127.0.0.1 or localhost. bench/orgsweep.sh
+// starts one and runs it.
+//
+// Usage:
+//
+//	AWS_ENDPOINT_URL=http://127.0.0.1:4566 go run ./bench/orgsweep -accounts 100 -regions us-east-1,us-west-2 -clusters 5 -entries 100
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/eksdrift/eksdrift/internal/baseline"
+	edconfig "github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/detect"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/eks"
+	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/reconcile"
+	"github.com/eksdrift/eksdrift/internal/scan"
+	"github.com/eksdrift/eksdrift/internal/sqlite"
+	"github.com/eksdrift/eksdrift/internal/wiring"
+)
+
+const (
+	readRole     = "eksdrift-read"
+	policyPrefix = "arn:aws:eks::aws:cluster-access-policy/"
+	trust        = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`
+)
+
+type options struct {
+	accounts, clusters, entries, roles, pods int
+	regions                                  []string
+	first                                    int64
+	fill                                     bool
+	workers, parallel, rate, eksCalls        int
+	timeout, margin                          time.Duration
+	out                                      string
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "orgsweep:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	var o options
+	var regions string
+	fs := flag.NewFlagSet("orgsweep", flag.ContinueOnError)
+	fs.IntVar(&o.accounts, "accounts", 100, "member accounts")
+	fs.StringVar(&regions, "regions", "us-east-1,us-west-2", "regions of each account's clusters")
+	fs.IntVar(&o.clusters, "clusters", 5, "clusters per account and region")
+	fs.IntVar(&o.entries, "entries", 100, "access entries per cluster, one access policy each")
+	fs.IntVar(&o.roles, "roles", 20, "roles per account behind the entries (entry j is role j, or an IAM user past the roles)")
+	fs.IntVar(&o.pods, "pods", 2, "pod identity associations per cluster")
+	fs.Int64Var(&o.first, "first-account", 100000000000, "the first member's account ID; the others follow")
+	fs.BoolVar(&o.fill, "fill", true, "fill the emulator first (false: it is already filled with the same flags)")
+	fs.IntVar(&o.workers, "j", 16, "calls in flight while filling")
+	fs.IntVar(&o.parallel, "parallel", reconcile.DefaultAccountParallel, "targets (account and region) the sweep reads at once")
+	fs.IntVar(&o.rate, "rate", 20, "calls a second per account (the token bucket)")
+	fs.IntVar(&o.eksCalls, "eks-calls", eks.DefaultScanConcurrency, "EKS calls in flight per account")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "the reconcile function's timeout")
+	fs.DurationVar(&o.margin, "margin", time.Minute, "the sweep's margin before the deadline")
+	fs.StringVar(&o.out, "json", "", "also write the figures to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.regions = strings.Split(regions, ",")
+	if err := loopbackOnly(os.Getenv("AWS_ENDPOINT_URL")); err != nil {
+		return err
+	}
+	base, err := config.LoadDefaultConfig(ctx, config.WithRegion(o.regions[0]), config.WithRetryMode(aws.RetryModeAdaptive), config.WithRetryMaxAttempts(10))
+	if err != nil {
+		return err
+	}
+	accounts := make([]string, o.accounts)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("%012d", o.first+int64(i))
+	}
+	if o.fill {
+		start := time.Now()
+		if err := fill(ctx, base, accounts, o); err != nil {
+			return fmt.Errorf("fill: %w", err)
+		}
+		fmt.Printf("filled %d accounts x %d regions x %d clusters x %d entries in %s\n", o.accounts, len(o.regions), o.clusters, o.entries, time.Since(start).Round(time.Second))
+	}
+	ix, err := declare(ctx, base, accounts, o)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	return sweep(ctx, base, accounts, ix, o)
+}
+
+// fill creates, in every account, the read role, the team roles and the
+// clusters of every region.
+func fill(ctx context.Context, base aws.Config, accounts []string, o options) error {
+	var (
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, o.workers)
+		mu    sync.Mutex
+		first error
+	)
+	do := func(f func() error) {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := f(); err != nil && !exists(err) {
+				mu.Lock()
+				first = cmpErr(first, err)
+				mu.Unlock()
+			}
+		})
+	}
+	for _, a := range accounts {
+		cfg := asAccount(base, a)
+		im := awsiam.NewFromConfig(cfg)
+		do(func() error {
+			_, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(readRole), AssumeRolePolicyDocument: aws.String(fmt.Sprintf(trust, "000000000000"))})
+			return err
+		})
+		for r := range o.roles {
+			do(func() error {
+				name := fmt.Sprintf("team-%03d", r)
+				if _, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(fmt.Sprintf(trust, a))}); err != nil && !exists(err) {
+					return err
+				}
+				_, err := im.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
+				return err
+			})
+		}
+		for _, region := range o.regions {
+			ek := awseks.NewFromConfig(cfg, func(opt *awseks.Options) { opt.Region = region })
+			for c := range o.clusters {
+				name := fmt.Sprintf("c%02d", c)
+				if _, err := ek.CreateCluster(ctx, &awseks.CreateClusterInput{Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::" + a + ":role/eks-cluster"),
+					ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1"}},
+					AccessConfig:       &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi, BootstrapClusterCreatorAdminPermissions: aws.Bool(false)}}); err != nil && !exists(err) {
+					return err
+				}
+				for e := range o.entries {
+					do(func() error {
+						p := fmt.Sprintf("arn:aws:iam::%s:role/team-%03d", a, e)
+						if e >= o.roles {
+							p = fmt.Sprintf("arn:aws:iam::%s:user/user-%04d", a, e)
+						}
+						if _, err := ek.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String(name), PrincipalArn: aws.String(p),
+							KubernetesGroups: []string{fmt.Sprintf("team-%d", e%10)}}); err != nil && !exists(err) {
+							return err
+						}
+						scope := &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{fmt.Sprintf("team-%d", e%10)}}
+						if e%7 == 0 {
+							scope = &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}
+						}
+						_, err := ek.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String(name), PrincipalArn: aws.String(p),
+							PolicyArn: aws.String(policyPrefix + "AmazonEKSViewPolicy"), AccessScope: scope})
+						return err
+					})
+				}
+				for p := range o.pods {
+					do(func() error {
+						_, err := ek.CreatePodIdentityAssociation(ctx, &awseks.CreatePodIdentityAssociationInput{ClusterName: aws.String(name),
+							Namespace: aws.String(fmt.Sprintf("team-%d", p)), ServiceAccount: aws.String("app"),
+							RoleArn: aws.String(fmt.Sprintf("arn:aws:iam::%s:role/team-%03d", a, p%max(o.roles, 1)))})
+						return err
+					})
+				}
+			}
+		}
+	}
+	wg.Wait()
+	return first
+}
+
+// declare captures the first account, as `eksdrift baseline capture` does,
+// and declares every account like it: the accounts are filled alike, so
+// the sweep finds no drift and measures reading, not recording.
+func declare(ctx context.Context, base aws.Config, accounts []string, o options) (*drift.Index, error) {
+	cfg := asAccount(base, accounts[0])
+	s := &scan.Scanner{EKS: eks.NewScanner(cfg, o.eksCalls), IAM: iam.NewScanner(cfg, 0), Parallel: 4}
+	var targets []scan.Cluster
+	for _, region := range o.regions {
+		for c := range o.clusters {
+			targets = append(targets, scan.Cluster{Region: region, Name: fmt.Sprintf("c%02d", c), Account: accounts[0]})
+		}
+	}
+	clusters, errs := s.Clusters(ctx, targets)
+	roleARNs, _, _ := scan.Behind(clusters, accounts[0])
+	roles, roleErrs := s.Roles(ctx, roleARNs)
+	if err := errors.Join(append(errs, roleErrs...)...); err != nil {
+		return nil, err
+	}
+	doc, err := baseline.Marshal(drift.Capture(clusters, roles, nil), baseline.Notes{})
+	if err != nil {
+		return nil, err
+	}
+	merged := &drift.Baseline{Version: 1, Mode: drift.ModeAlert}
+	for _, a := range accounts {
+		b, err := baseline.Parse("captured", []byte(strings.ReplaceAll(string(doc), accounts[0], a)))
+		if err != nil {
+			return nil, err
+		}
+		merged.Clusters = append(merged.Clusters, b.Clusters...)
+		merged.IAMRoles = append(merged.IAMRoles, b.IAMRoles...)
+	}
+	// One file for the whole organization is over the 16 MiB a baseline
+	// may be at this size (27 MB for 100 accounts): the bench indexes it
+	// without the file (a deployment this large needs one baseline per
+	// account).
+	return drift.NewIndex(merged)
+}
+
+type figures struct {
+	Accounts, Regions, ClustersPerRegion, EntriesPerCluster int
+	Clusters, Roles, Entries                                int
+	Invocations                                             int
+	InvocationSeconds                                       []float64
+	TotalSeconds                                            float64
+	CallsPerAccount                                         struct{ EKS, IAM, Min, Max int64 }
+	PeakHeapMB, PeakSysMB                                   float64
+	BudgetSeconds                                           float64
+	FitsOneInvocation                                       bool
+	Drift                                                   int
+	Unread                                                  int
+	Parallel, Rate                                          int
+}
+
+// sweep runs the reconcile function's sweep, invocation after invocation
+// (each with the function's deadline), until its round is complete.
+func sweep(ctx context.Context, base aws.Config, accounts []string, ix *drift.Index, o options) error {
+	dir, err := os.MkdirTemp("", "orgsweep-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "history.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	var mu sync.Mutex
+	calls := map[string][2]func() int64{}
+	members := wiring.NewAccounts(base, "000000000000", edconfig.Org{Members: slices.Sorted(slices.Values(accounts))}, "reconcile")
+	configFor := wiring.MemberConfigs(members, readRole, o.rate)
+	scanners := wiring.MemberScanners(configFor, o.eksCalls)
+	scannerFor := func(ctx context.Context, account string) (*scan.Scanner, error) {
+		s, err := scanners(ctx, account)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		calls[account] = [2]func() int64{s.EKS.(*eks.Scanner).Calls, s.IAM.(*iam.Scanner).Calls}
+		mu.Unlock()
+		return s, nil
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	baselineOf := func(context.Context) (*drift.Index, error) { return ix, nil }
+	set := &metrics.Set{}
+	progress := &memoryRecord{}
+	r := &reconcile.Reconciler{
+		Baseline: baselineOf, History: store, Grace: -1, Metrics: set, Log: log,
+		Detector:   &detect.Detector{Baseline: baselineOf, History: store, Publisher: nopPublisher{}, Metrics: set, Log: log},
+		Members:    accounts,
+		ScannerFor: scannerFor, AccountParallel: o.parallel, Progress: progress, Margin: o.margin,
+	}
+
+	var peakHeap, peakSys atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peakHeap.Load() {
+				peakHeap.Store(m.HeapAlloc)
+			}
+			if m.Sys > peakSys.Load() {
+				peakSys.Store(m.Sys)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+
+	f := figures{Accounts: len(accounts), Regions: len(o.regions), ClustersPerRegion: o.clusters, EntriesPerCluster: o.entries,
+		BudgetSeconds: (o.timeout - o.margin).Seconds(), Parallel: o.parallel, Rate: o.rate}
+	start := time.Now()
+	at := time.Now().UTC().Truncate(time.Hour)
+	for inv := 0; ; inv++ {
+		ictx, cancel := context.WithTimeout(ctx, o.timeout)
+		t := time.Now()
+		rep, err := r.Sweep(ictx, at.Add(time.Duration(inv)*time.Hour))
+		cancel()
+		f.Invocations++
+		f.InvocationSeconds = append(f.InvocationSeconds, time.Since(t).Seconds())
+		f.Clusters += rep.Clusters
+		f.Roles += rep.Roles
+		f.Drift += rep.Drift
+		f.Unread += len(rep.Unread)
+		fmt.Printf("invocation %d: %d targets in %s, %d remaining, %d clusters, %d roles, %d drift, %d unread (error: %v)\n",
+			inv+1, rep.Targets, time.Since(t).Round(time.Second), rep.Remaining, rep.Clusters, rep.Roles, rep.Drift, len(rep.Unread), err)
+		if rep.Remaining == 0 || inv > 20 {
+			break
+		}
+	}
+	f.TotalSeconds = time.Since(start).Seconds()
+	close(stop)
+	f.PeakHeapMB, f.PeakSysMB = float64(peakHeap.Load())/(1<<20), float64(peakSys.Load())/(1<<20)
+	f.FitsOneInvocation = f.Invocations == 1
+	for _, c := range ix.Baseline.Clusters {
+		f.Entries += len(c.AccessEntries)
+	}
+	f.CallsPerAccount.Min = -1
+	for _, c := range calls {
+		e, i := c[0](), c[1]()
+		f.CallsPerAccount.EKS += e
+		f.CallsPerAccount.IAM += i
+		if f.CallsPerAccount.Min < 0 || e+i < f.CallsPerAccount.Min {
+			f.CallsPerAccount.Min = e + i
+		}
+		f.CallsPerAccount.Max = max(f.CallsPerAccount.Max, e+i)
+	}
+	if n := int64(len(calls)); n > 0 {
+		f.CallsPerAccount.EKS /= n
+		f.CallsPerAccount.IAM /= n
+	}
+	fmt.Printf("swept %d accounts x %d regions: %d clusters, %d access entries, %d roles in %.0fs over %d invocation(s) of %s less %s (fits one: %v); "+
+		"calls per account: %d EKS + %d IAM (min %d, max %d); peak heap %.0f MB, Go runtime %.0f MB; %d drift, %d unread\n",
+		f.Accounts, f.Regions, f.Clusters, f.Entries, f.Roles, f.TotalSeconds, f.Invocations, o.timeout, o.margin, f.FitsOneInvocation,
+		f.CallsPerAccount.EKS, f.CallsPerAccount.IAM, f.CallsPerAccount.Min, f.CallsPerAccount.Max, f.PeakHeapMB, f.PeakSysMB, f.Drift, f.Unread)
+	if o.out != "" {
+		b, _ := json.MarshalIndent(f, "", "  ")
+		return os.WriteFile(o.out, append(b, '\n'), 0o644)
+	}
+	return nil
+}
+
+// memoryRecord keeps the sweep record in memory, as the history table
+// does between invocations.
+type memoryRecord struct {
+	mu  sync.Mutex
+	doc []byte
+}
+
+func (m *memoryRecord) SweepRecord(context.Context, string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.doc), m.doc != nil, nil
+}
+
+func (m *memoryRecord) SaveSweepRecord(_ context.Context, _ string, doc []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.doc = slices.Clone(doc)
+	return nil
+}
+
+type nopPublisher struct{}
+
+func (nopPublisher) Publish(context.Context, drift.Finding) error { return nil }
+
+func asAccount(cfg aws.Config, account string) aws.Config {
+	cfg = cfg.Copy()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(account, "bench", "")
+	return cfg
+}
+
+func exists(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "ResourceInUse") || strings.Contains(err.Error(), "EntityAlreadyExists"))
+}
+
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// loopbackOnly refuses any endpoint but an emulator on this machine.
+func loopbackOnly(endpoint string) error {
+	if endpoint == "" {
+		return errors.New("AWS_ENDPOINT_URL is not set: orgsweep only fills an emulator on 127.0.0.1")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("AWS_ENDPOINT_URL=%q: %w", endpoint, err)
+	}
+	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+		return fmt.Errorf("AWS_ENDPOINT_URL=%q is not on the loopback interface: orgsweep only fills an emulator", endpoint)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package infra
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/eksdrift/eksdrift/internal/config"
+)
+
+// InteractProps configures the interaction endpoint.
+type InteractProps struct {
+	Stores      *Stores
+	BaselineKey string
+	Settings    Settings
+	// Reverter is nil in mode alert: then Revert now is refused.
+	Reverter *Reverter
+}
+
+// Interact is functions/interact behind a Lambda function URL, deployed
+// with -c slackSigningSecretArn=...: Slack's buttons post to it. Its role
+// reads the signing secret (and the bot token), the baseline object, the
+// history's items (a finding, to look it up) and writes the replay,
+// approval, snooze and audit items; it sends to the reverter's queue.
+type Interact struct {
+	*Function
+	URL awslambda.FunctionUrl
+}
+
+// interactTimeout: Slack waits 3 s for the answer; the handler keeps to
+// 2.5 s, and a cold start takes the rest.
+const interactTimeout = 5 * time.Second
+
+// NewInteract makes the endpoint. Its asset, build/interact/bootstrap,
+// must exist.
+func NewInteract(scope constructs.Construct, id string, props InteractProps) *Interact {
+	st, s := props.Stores, props.Settings
+	env := map[string]string{
+		config.EnvSlackSigningSecretARN: s.SlackSigningSecretARN,
+		config.EnvBaselineBucket:        *st.Baselines.BucketName(),
+		config.EnvBaselineKey:           props.BaselineKey,
+		config.EnvHistoryTable:          *st.History.TableName(),
+	}
+	if s.SlackBotTokenARN != "" {
+		env[config.EnvSlackBotTokenARN] = s.SlackBotTokenARN
+	}
+	f := NewFunction(scope, id, FunctionProps{
+		Name:        "interact",
+		Description: "eksdrift Slack interaction endpoint: verified button presses from approvers (revert, accept, snooze)",
+		AssetsDir:   s.AssetsDir,
+		Environment: env,
+		MemoryMB:    256,
+		Timeout:     interactTimeout,
+		// The URL is public: a cap bounds what a flood of unsigned requests
+		// can cost (each is refused after one HMAC).
+		ReservedConcurrency: 5,
+		LogRetentionDays:    s.LogRetentionDays,
+		Retain:              s.RetainData,
+	})
+	secrets := []*string{jsii.String(s.SlackSigningSecretARN), jsii.String(s.SlackSigningSecretARN + "-??????")}
+	if s.SlackBotTokenARN != "" {
+		secrets = append(secrets, jsii.String(s.SlackBotTokenARN), jsii.String(s.SlackBotTokenARN+"-??????"))
+	}
+	// Referenced, never created here; a partial ARN matches with -??????.
+	f.Role.AddToPrincipalPolicy(allow([]string{"secretsmanager:GetSecretValue"}, secrets))
+	grantBaselineRead(f.Role, st.Baselines.ArnForObjects(jsii.String(props.BaselineKey)), st.Key)
+	// GetItem (a finding), PutItem (replay, approval, snooze, interaction):
+	// no UpdateItem, no Query, no Scan.
+	f.Role.AddToPrincipalPolicy(allow([]string{"dynamodb:GetItem", "dynamodb:PutItem"}, []*string{st.History.TableArn()}))
+	grantKey(f.Role, st.Key, "dynamodb", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+	if r := props.Reverter; r != nil {
+		f.Fn.AddEnvironment(jsii.String(config.EnvRevertQueueURL), r.Inbox.Queue.QueueUrl(), nil)
+		r.Inbox.Queue.GrantSendMessages(f.Role)
+	}
+	// Slack signs its requests with the app's signing secret; it cannot
+	// sign them with SigV4, so the URL takes no IAM authentication and the
+	// function verifies every request itself (internal/interact).
+	url := f.Fn.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})
+	suppress(f.DLQ, "AwsSolutions-SQS3", "The function URL invokes the endpoint synchronously, so nothing is ever dead-lettered here: "+
+		"a refused or failed press is answered to Slack and logged. The queue stays for the shared DeadLetters alarm.")
+	return &Interact{Function: f, URL: url}
+}
+
+// notifierInteractive turns the buttons on in the notifier's messages and
+// lets it read the snoozes (GetItem on the history table).
+func notifierInteractive(n *Notifier, st *Stores) {
+	n.Fn.AddEnvironment(jsii.String(config.EnvSlackInteractive), jsii.String("true"), nil)
+	n.Fn.AddEnvironment(jsii.String(config.EnvHistoryTable), st.History.TableName(), nil)
+	n.Role.AddToPrincipalPolicy(allow([]string{"dynamodb:GetItem"}, []*string{st.History.TableArn()}))
+	grantKey(n.Role, st.Key, "dynamodb", "kms:Decrypt", "kms:DescribeKey")
+}
+
+func interactOutputs(stack awscdk.Stack, out *Stacks) {
+	if out.Interact == nil {
+		return
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("SlackInteractionURL"), &awscdk.CfnOutputProps{
+		Value:       out.Interact.URL.Url(),
+		Description: jsii.String("The Slack app's Interactivity Request URL (docs/alerts.md)"),
+	})
+}
