@@ -49,6 +49,7 @@ func TestSweepUser(t *testing.T) {
 			if got := drifts(js); !slices.Equal(got, tc.want) {
 				t.Errorf("got drift %q, want %q", got, tc.want)
 			}
+			planSaysSomething(t, e, js)
 			if tc.ops == nil {
 				return
 			}
@@ -75,8 +76,25 @@ func TestSweepUserDeclaredMissing(t *testing.T) {
 	e := usersEvaluator(t)
 	us := UserState{ARN: userDev, Name: "dev-user", Account: acct, Found: true, ReadAt: sweepAt}
 	want := []string{"iam-user removed dev-user|login-profile", "iam-user removed dev-user|managed-policy|arn:aws:iam::aws:policy/ReadOnlyAccess"}
-	if got := drifts(e.SweepUser(sweepAt, us)); !slices.Equal(got, want) {
+	js := e.SweepUser(sweepAt, us)
+	if got := drifts(js); !slices.Equal(got, want) {
 		t.Errorf("got drift %q, want %q", got, want)
+	}
+	planSaysSomething(t, e, js)
+}
+
+// planSaysSomething checks that the plan of every drift makes a call or
+// says why it makes none: plan printed "nothing to call" for a user's
+// declared group or policy that was gone.
+func planSaysSomething(t *testing.T, e *Evaluator, js []Judgement) {
+	t.Helper()
+	for _, j := range js {
+		if !j.Finding.Drift {
+			continue
+		}
+		if ops, cannot := e.Plan(j.Change, j.Live); len(ops) == 0 && cannot == "" {
+			t.Errorf("%s %s: got no operation and no reason, want one or the other", j.Finding.Change, j.Finding.Resource)
+		}
 	}
 }
 
