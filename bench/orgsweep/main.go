@@ -224,7 +224,7 @@ func declare(ctx context.Context, base aws.Config, accounts []string, o options)
 	if err := errors.Join(append(errs, roleErrs...)...); err != nil {
 		return nil, err
 	}
-	doc, err := baseline.Marshal(drift.Capture(clusters, roles), baseline.Notes{})
+	doc, err := baseline.Marshal(drift.Capture(clusters, roles, nil), baseline.Notes{})
 	if err != nil {
 		return nil, err
 	}

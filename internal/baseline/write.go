@@ -23,6 +23,8 @@ type Notes struct {
 	Entries map[string]string
 	// Roles are written above a role, by its ARN.
 	Roles map[string]string
+	// Users are written above a user, by its ARN.
+	Users map[string]string
 }
 
 // EntryNote is the key of Notes.Entries for a principal's entry on a cluster.
@@ -96,6 +98,7 @@ func Marshal(b *drift.Baseline, notes Notes) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
+			n.HeadComment = notes.Users[u.ARN]
 			seq.Content = append(seq.Content, n)
 		}
 		add(root, "iamUsers", seq)

@@ -104,11 +104,20 @@ func TestMarshalCaptured(t *testing.T) {
 	}
 	roles := []drift.RoleState{{ARN: api, Name: "api", Account: acct, Found: true, TrustPolicy: trust, ManagedPolicies: []string{},
 		InlinePolicies: map[string]*drift.PolicyDocument{"read-bucket": inline}}}
-	b := drift.Capture([]drift.ClusterState{state}, roles)
+	// A user behind an entry: every part declared, its active
+	// credentials only.
+	ops := "arn:aws:iam::111122223333:user/ops/oncall"
+	state.AccessEntries = append(state.AccessEntries, drift.EntryState{AccessEntry: drift.AccessEntry{PrincipalARN: ops, Type: drift.EntryStandard}})
+	users := []drift.UserState{{ARN: ops, Name: "oncall", Account: acct, Found: true, ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+		InlinePolicies: map[string]*drift.PolicyDocument{}, Groups: []string{"oncall", "readers"}, ConsoleAccess: true,
+		AccessKeys:         []drift.Credential{{ID: "AKIAOLDINACTIVE0001", Status: "Inactive"}, {ID: "AKIAONCALL0000001", Status: "Active"}},
+		ServiceCredentials: []drift.Credential{{ID: "ACCACODECOMMIT00001", Status: "Active"}}}}
+	b := drift.Capture([]drift.ClusterState{state}, roles, users)
 	notes := Notes{
 		Header:  []string{"Captured by eksdrift baseline capture at " + time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC).Format(time.RFC3339), "Review it: everything found is declared allowed."},
 		Entries: map[string]string{EntryNote(acct, region, "prod", node): "EC2_LINUX: managed by EKS for the nodes of a node group"},
 		Roles:   map[string]string{api: "behind pod identity association app/api on prod"},
+		Users:   map[string]string{ops: "behind access entry on prod"},
 	}
 	out, err := Marshal(b, notes)
 	if err != nil {

@@ -35,8 +35,10 @@ func newCaptureCmd(e *env) *cobra.Command {
 access entries with their access policies, pod identity associations,
 identity provider configs) and of the IAM roles behind every access entry
 and pod identity association (trust policy, managed and inline policies,
-permissions boundary), and writes it as a baseline that declares exactly
-that, in mode alert. Entries that EKS manages (node and Fargate types) are
+permissions boundary), and of the IAM users behind access entries (managed
+and inline policies, groups, permissions boundary, active access keys and
+service-specific credentials, console password), and writes it as a
+baseline that declares exactly that, in mode alert. Entries that EKS manages (node and Fargate types) are
 marked with a comment.
 
 Every call is read-only. Lists are paged through, a bounded number of calls
@@ -87,35 +89,28 @@ func (e *env) capture(ctx context.Context, o captureOptions) error {
 	eksScanner.PageSize = o.pageSize
 	iamScanner := iam.NewScanner(cfg, 0)
 	bar := newProgress(e.stderr)
-	s := &scan.Scanner{EKS: eksScanner, IAM: iamScanner, Parallel: max(o.concurrency/2, 2)}
+	s := &scan.Scanner{EKS: eksScanner, IAM: iamScanner, UserScanner: iamScanner, Parallel: max(o.concurrency/2, 2)}
 	stopBar := bar.every(200*time.Millisecond, func() string {
 		p := s.Progress()
-		return fmt.Sprintf("%s %s clusters %d/%d · entries %d · roles %d/%d · %d calls · %s", "capturing",
-			progressBar(p.ClustersDone+p.RolesDone, p.ClustersTotal+p.RolesTotal), p.ClustersDone, p.ClustersTotal, p.Entries,
-			p.RolesDone, p.RolesTotal, eksScanner.Calls()+iamScanner.Calls(), bar.elapsed())
+		return fmt.Sprintf("%s %s clusters %d/%d · entries %d · roles %d/%d · users %d/%d · %d calls · %s", "capturing",
+			progressBar(p.ClustersDone+p.RolesDone+p.UsersDone, p.ClustersTotal+p.RolesTotal+p.UsersTotal), p.ClustersDone, p.ClustersTotal, p.Entries,
+			p.RolesDone, p.RolesTotal, p.UsersDone, p.UsersTotal, eksScanner.Calls()+iamScanner.Calls(), bar.elapsed())
 	})
 	defer stopBar()
 	found, err := e.captureClusters(ctx, o, s, eksScanner, bar, account)
 	if err != nil {
 		return err
 	}
-	roleARNs, why, other := scan.Behind(found, account)
-	s.Expect(0, len(roleARNs))
-	roles, errs := s.Roles(ctx, roleARNs)
+	b, notes, errs := captureBehind(ctx, s, found, account, o.regions)
 	bar.clear()
 	if len(errs) > 0 {
 		return e.scanFailed("baseline capture", errs)
 	}
-	b := drift.Capture(found, roles)
-	if err := e.writeCapture(o.output, b, captureNotes(found, roles, why, other, account, o.regions)); err != nil {
+	if err := e.writeCapture(o.output, b, notes); err != nil {
 		return err
 	}
-	entries := 0
-	for _, c := range b.Clusters {
-		entries += len(c.AccessEntries)
-	}
-	fmt.Fprintf(e.stderr, "captured %d clusters, %d access entries and %d roles from account %s (%s) in %s: %d EKS and %d IAM calls\n",
-		len(b.Clusters), entries, len(b.IAMRoles), account, joinComma(o.regions), bar.elapsed(), eksScanner.Calls(), iamScanner.Calls())
+	fmt.Fprintf(e.stderr, "captured %s from account %s (%s) in %s: %d EKS and %d IAM calls\n",
+		captureCounts(b), account, joinComma(o.regions), bar.elapsed(), eksScanner.Calls(), iamScanner.Calls())
 	if o.output != "-" {
 		fmt.Fprintf(e.stderr, "wrote %s; check it with: eksdrift baseline validate %s\n", o.output, o.output)
 	}

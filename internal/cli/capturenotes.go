@@ -56,4 +56,21 @@ func captureNotes(clusters []drift.ClusterState, roles []drift.RoleState, why, o
 	return n
 }
 
+// captureUserNotes say what each captured user is behind; why is keyed by
+// the entries' ARNs, matched by identity (IAM gives the user back with its
+// path).
+func captureUserNotes(users []drift.UserState, why map[string]string) map[string]string {
+	byID := map[string]string{}
+	for arn, w := range why {
+		byID[drift.IdentityKey(arn)] = w
+	}
+	notes := map[string]string{}
+	for _, u := range users {
+		if w := byID[drift.IdentityKey(u.ARN)]; w != "" {
+			notes[u.ARN] = w
+		}
+	}
+	return notes
+}
+
 func joinComma(s []string) string { return strings.Join(s, ", ") }

@@ -33,14 +33,14 @@ func newPlanCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan --baseline FILE|s3://BUCKET/KEY [--output table|json]",
 		Short: "Show what drifted from the baseline and what a revert would do",
-		Long: `Plan reads the live state of every cluster and role the baseline declares in
-the account the credentials reach, judges it against the baseline with the
+		Long: `Plan reads the live state of every cluster, role and IAM user the baseline
+declares in the account the credentials reach, judges it against the baseline with the
 same rules as the detector, and prints each drift with the calls a revert
 would make, or why it cannot be reverted. Nothing is changed: every call is
 read-only.
 
 Exit codes: 0 no drift, 2 drift (with --output json too), 1 something
-failed (the baseline, a cluster or role that could not be read).`,
+failed (the baseline, a cluster, role or user that could not be read).`,
 		Example: `  eksdrift plan --baseline baseline.yaml
   eksdrift plan --baseline s3://eksdrift-config/baseline.yaml --output json | jq '.drift[].finding.reason'`,
 		Args: cobra.NoArgs,
@@ -92,7 +92,7 @@ func (e *env) plan(ctx context.Context, o planOptions) error {
 		for _, err := range errs {
 			fmt.Fprintf(e.stderr, "eksdrift: plan: %v\n", err)
 		}
-		fmt.Fprintf(e.stderr, "eksdrift: plan: %d clusters or roles could not be read: the plan is incomplete\n", len(errs))
+		fmt.Fprintf(e.stderr, "eksdrift: plan: %d clusters, roles or users could not be read: the plan is incomplete\n", len(errs))
 		return &exitError{ExitError}
 	}
 	if len(r.Drift) > 0 {
@@ -133,27 +133,31 @@ func (e *env) planBaseline(ctx context.Context, o planOptions) (aws.Config, *dri
 // with a progress line, and plans it; errs are what could not be read.
 func (e *env) planScan(ctx context.Context, o planOptions, cfg aws.Config, ix *drift.Index, account string) (PlanReport, []error) {
 	targets := scan.BaselineTargets(ix.Baseline, account)
+	userARNs, elsewhereUsers := scan.BaselineUsers(ix.Baseline, account)
 	eksScanner := eks.NewScanner(cfg, o.concurrency)
 	eksScanner.PageSize = o.pageSize
 	iamScanner := iam.NewScanner(cfg, 0)
 	bar := newProgress(e.stderr)
-	s := &scan.Scanner{EKS: eksScanner, IAM: iamScanner, Parallel: max(o.concurrency/2, 2)}
+	s := &scan.Scanner{EKS: eksScanner, IAM: iamScanner, UserScanner: iamScanner, Parallel: max(o.concurrency/2, 2)}
 	stopBar := bar.every(200*time.Millisecond, func() string {
 		p := s.Progress()
-		return fmt.Sprintf("%s %s clusters %d/%d · entries %d · roles %d/%d · %d calls · %s", "reading",
-			progressBar(p.ClustersDone+p.RolesDone, p.ClustersTotal+p.RolesTotal), p.ClustersDone, p.ClustersTotal, p.Entries,
-			p.RolesDone, p.RolesTotal, eksScanner.Calls()+iamScanner.Calls(), bar.elapsed())
+		return fmt.Sprintf("%s %s clusters %d/%d · entries %d · roles %d/%d · users %d/%d · %d calls · %s", "reading",
+			progressBar(p.ClustersDone+p.RolesDone+p.UsersDone, p.ClustersTotal+p.RolesTotal+p.UsersTotal), p.ClustersDone, p.ClustersTotal, p.Entries,
+			p.RolesDone, p.RolesTotal, p.UsersDone, p.UsersTotal, eksScanner.Calls()+iamScanner.Calls(), bar.elapsed())
 	})
 	defer stopBar()
 	s.Expect(len(targets.Clusters), len(targets.Roles))
+	s.ExpectUsers(len(userARNs))
 	at := time.Now().UTC().Truncate(time.Second)
 	clusters, errs := s.Clusters(ctx, targets.Clusters)
 	roles, roleErrs := s.Roles(ctx, targets.Roles)
+	users, userErrs := s.Users(ctx, userARNs)
 	bar.clear()
-	errs = append(errs, roleErrs...)
+	errs = append(append(errs, roleErrs...), userErrs...)
 
-	r := buildPlan(drift.NewEvaluator(ix), at, clusters, roles)
+	r := buildPlan(drift.NewEvaluator(ix), at, clusters, roles, users)
 	r.Account = account
 	r.Scanned.ElsewhereClusters, r.Scanned.ElsewhereRoles = targets.ElsewhereClusters, targets.ElsewhereRoles
+	r.Scanned.ElsewhereUsers = elsewhereUsers
 	return r, errs
 }

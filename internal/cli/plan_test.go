@@ -71,7 +71,7 @@ func TestPlanReport(t *testing.T) {
 	}
 	roles := []drift.RoleState{{ARN: dev, Name: "developers", Account: "111122223333", Found: true,
 		ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess"}, InlinePolicies: map[string]*drift.PolicyDocument{}}}
-	r := buildPlan(drift.NewEvaluator(ix), at, clusters, roles)
+	r := buildPlan(drift.NewEvaluator(ix), at, clusters, roles, nil)
 	r.Account = "111122223333"
 
 	var kinds []string

@@ -28,9 +28,11 @@ type PlanReport struct {
 	Scanned struct {
 		Clusters int `json:"clusters"`
 		Roles    int `json:"roles"`
+		Users    int `json:"users"`
 		// Elsewhere are declared in other accounts and were not read.
 		ElsewhereClusters int `json:"elsewhereClusters"`
 		ElsewhereRoles    int `json:"elsewhereRoles"`
+		ElsewhereUsers    int `json:"elsewhereUsers"`
 	} `json:"scanned"`
 	// NotFound lists the declared clusters that do not exist (region/name).
 	NotFound []string   `json:"notFound"`
@@ -47,7 +49,7 @@ type PlanReport struct {
 }
 
 // buildPlan judges the scanned state and plans the reverts.
-func buildPlan(ev *drift.Evaluator, at time.Time, clusters []drift.ClusterState, roles []drift.RoleState) PlanReport {
+func buildPlan(ev *drift.Evaluator, at time.Time, clusters []drift.ClusterState, roles []drift.RoleState, users []drift.UserState) PlanReport {
 	var r PlanReport
 	r.Baseline.Source, r.Baseline.Version = ev.Index().Baseline.Source, ev.Index().Baseline.VersionID
 	r.ReadAt = at
@@ -65,6 +67,10 @@ func buildPlan(ev *drift.Evaluator, at time.Time, clusters []drift.ClusterState,
 	for _, rs := range roles {
 		r.Scanned.Roles++
 		judged = append(judged, ev.SweepRole(at, rs)...)
+	}
+	for _, us := range users {
+		r.Scanned.Users++
+		judged = append(judged, ev.SweepUser(at, us)...)
 	}
 	items := planItems(ev, judged, &r)
 	slices.SortStableFunc(items, func(a, b PlanItem) int {

@@ -16,8 +16,17 @@ var changeSymbol = map[drift.Op]string{drift.OpAdded: "+", drift.OpRemoved: "-",
 func writePlan(w io.Writer, r PlanReport) error {
 	bw := &errWriter{w: w}
 	bw.printf("eksdrift plan: baseline %s (%s), account %s, read at %s\n", r.Baseline.Source, r.Baseline.Version, r.Account, r.ReadAt.Format(time.RFC3339))
-	bw.printf("read %s and %s", plural(r.Scanned.Clusters, "cluster"), plural(r.Scanned.Roles, "role"))
-	if n := r.Scanned.ElsewhereClusters + r.Scanned.ElsewhereRoles; n > 0 {
+	// Users are named only when the baseline declares some.
+	if r.Scanned.Users+r.Scanned.ElsewhereUsers > 0 {
+		bw.printf("read %s, %s and %s", plural(r.Scanned.Clusters, "cluster"), plural(r.Scanned.Roles, "role"), plural(r.Scanned.Users, "user"))
+	} else {
+		bw.printf("read %s and %s", plural(r.Scanned.Clusters, "cluster"), plural(r.Scanned.Roles, "role"))
+	}
+	switch {
+	case r.Scanned.ElsewhereUsers > 0:
+		bw.printf("; %s, %s and %s are declared in other accounts and were not read", plural(r.Scanned.ElsewhereClusters, "cluster"),
+			plural(r.Scanned.ElsewhereRoles, "role"), plural(r.Scanned.ElsewhereUsers, "user"))
+	case r.Scanned.ElsewhereClusters+r.Scanned.ElsewhereRoles > 0:
 		bw.printf("; %s and %s are declared in other accounts and were not read", plural(r.Scanned.ElsewhereClusters, "cluster"), plural(r.Scanned.ElsewhereRoles, "role"))
 	}
 	bw.printf("\n")

@@ -79,6 +79,17 @@ func RoleName(arn string) (string, bool) {
 	return r[strings.LastIndexByte(r, '/')+1:], true
 }
 
+// UserName gives the name of an IAM user ARN without its path, and false
+// when arn is not a user ARN.
+func UserName(arn string) (string, bool) {
+	a, ok := ParseARN(arn)
+	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "user/") {
+		return "", false
+	}
+	r := a.Resource
+	return r[strings.LastIndexByte(r, '/')+1:], true
+}
+
 // IdentityKey gives the identity an IAM principal ARN names, as IAM
 // compares identities: the account, the kind (role or user) and the name
 // folded to lower case, with the path left out. IAM role and user names

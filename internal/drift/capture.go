@@ -15,7 +15,12 @@ import (
 // Entries of the node and Fargate types are declared with their type only:
 // EKS sets their groups and username. A username is declared only when it
 // is not the one EKS chooses by default.
-func Capture(clusters []ClusterState, roles []RoleState) *Baseline {
+//
+// Users (nil when the scan did not read them) are declared under iamUsers
+// with every part managed. Only their active credentials are declared: an
+// inactive key grants nothing today, and declaring it would let whoever
+// turns it on again do so unseen.
+func Capture(clusters []ClusterState, roles []RoleState, users []UserState) *Baseline {
 	b := &Baseline{Version: 1, Mode: ModeAlert}
 	for _, cs := range clusters {
 		if !cs.Found {
@@ -68,7 +73,46 @@ func Capture(clusters []ClusterState, roles []RoleState) *Baseline {
 		b.IAMRoles = append(b.IAMRoles, r)
 	}
 	slices.SortFunc(b.IAMRoles, func(a, b RoleBaseline) int { return cmp.Compare(a.ARN, b.ARN) })
+	if users != nil {
+		b.IAMUsers = []UserBaseline{}
+		for _, us := range users {
+			if us.Found {
+				b.IAMUsers = append(b.IAMUsers, captureUser(us))
+			}
+		}
+		slices.SortFunc(b.IAMUsers, func(a, b UserBaseline) int { return cmp.Compare(a.ARN, b.ARN) })
+	}
 	return b
+}
+
+// captureUser declares a user as it is: every part managed, its active
+// credentials allowed.
+func captureUser(us UserState) UserBaseline {
+	u := UserBaseline{ARN: us.ARN, ConsoleAccess: us.ConsoleAccess,
+		ManagedPolicies:    slices.Compact(slices.Sorted(slices.Values(append([]string{}, us.ManagedPolicies...)))),
+		Groups:             slices.Compact(slices.Sorted(slices.Values(append([]string{}, us.Groups...)))),
+		InlinePolicies:     make(map[string]*PolicyDocument, len(us.InlinePolicies)),
+		AccessKeys:         activeIDs(us.AccessKeys),
+		ServiceCredentials: activeIDs(us.ServiceCredentials),
+	}
+	for k, v := range us.InlinePolicies {
+		u.InlinePolicies[k] = v
+	}
+	boundary := us.PermissionsBoundary
+	u.PermissionsBoundary = &boundary
+	return u
+}
+
+// activeIDs are the IDs of the active credentials, sorted; nil when none.
+func activeIDs(creds []Credential) []string {
+	var ids []string
+	for _, c := range creds {
+		if c.Active() {
+			ids = append(ids, c.ID)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func captureEntry(e EntryState) AccessEntryBaseline {

@@ -218,11 +218,17 @@ func (e *Evaluator) planUser(c Change, r *User, live Observation) ([]Operation, 
 		if ub.ManagedPolicies != nil && live.Present && !slices.Contains(ub.ManagedPolicies, r.Name) {
 			return one(ActDetachUserPolicy, &User{Aspect: UserManagedPolicy, Name: r.Name})
 		}
+		if slices.Contains(ub.ManagedPolicies, r.Name) && !live.Present {
+			return nil, "eksdrift never attaches a policy to a user: attach it again if it is still wanted"
+		}
 	case UserInlinePolicy:
 		return planUserInline(ub, r, live, one)
 	case UserGroup:
 		if ub.Groups != nil && live.Present && !slices.Contains(ub.Groups, r.Name) {
 			return one(ActRemoveUserFromGroup, &User{Aspect: UserGroup, Name: r.Name})
+		}
+		if slices.Contains(ub.Groups, r.Name) && !live.Present {
+			return nil, "eksdrift never adds a user to a group: add it back if it is still wanted"
 		}
 	case UserBoundary:
 		if ub.PermissionsBoundary == nil {

@@ -110,6 +110,13 @@ func TestUserPlan(t *testing.T) {
 			live: present(&User{Aspect: UserGroup, Name: "admins"}), want: "iam:RemoveUserFromGroup admin-user|group|admins"},
 		{name: "undeclared boundary deleted", r: &User{UserName: "admin-user", Aspect: UserBoundary, Name: "arn:aws:iam::111122223333:policy/b"}, op: OpAdded,
 			live: present(&User{Aspect: UserBoundary, Name: "arn:aws:iam::111122223333:policy/b"}), want: "iam:DeleteUserPermissionsBoundary admin-user|permissions-boundary"},
+		// The writer only takes away from users: what the baseline grants and
+		// the user lost is said, not silently left (plan printed "nothing to
+		// call" for it).
+		{name: "declared group left", r: &User{UserName: "admin-user", Aspect: UserGroup, Name: "readers"}, op: OpRemoved, live: Observation{},
+			cannot: "eksdrift never adds a user to a group: add it back if it is still wanted"},
+		{name: "declared managed policy detached", r: &User{UserName: "dev-user", Aspect: UserManagedPolicy, Name: "arn:aws:iam::aws:policy/ReadOnlyAccess"}, op: OpRemoved,
+			live: Observation{}, cannot: "eksdrift never attaches a policy to a user: attach it again if it is still wanted"},
 		{name: "user itself", r: &User{UserName: "intruder", Aspect: UserItself}, op: OpAdded, live: present(&User{Aspect: UserItself}),
 			cannot: "the user is not declared in the baseline"},
 	}

@@ -166,7 +166,7 @@ func TestCaptureKeepsPodSessionFields(t *testing.T) {
 	on := true
 	live := PodIdentityAssociation{Namespace: "data", ServiceAccount: "reader", RoleARN: podRole, TargetRoleARN: podTarget, Policy: doc(t, podPolicy), DisableSessionTags: &on, AssociationID: "a-1"}
 	cs := ClusterState{Name: "prod", Account: acct, Region: "us-west-2", Found: true, PodIdentityAssociations: []PodIdentityAssociation{live}}
-	b := Capture([]ClusterState{cs}, nil)
+	b := Capture([]ClusterState{cs}, nil, nil)
 	got := b.Clusters[0].PodIdentityAssociations[0]
 	if got.TargetRoleARN != podTarget || !got.Policy.Equal(live.Policy) || !got.SessionTagsDisabled() || got.AssociationID != "" {
 		t.Fatalf("got %+v, want the live association without its id", got)

@@ -48,3 +48,38 @@ type RoleState struct {
 
 	ReadAt time.Time
 }
+
+// UserState is the live state of one IAM user, as a full scan reads it:
+// everything an iamUsers entry can declare.
+type UserState struct {
+	// ARN is the user's ARN with its path; Name its name without it.
+	ARN     string
+	Name    string
+	Account string
+	// Found is false when the user does not exist.
+	Found bool
+
+	ManagedPolicies []string
+	InlinePolicies  map[string]*PolicyDocument
+	Groups          []string
+	// PermissionsBoundary is the boundary's ARN, "" when the user has none.
+	PermissionsBoundary string
+	// AccessKeys and ServiceCredentials are every credential the user
+	// holds, active or not; ConsoleAccess is whether it has a console
+	// password (a login profile).
+	AccessKeys         []Credential
+	ServiceCredentials []Credential
+	ConsoleAccess      bool
+
+	ReadAt time.Time
+}
+
+// Credential is an access key or a service-specific credential: its ID and
+// status (Active, Inactive; "" means Active, as User.Status).
+type Credential struct {
+	ID     string
+	Status string
+}
+
+// Active reports whether the credential can be used.
+func (c Credential) Active() bool { return (&User{Status: c.Status}).Active() }

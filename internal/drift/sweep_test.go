@@ -181,7 +181,7 @@ func TestCaptureJudgesClean(t *testing.T) {
 		Policies: []AccessPolicy{{PrincipalARN: x, PolicyARN: PolicyView, Scope: AccessScope{Type: "Namespace", Namespaces: []string{"b", "a"}}}}})
 	rs := devRoleState(t)
 	gone := RoleState{ARN: "arn:aws:iam::111122223333:role/gone", Name: "gone", Account: acct}
-	b := Capture([]ClusterState{cs, {Name: "missing", Account: acct, Region: "us-west-2"}}, []RoleState{rs, gone})
+	b := Capture([]ClusterState{cs, {Name: "missing", Account: acct, Region: "us-west-2"}}, []RoleState{rs, gone}, nil)
 	if len(b.Clusters) != 1 || len(b.IAMRoles) != 1 {
 		t.Fatalf("got %d clusters and %d roles, want what was found: 1 and 1", len(b.Clusters), len(b.IAMRoles))
 	}

@@ -135,18 +135,28 @@ func (u userQuery) accessKey(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
+// serviceCredential pages by hand: the SDK has no paginator for
+// ListServiceSpecificCredentials, which IAM pages (Marker, IsTruncated); a
+// credential past the first page must not read as gone.
 func (u userQuery) serviceCredential(ctx context.Context) (bool, error) {
-	out, err := u.api.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: u.name})
-	if err != nil {
-		return false, err
-	}
-	for _, c := range out.ServiceSpecificCredentials {
-		if aws.ToString(c.ServiceSpecificCredentialId) == u.got.Name {
-			u.got.Status = string(c.Status)
-			return true, nil
+	in := &iam.ListServiceSpecificCredentialsInput{UserName: u.name}
+	for {
+		out, err := u.api.ListServiceSpecificCredentials(ctx, in)
+		if err != nil {
+			return false, err
 		}
+		for _, c := range out.ServiceSpecificCredentials {
+			if aws.ToString(c.ServiceSpecificCredentialId) == u.got.Name {
+				u.got.Status = string(c.Status)
+				return true, nil
+			}
+		}
+		next := aws.ToString(out.Marker)
+		if !out.IsTruncated || next == "" || next == aws.ToString(in.Marker) {
+			return false, nil
+		}
+		in = &iam.ListServiceSpecificCredentialsInput{UserName: u.name, Marker: aws.String(next)}
 	}
-	return false, nil
 }
 
 func (u userQuery) managedPolicy(ctx context.Context) (bool, error) {

@@ -1,10 +1,11 @@
-// Package scan reads the full live state of many clusters and roles at once,
-// for the four uses of a full scan: `eksdrift baseline capture`, `eksdrift
-// plan`, and the scheduled sweep of functions/reconcile. It decides what to
-// read (the clusters and roles a baseline declares, or the roles behind the
-// access a capture found) and reads it through the EKS and IAM scanners,
-// several at a time, counting progress. It imports only the domain; the
-// adapters (internal/eks, internal/iam) do the calls.
+// Package scan reads the full live state of many clusters, roles and IAM
+// users at once, for the four uses of a full scan: `eksdrift baseline
+// capture`, `eksdrift plan`, and the scheduled sweep of functions/reconcile.
+// It decides what to read (the clusters, roles and users a baseline
+// declares, or the roles and users behind the access a capture found) and
+// reads it through the EKS and IAM scanners, several at a time, counting
+// progress. It imports only the domain; the adapters (internal/eks,
+// internal/iam) do the calls.
 package scan
 
 import (
@@ -40,18 +41,21 @@ func (c Cluster) String() string { return c.Region + "/" + c.Name }
 type Progress struct {
 	ClustersDone, ClustersTotal int
 	RolesDone, RolesTotal       int
+	UsersDone, UsersTotal       int
 	// Entries counts the access entries read so far.
 	Entries int
 }
 
-// Scanner reads clusters and roles, Parallel of each at a time (the
+// Scanner reads clusters, roles and users, Parallel of each at a time (the
 // adapters bound the calls in flight); OnProgress, when set, is called after
-// each cluster or role, from one goroutine at a time.
+// each cluster, role or user, from one goroutine at a time.
 type Scanner struct {
-	EKS        ClusterScanner
-	IAM        RoleScanner
-	Parallel   int
-	OnProgress func(Progress)
+	EKS ClusterScanner
+	IAM RoleScanner
+	// UserScanner reads users; nil when the scan reads none.
+	UserScanner UserScanner
+	Parallel    int
+	OnProgress  func(Progress)
 
 	mu       sync.Mutex
 	progress Progress
