@@ -47,213 +47,277 @@ func describe(f drift.Finding) change {
 	if f.Change == drift.OpRemoved {
 		c.nowTitle, state = "Removed", f.Before
 	}
-	switch f.Kind {
-	case drift.KindCluster:
-		c.unjudged = true
-		if r, ok := decode[drift.Cluster](state); ok {
-			c.now = "cluster " + code(r.Name)
-		}
-	case drift.KindAccessEntry:
-		r, ok := decode[drift.AccessEntry](state)
-		d, declared := decode[drift.AccessEntryBaseline](f.Expected)
-		switch {
-		case ok && f.Change == drift.OpRemoved:
-			// DeleteAccessEntry names the principal only: the baseline
-			// column says what the entry held.
-			c.now = "the whole entry of " + code(notice.ShortARN(r.PrincipalARN))
-		case ok:
-			c.now = entryLines(r.Type, r.KubernetesGroups, r.Username, nil)
-		}
-		if declared {
-			c.baseline = entryLines(d.Type, d.KubernetesGroups, d.Username, d.AccessPolicies)
-		}
-		if ok && declared && f.Change != drift.OpRemoved {
-			if r.KubernetesGroups != nil {
-				c.diff = append(c.diff, setDiff("group", r.KubernetesGroups, d.KubernetesGroups)...)
-			}
-			want := d.Type
-			if want == "" {
-				want = drift.EntryStandard
-			}
-			if r.Type != "" && r.Type != want {
-				c.diff = append(c.diff, minus+"type "+code(want), plus+"type "+code(r.Type))
-			}
-			if d.Username != "" && r.Username != "" && r.Username != d.Username {
-				c.diff = append(c.diff, minus+"username "+code(d.Username), plus+"username "+code(r.Username))
-			}
-		}
-	case drift.KindAccessPolicy:
-		r, ok := decode[drift.AccessPolicy](state)
-		d, declared := decode[drift.AccessPolicyBaseline](f.Expected)
-		if ok {
-			c.now = code(notice.ShortARN(r.PolicyARN)) + "\nscope: " + scope(r.Scope)
-		}
-		if declared {
-			c.baseline = code(notice.ShortARN(d.PolicyARN)) + "\nscope: " + scope(d.Scope)
-		}
-		if ok && declared && f.Change != drift.OpRemoved && !r.Scope.Equal(d.Scope) {
-			if strings.EqualFold(r.Scope.Type, d.Scope.Type) {
-				c.diff = setDiff("namespace", r.Scope.Namespaces, d.Scope.Namespaces)
-			} else {
-				c.diff = []string{minus + "scope " + scope(d.Scope), plus + "scope " + scope(r.Scope)}
-			}
-		}
-	case drift.KindAuthenticationMode:
-		if r, ok := decode[drift.AuthenticationMode](state); ok {
-			c.now = code(r.Mode)
-		}
-		if d, ok := decode[drift.AuthenticationMode](f.Expected); ok {
-			c.baseline = code(d.Mode)
-		}
-	case drift.KindPodIdentity:
-		r, ok := decode[drift.PodIdentityAssociation](state)
-		d, declared := decode[drift.PodIdentityAssociation](f.Expected)
-		if ok {
-			c.now = podLines(r)
-		}
-		if declared {
-			c.baseline = podLines(d)
-		}
-		if ok && declared && f.Change != drift.OpRemoved {
-			c.diff = podDiff(r, d)
-		}
-		if ok && r.Policy != nil {
-			c.doc, c.docTitle = pretty(r.Policy), "Session policy"
-		}
-	case drift.KindIdentityProvider:
-		if r, ok := decode[drift.IdentityProviderConfig](state); ok {
-			c.now = idpLines(r)
-		}
-		if d, ok := decode[drift.IdentityProviderConfig](f.Expected); ok {
-			c.baseline = idpLines(d)
-		}
-	case drift.KindRole:
-		c.unjudged = true
-		if r, ok := decode[drift.Role](state); ok {
-			c.now = "role " + code(r.ARN)
-			if r.TrustPolicy != nil {
-				c.now += "\ntrusts " + codes(r.TrustPolicy.TrustedPrincipals())
-				c.doc, c.docTitle = pretty(r.TrustPolicy), "Trust policy"
-			}
-		}
-	case drift.KindTrustPolicy:
-		r, ok := decode[drift.TrustPolicy](state)
-		d, declared := decode[drift.PolicyDocument](f.Expected)
-		if ok && r.Document != nil {
-			c.now = "trusts " + codes(r.Document.TrustedPrincipals())
-			c.doc, c.docTitle = pretty(r.Document), "Trust policy"
-		}
-		if declared {
-			c.baseline = "trusts " + codes(d.TrustedPrincipals())
-		}
-		if ok && declared && r.Document != nil {
-			c.diff = setDiff("trusts", r.Document.TrustedPrincipals(), d.TrustedPrincipals())
-		}
-	case drift.KindManagedPolicy:
-		r, ok := decode[drift.ManagedPolicy](state)
-		d, declared := decode[[]string](f.Expected)
-		if ok {
-			c.now = code(notice.ShortARN(r.PolicyARN)) + "\n" + code(r.PolicyARN)
-		}
-		if declared {
-			c.baseline = "attached: " + codes(shortNames(*d))
-		}
-		if ok && declared {
-			switch in := slices.Contains(*d, r.PolicyARN); {
-			case f.Change == drift.OpRemoved && in:
-				c.diff = []string{minus + "detached " + code(r.PolicyARN) + ", which the baseline attaches"}
-			case f.Change != drift.OpRemoved && !in:
-				c.diff = []string{plus + "attached " + code(r.PolicyARN) + ", which the baseline does not declare"}
-			}
-		}
-	case drift.KindInlinePolicy:
-		r, ok := decode[drift.InlinePolicy](state)
-		d, declared := decode[drift.PolicyDocument](f.Expected)
-		if ok {
-			c.now = "inline policy " + code(r.PolicyName)
-			if r.Document != nil {
-				if r.Document.GrantsAdmin() {
-					c.now += "\n*allows every action on every resource*"
-				}
-				c.doc, c.docTitle = pretty(r.Document), "Policy document"
-			}
-		}
-		if declared {
-			c.baseline = "a declared document (" + strconv.Itoa(len(d.Statements())) + " statements)"
-		}
-	case drift.KindPermissionsBoundary:
-		if r, ok := decode[drift.PermissionsBoundary](state); ok {
-			c.now = "boundary " + code(r.PolicyARN)
-		}
-		if d, ok := decode[drift.PermissionsBoundary](f.Expected); ok {
-			c.baseline = "boundary " + code(d.PolicyARN)
-		}
-	case drift.KindOIDCProvider:
-		r, ok := decode[drift.OIDCProvider](state)
-		d, declared := decode[[]string](f.Expected)
-		if ok {
-			c.now = "provider " + code(notice.ShortARN(r.ARN))
-			if r.URL != "" {
-				c.now += "\nissuer " + code(r.URL)
-			}
-		}
-		if declared {
-			c.baseline = "providers: " + codes(shortNames(*d))
-		}
-	case drift.KindUser:
-		describeUser(&c, f, state)
-	case drift.KindPermissionSet:
-		// Identity Center holds the set: the baseline has no side of it.
-		c.unjudged = true
-		if r, ok := decode[drift.PermissionSet](state); ok {
-			c.now = "permission set " + code(notice.ShortARN(r.PermissionSetARN)) + "\n" + code(r.PermissionSetARN)
-			if r.Account != "" {
-				c.now += "\naccount " + code(r.Account)
-			}
-			if r.What != "" {
-				c.now += "\n" + code(r.What)
-			}
-		}
-	case drift.KindAwsAuth:
-		c = describeAwsAuth(c, f, state)
-	case drift.KindBaseline:
-		// The baseline's side is the previous version; the difference is
-		// what the new one grants that it did not.
-		w, _ := notice.OfBaselineWrite(f)
-		if w.Previous != "" {
-			c.baseline = "version " + code(w.Previous)
-		}
-		switch {
-		case f.Change == drift.OpRemoved:
-			c.now = "*deleted*"
-			if w.Version != "" {
-				c.now += " (delete marker " + code(w.Version) + ")"
-			}
-		case w.Version != "":
-			c.now = "version " + code(w.Version)
-		}
-		if w.Unread != "" && f.Change != drift.OpRemoved {
-			c.now += "\n_" + esc(w.Unread) + "_"
-		}
-		for _, d := range w.Changes {
-			mark := plus
-			if !d.Grants {
-				mark = minus
-			}
-			c.diff = append(c.diff, mark+esc(d.Text))
-		}
-	case drift.KindTamper:
-		// No baseline side: eksdrift's own resources are not declared,
-		// they are the deployment.
-		c.unjudged = true
-		if t, ok := notice.OfTamper(f); ok {
-			c.now = esc(t.Sentence(f.EventName))
-		}
+	if d, ok := describers[f.Kind]; ok {
+		d(&c, f, state)
 	}
 	if c.now == "" {
 		c.now = "_not known_"
 	}
 	return c
+}
+
+// describers describe each kind's change; a kind without one shows what
+// it can (the finding's own text).
+var describers = map[drift.Kind]func(c *change, f drift.Finding, state json.RawMessage){
+	drift.KindCluster:             describeCluster,
+	drift.KindAccessEntry:         describeAccessEntry,
+	drift.KindAccessPolicy:        describeAccessPolicy,
+	drift.KindAuthenticationMode:  describeAuthenticationMode,
+	drift.KindPodIdentity:         describePodIdentity,
+	drift.KindIdentityProvider:    describeIdentityProvider,
+	drift.KindRole:                describeRole,
+	drift.KindTrustPolicy:         describeTrustPolicy,
+	drift.KindManagedPolicy:       describeManagedPolicy,
+	drift.KindInlinePolicy:        describeInlinePolicy,
+	drift.KindPermissionsBoundary: describePermissionsBoundary,
+	drift.KindOIDCProvider:        describeOIDCProvider,
+	drift.KindUser:                describeUser,
+	drift.KindPermissionSet:       describePermissionSet,
+	drift.KindAwsAuth:             func(c *change, f drift.Finding, state json.RawMessage) { *c = describeAwsAuth(*c, f, state) },
+	drift.KindBaseline:            describeBaseline,
+	drift.KindTamper:              describeTamper,
+}
+
+// describeCluster describes a finding of kind Cluster.
+func describeCluster(c *change, f drift.Finding, state json.RawMessage) {
+	c.unjudged = true
+	if r, ok := decode[drift.Cluster](state); ok {
+		c.now = "cluster " + code(r.Name)
+	}
+}
+
+// describeAccessEntry describes a finding of kind AccessEntry.
+func describeAccessEntry(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.AccessEntry](state)
+	d, declared := decode[drift.AccessEntryBaseline](f.Expected)
+	switch {
+	case ok && f.Change == drift.OpRemoved:
+		// DeleteAccessEntry names the principal only: the baseline
+		// column says what the entry held.
+		c.now = "the whole entry of " + code(notice.ShortARN(r.PrincipalARN))
+	case ok:
+		c.now = entryLines(r.Type, r.KubernetesGroups, r.Username, nil)
+	}
+	if declared {
+		c.baseline = entryLines(d.Type, d.KubernetesGroups, d.Username, d.AccessPolicies)
+	}
+	if ok && declared && f.Change != drift.OpRemoved {
+		if r.KubernetesGroups != nil {
+			c.diff = append(c.diff, setDiff("group", r.KubernetesGroups, d.KubernetesGroups)...)
+		}
+		want := d.Type
+		if want == "" {
+			want = drift.EntryStandard
+		}
+		if r.Type != "" && r.Type != want {
+			c.diff = append(c.diff, minus+"type "+code(want), plus+"type "+code(r.Type))
+		}
+		if d.Username != "" && r.Username != "" && r.Username != d.Username {
+			c.diff = append(c.diff, minus+"username "+code(d.Username), plus+"username "+code(r.Username))
+		}
+	}
+}
+
+// describeAccessPolicy describes a finding of kind AccessPolicy.
+func describeAccessPolicy(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.AccessPolicy](state)
+	d, declared := decode[drift.AccessPolicyBaseline](f.Expected)
+	if ok {
+		c.now = code(notice.ShortARN(r.PolicyARN)) + "\nscope: " + scope(r.Scope)
+	}
+	if declared {
+		c.baseline = code(notice.ShortARN(d.PolicyARN)) + "\nscope: " + scope(d.Scope)
+	}
+	if ok && declared && f.Change != drift.OpRemoved && !r.Scope.Equal(d.Scope) {
+		if strings.EqualFold(r.Scope.Type, d.Scope.Type) {
+			c.diff = setDiff("namespace", r.Scope.Namespaces, d.Scope.Namespaces)
+		} else {
+			c.diff = []string{minus + "scope " + scope(d.Scope), plus + "scope " + scope(r.Scope)}
+		}
+	}
+}
+
+// describeAuthenticationMode describes a finding of kind AuthenticationMode.
+func describeAuthenticationMode(c *change, f drift.Finding, state json.RawMessage) {
+	if r, ok := decode[drift.AuthenticationMode](state); ok {
+		c.now = code(r.Mode)
+	}
+	if d, ok := decode[drift.AuthenticationMode](f.Expected); ok {
+		c.baseline = code(d.Mode)
+	}
+}
+
+// describePodIdentity describes a finding of kind PodIdentity.
+func describePodIdentity(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.PodIdentityAssociation](state)
+	d, declared := decode[drift.PodIdentityAssociation](f.Expected)
+	if ok {
+		c.now = podLines(r)
+	}
+	if declared {
+		c.baseline = podLines(d)
+	}
+	if ok && declared && f.Change != drift.OpRemoved {
+		c.diff = podDiff(r, d)
+	}
+	if ok && r.Policy != nil {
+		c.doc, c.docTitle = pretty(r.Policy), "Session policy"
+	}
+}
+
+// describeIdentityProvider describes a finding of kind IdentityProvider.
+func describeIdentityProvider(c *change, f drift.Finding, state json.RawMessage) {
+	if r, ok := decode[drift.IdentityProviderConfig](state); ok {
+		c.now = idpLines(r)
+	}
+	if d, ok := decode[drift.IdentityProviderConfig](f.Expected); ok {
+		c.baseline = idpLines(d)
+	}
+}
+
+// describeRole describes a finding of kind Role.
+func describeRole(c *change, f drift.Finding, state json.RawMessage) {
+	c.unjudged = true
+	if r, ok := decode[drift.Role](state); ok {
+		c.now = "role " + code(r.ARN)
+		if r.TrustPolicy != nil {
+			c.now += "\ntrusts " + codes(r.TrustPolicy.TrustedPrincipals())
+			c.doc, c.docTitle = pretty(r.TrustPolicy), "Trust policy"
+		}
+	}
+}
+
+// describeTrustPolicy describes a finding of kind TrustPolicy.
+func describeTrustPolicy(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.TrustPolicy](state)
+	d, declared := decode[drift.PolicyDocument](f.Expected)
+	if ok && r.Document != nil {
+		c.now = "trusts " + codes(r.Document.TrustedPrincipals())
+		c.doc, c.docTitle = pretty(r.Document), "Trust policy"
+	}
+	if declared {
+		c.baseline = "trusts " + codes(d.TrustedPrincipals())
+	}
+	if ok && declared && r.Document != nil {
+		c.diff = setDiff("trusts", r.Document.TrustedPrincipals(), d.TrustedPrincipals())
+	}
+}
+
+// describeManagedPolicy describes a finding of kind ManagedPolicy.
+func describeManagedPolicy(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.ManagedPolicy](state)
+	d, declared := decode[[]string](f.Expected)
+	if ok {
+		c.now = code(notice.ShortARN(r.PolicyARN)) + "\n" + code(r.PolicyARN)
+	}
+	if declared {
+		c.baseline = "attached: " + codes(shortNames(*d))
+	}
+	if ok && declared {
+		switch in := slices.Contains(*d, r.PolicyARN); {
+		case f.Change == drift.OpRemoved && in:
+			c.diff = []string{minus + "detached " + code(r.PolicyARN) + ", which the baseline attaches"}
+		case f.Change != drift.OpRemoved && !in:
+			c.diff = []string{plus + "attached " + code(r.PolicyARN) + ", which the baseline does not declare"}
+		}
+	}
+}
+
+// describeInlinePolicy describes a finding of kind InlinePolicy.
+func describeInlinePolicy(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.InlinePolicy](state)
+	d, declared := decode[drift.PolicyDocument](f.Expected)
+	if ok {
+		c.now = "inline policy " + code(r.PolicyName)
+		if r.Document != nil {
+			if r.Document.GrantsAdmin() {
+				c.now += "\n*allows every action on every resource*"
+			}
+			c.doc, c.docTitle = pretty(r.Document), "Policy document"
+		}
+	}
+	if declared {
+		c.baseline = "a declared document (" + strconv.Itoa(len(d.Statements())) + " statements)"
+	}
+}
+
+// describePermissionsBoundary describes a finding of kind PermissionsBoundary.
+func describePermissionsBoundary(c *change, f drift.Finding, state json.RawMessage) {
+	if r, ok := decode[drift.PermissionsBoundary](state); ok {
+		c.now = "boundary " + code(r.PolicyARN)
+	}
+	if d, ok := decode[drift.PermissionsBoundary](f.Expected); ok {
+		c.baseline = "boundary " + code(d.PolicyARN)
+	}
+}
+
+// describeOIDCProvider describes a finding of kind OIDCProvider.
+func describeOIDCProvider(c *change, f drift.Finding, state json.RawMessage) {
+	r, ok := decode[drift.OIDCProvider](state)
+	d, declared := decode[[]string](f.Expected)
+	if ok {
+		c.now = "provider " + code(notice.ShortARN(r.ARN))
+		if r.URL != "" {
+			c.now += "\nissuer " + code(r.URL)
+		}
+	}
+	if declared {
+		c.baseline = "providers: " + codes(shortNames(*d))
+	}
+}
+
+// describePermissionSet describes a finding of kind PermissionSet.
+func describePermissionSet(c *change, f drift.Finding, state json.RawMessage) {
+	// Identity Center holds the set: the baseline has no side of it.
+	c.unjudged = true
+	if r, ok := decode[drift.PermissionSet](state); ok {
+		c.now = "permission set " + code(notice.ShortARN(r.PermissionSetARN)) + "\n" + code(r.PermissionSetARN)
+		if r.Account != "" {
+			c.now += "\naccount " + code(r.Account)
+		}
+		if r.What != "" {
+			c.now += "\n" + code(r.What)
+		}
+	}
+}
+
+// describeBaseline describes a finding of kind Baseline.
+func describeBaseline(c *change, f drift.Finding, state json.RawMessage) {
+	// The baseline's side is the previous version; the difference is
+	// what the new one grants that it did not.
+	w, _ := notice.OfBaselineWrite(f)
+	if w.Previous != "" {
+		c.baseline = "version " + code(w.Previous)
+	}
+	switch {
+	case f.Change == drift.OpRemoved:
+		c.now = "*deleted*"
+		if w.Version != "" {
+			c.now += " (delete marker " + code(w.Version) + ")"
+		}
+	case w.Version != "":
+		c.now = "version " + code(w.Version)
+	}
+	if w.Unread != "" && f.Change != drift.OpRemoved {
+		c.now += "\n_" + esc(w.Unread) + "_"
+	}
+	for _, d := range w.Changes {
+		mark := plus
+		if !d.Grants {
+			mark = minus
+		}
+		c.diff = append(c.diff, mark+esc(d.Text))
+	}
+}
+
+// describeTamper describes a finding of kind Tamper.
+func describeTamper(c *change, f drift.Finding, state json.RawMessage) {
+	// No baseline side: eksdrift's own resources are not declared,
+	// they are the deployment.
+	c.unjudged = true
+	if t, ok := notice.OfTamper(f); ok {
+		c.now = esc(t.Sentence(f.EventName))
+	}
 }
 
 const (
