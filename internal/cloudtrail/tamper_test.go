@@ -228,7 +228,8 @@ func TestTamperLookupNames(t *testing.T) {
 			}
 		}
 	}
-	for _, n := range []string{"UpdateFunctionCode20150331v2", "DeleteFunction20150331", "PutFunctionConcurrency20171031", "PutFunctionEventInvokeConfig", "PutBucketNotification"} {
+	for _, n := range []string{"UpdateFunctionCode20150331v2", "DeleteFunction20150331", "PutFunctionConcurrency20171031", "PutFunctionEventInvokeConfig", "PutBucketNotification",
+		"CreateChangeSet", "ExecuteChangeSet", "SetStackPolicy", "UpdateTerminationProtection", "ContinueUpdateRollback", "CancelUpdateStack", "RollbackStack"} {
 		if !slices.Contains(names, n) {
 			t.Errorf("%s, as CloudTrail records it, is not looked up", n)
 		}
