@@ -210,14 +210,19 @@ func (w *TamperWatch) trail(out *Stacks, s Settings) *string {
 }
 
 // deployers are the settings' deployers (default the baseline writers)
-// and the CDK bootstrap's CloudFormation execution role, whose calls are
-// a redeploy.
+// and the CDK bootstrap's roles: the CloudFormation execution role, whose
+// calls are a redeploy, and the deploy role, which `cdk deploy` makes its
+// CreateChangeSet and ExecuteChangeSet as (whoever may assume it may pass
+// the execution role to CloudFormation anyway).
 func deployers(stack awscdk.Stack, s Settings) []*string {
 	qualifier := "hnb659fds"
 	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
 		qualifier = q
 	}
-	out := []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+qualifier+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)}
+	role := func(name string) *string {
+		return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+qualifier+"-"+name+"-${AWS::AccountId}-${AWS::Region}"), nil)
+	}
+	out := []*string{role("cfn-exec-role"), role("deploy-role")}
 	names := s.Deployers
 	if len(names) == 0 {
 		names = s.BaselineWriters

@@ -137,6 +137,11 @@ func TestDeploymentOutputs(t *testing.T) {
 			if !strings.Contains(string(deployers), "cfn-exec-role") || !strings.Contains(string(deployers), testWriter) {
 				t.Errorf("Deployers: got %s, want the CloudFormation execution role and the baseline writer", deployers)
 			}
+			// cdk deploy makes its change sets as the bootstrap's deploy
+			// role: without it, every deploy would be tamper.
+			if !strings.Contains(string(deployers), "-deploy-role-") {
+				t.Errorf("Deployers: got %s, want the CDK bootstrap's deploy role", deployers)
+			}
 			env := props(resource(t, s, s.stacks.Detector.Fn))["Environment"].(map[string]any)["Variables"].(map[string]any)
 			dep, _ := json.Marshal(env[config.EnvDeployment])
 			for _, k := range []string{"StackName", "Trail", "BaselineBucket", "HistoryTable", "AlarmTopic", "Key", "DetectorRole", "Deployers", "cfn-exec-role"} {

@@ -536,7 +536,7 @@ func TestReportCommand(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if want := out + ": 100 findings (63 drift) from 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z, 4 clusters"; !strings.Contains(r.stderr, want) {
+	if want := out + ": 107 findings (63 drift) from 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z, 4 clusters"; !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr: got %q, want %q", r.stderr, want)
 	}
 	page, err := os.ReadFile(out)

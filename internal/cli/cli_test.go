@@ -43,7 +43,7 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "TIME") {
 		t.Errorf("got first line %q, want the table header", lines[0])
 	}
-	for _, want := range []string{"files 99, events read 105", "ignored 8", "drift 63: 16 critical", "100 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
+	for _, want := range []string{"files 106, events read 112", "ignored 8", "drift 63: 16 critical", "107 new findings recorded", filepath.Join(env["XDG_STATE_HOME"], "eksdrift", "history.db")} {
 		if !strings.Contains(first.stderr, want) {
 			t.Errorf("summary does not say %q:\n%s", want, first.stderr)
 		}
@@ -56,8 +56,8 @@ func TestReplayEventsIsIdempotent(t *testing.T) {
 		t.Errorf("second replay: exit %d, want 0 new findings:\n%s", second.code, second.stderr)
 	}
 	all := run(t, env, "history", "--output", "json")
-	if n := strings.Count(all.stdout, "\n"); n != 100 {
-		t.Errorf("history after two replays: got %d findings, want 100 (one each)", n)
+	if n := strings.Count(all.stdout, "\n"); n != 107 {
+		t.Errorf("history after two replays: got %d findings, want 107 (one each)", n)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestReplayJSONContract(t *testing.T) {
 	fields := []string{"eventId", "eventTime", "eventName", "account", "region", "cluster", "kind", "resource",
 		"change", "drift", "severity", "decision", "actor", "reason", "before", "after"}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 100 {
-		t.Fatalf("got %d lines with --all, want 100", len(lines))
+	if len(lines) != 107 {
+		t.Fatalf("got %d lines with --all, want 107", len(lines))
 	}
 	for i, line := range lines {
 		var m map[string]any
@@ -135,7 +135,7 @@ func TestHistoryFilters(t *testing.T) {
 		{"cluster", []string{"--cluster", "prod"}, 21},
 		{"cluster drift only", []string{"--cluster", "prod", "--drift-only"}, 17},
 		{"principal", []string{"--principal", "arn:aws:iam::111122223333:role/contractor"}, 4},
-		{"actor", []string{"--actor", "arn:aws:iam::111122223333:user/bob"}, 41},
+		{"actor", []string{"--actor", "arn:aws:iam::111122223333:user/bob"}, 47},
 		{"kind", []string{"--kind", "iam-trust-policy"}, 3},
 		{"since and until", []string{"--since", "2026-10-20", "--until", "2026-10-21"}, 2},
 		{"limit", []string{"--limit", "2"}, 2},

@@ -20,7 +20,7 @@ func TestReplayWithDeployment(t *testing.T) {
 		tamper    int // tamper findings that are drift
 		compliant []string
 	}{
-		{"with the deployment", []string{"--deployment", outputs}, 21, []string{"stack:eksdrift", "trail:sandbox-debug", "function:eksdrift-DetectorFunction5B2C1D3E-Wq8rT2yU4iO6"}},
+		{"with the deployment", []string{"--deployment", outputs}, 27, []string{"stack:eksdrift", "trail:sandbox-debug", "function:eksdrift-DetectorFunction5B2C1D3E-Wq8rT2yU4iO6"}},
 		{"without it", nil, 0, nil},
 	}
 	for _, tt := range tests {

@@ -109,9 +109,24 @@ var tamperCalls = map[string]map[string]tamperCall{
 		"CreateAlias": {drift.TamperKey, []string{"targetKeyId"}, "", drift.OpModified},
 		"UpdateAlias": {drift.TamperKey, []string{"targetKeyId"}, "", drift.OpModified},
 	},
+	// cdk deploy changes the stack through a change set, not UpdateStack.
+	// A change set named by its ARN alone names no stack (its ARN is
+	// changeSet/NAME/ID): the request's stackName, or that ARN, is the
+	// target, and drift.Deployment.Owns takes the ARN as the stack's.
+	// DeleteChangeSet is not watched: it drops a proposal, and changes
+	// nothing. Neither is ImportStacksToStackSet: it changes no stack, and
+	// what a stack set then does to the stack is UpdateStack, through
+	// CloudFormation, by its own role (docs/tamper.md).
 	SourceCloudFormation: {
-		"UpdateStack": {drift.TamperStack, []string{"stackName"}, "stackId", drift.OpModified},
-		"DeleteStack": {drift.TamperStack, []string{"stackName"}, "", drift.OpRemoved},
+		"UpdateStack":                 {drift.TamperStack, []string{"stackName"}, "stackId", drift.OpModified},
+		"DeleteStack":                 {drift.TamperStack, []string{"stackName"}, "", drift.OpRemoved},
+		"CreateChangeSet":             {drift.TamperStack, []string{"stackName"}, "stackId", drift.OpModified},
+		"ExecuteChangeSet":            {drift.TamperStack, []string{"stackName", "changeSetName"}, "", drift.OpModified},
+		"SetStackPolicy":              {drift.TamperStack, []string{"stackName"}, "", drift.OpModified},
+		"UpdateTerminationProtection": {drift.TamperStack, []string{"stackName"}, "stackId", drift.OpModified},
+		"ContinueUpdateRollback":      {drift.TamperStack, []string{"stackName"}, "", drift.OpModified},
+		"CancelUpdateStack":           {drift.TamperStack, []string{"stackName"}, "", drift.OpModified},
+		"RollbackStack":               {drift.TamperStack, []string{"stackName"}, "stackId", drift.OpModified},
 	},
 }
 
@@ -275,6 +290,28 @@ func translateTamper(r *Record, ev drift.Event) ([]drift.Change, string, error) 
 		t.Detail = "grant to " + firstNonEmpty(rawString(req["granteePrincipal"]), "an unnamed principal")
 	case "Unsubscribe":
 		t.Detail = "subscription " + t.Name
+	case "CreateChangeSet":
+		t.Detail = "change set " + firstNonEmpty(rawString(req["changeSetName"]), "with no name")
+		if typ := rawString(req["changeSetType"]); typ != "" {
+			t.Detail += " (" + typ + ")"
+		}
+	case "ExecuteChangeSet":
+		t.Detail = "change set " + firstNonEmpty(rawString(req["changeSetName"]), "with no name")
+	case "UpdateTerminationProtection":
+		var on bool
+		if err := json.Unmarshal(req["enableTerminationProtection"], &on); err != nil {
+			return nil, "", fmt.Errorf("requestParameters.enableTerminationProtection: %w", err)
+		}
+		t.Detail = drift.TerminationProtectionOff
+		if on {
+			t.Detail = drift.TerminationProtectionOn
+		}
+	case "ContinueUpdateRollback":
+		var skip []string
+		_ = json.Unmarshal(req["resourcesToSkip"], &skip)
+		if len(skip) > 0 {
+			t.Detail = "resources skipped: " + strings.Join(skip, ", ")
+		}
 	}
 	return []drift.Change{{Event: ev, Op: call.op, Resource: t}}, "", nil
 }

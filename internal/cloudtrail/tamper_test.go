@@ -76,6 +76,18 @@ func TestTamperCalls(t *testing.T) {
 		{SourceKMS, "UpdateAlias", `{"aliasName":"alias/quiet","targetKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}`, "", drift.TamperKey, "1234abcd-12ab-34cd-56ef-1234567890ab", "", drift.OpModified},
 		{SourceCloudFormation, "UpdateStack", `{"stackName":"eksdrift"}`, `{"stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", "", drift.OpModified},
 		{SourceCloudFormation, "DeleteStack", `{"stackName":"eksdrift"}`, "", drift.TamperStack, "eksdrift", "", drift.OpRemoved},
+		{SourceCloudFormation, "CreateChangeSet", `{"stackName":"eksdrift","changeSetName":"quiet","changeSetType":"UPDATE","templateURL":"https://example.invalid/t.json"}`,
+			`{"id":"arn:aws:cloudformation:us-west-2:111122223333:changeSet/quiet/0c1d","stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", "change set quiet (UPDATE)", drift.OpModified},
+		{SourceCloudFormation, "ExecuteChangeSet", `{"stackName":"eksdrift","changeSetName":"quiet"}`, "", drift.TamperStack, "eksdrift", "change set quiet", drift.OpModified},
+		// By the change set's ARN alone: the record names no stack.
+		{SourceCloudFormation, "ExecuteChangeSet", `{"changeSetName":"arn:aws:cloudformation:us-west-2:111122223333:changeSet/quiet/0c1d"}`, "", drift.TamperStack,
+			"arn:aws:cloudformation:us-west-2:111122223333:changeSet/quiet/0c1d", "change set arn:aws:cloudformation:us-west-2:111122223333:changeSet/quiet/0c1d", drift.OpModified},
+		{SourceCloudFormation, "SetStackPolicy", `{"stackName":"eksdrift","stackPolicyBody":"{}"}`, "", drift.TamperStack, "eksdrift", "", drift.OpModified},
+		{SourceCloudFormation, "UpdateTerminationProtection", `{"stackName":"eksdrift","enableTerminationProtection":false}`, `{"stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", drift.TerminationProtectionOff, drift.OpModified},
+		{SourceCloudFormation, "UpdateTerminationProtection", `{"stackName":"eksdrift","enableTerminationProtection":true}`, "", drift.TamperStack, "eksdrift", drift.TerminationProtectionOn, drift.OpModified},
+		{SourceCloudFormation, "ContinueUpdateRollback", `{"stackName":"eksdrift","resourcesToSkip":["DetectorFunction"]}`, "", drift.TamperStack, "eksdrift", "resources skipped: DetectorFunction", drift.OpModified},
+		{SourceCloudFormation, "CancelUpdateStack", `{"stackName":"eksdrift"}`, "", drift.TamperStack, "eksdrift", "", drift.OpModified},
+		{SourceCloudFormation, "RollbackStack", `{"stackName":"eksdrift"}`, `{"stackId":"arn:aws:cloudformation:us-west-2:111122223333:stack/eksdrift/5b6c"}`, drift.TamperStack, "eksdrift", "", drift.OpModified},
 		// Role calls the baseline declares nothing of: tamper calls on a
 		// role (the judge keeps those on eksdrift's own roles).
 		{SourceIAM, "UpdateRole", `{"roleName":"eksdrift-DetectorRole-1","maxSessionDuration":43200}`, "", drift.TamperRole, "eksdrift-DetectorRole-1", "maxSessionDuration 43200", drift.OpModified},
@@ -136,6 +148,7 @@ func TestTamperCallsIgnored(t *testing.T) {
 		{"same name from another source", tamperRecord(SourceEKS, "DisableRule", `{"name":"x"}`, ""), IgnoredUnwatched},
 		{"a Lambda call that is not tamper", tamperRecord(SourceLambda, "Invoke20150331", `{"functionName":"x"}`, ""), IgnoredUnwatched},
 		{"a Lambda-like suffix on another source", tamperRecord(SourceEvents, "DisableRule20150331", `{"name":"x"}`, ""), IgnoredUnwatched},
+		{"a change set dropped", tamperRecord(SourceCloudFormation, "DeleteChangeSet", `{"stackName":"eksdrift","changeSetName":"quiet"}`, ""), IgnoredUnwatched},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,7 +228,8 @@ func TestTamperLookupNames(t *testing.T) {
 			}
 		}
 	}
-	for _, n := range []string{"UpdateFunctionCode20150331v2", "DeleteFunction20150331", "PutFunctionConcurrency20171031", "PutFunctionEventInvokeConfig", "PutBucketNotification"} {
+	for _, n := range []string{"UpdateFunctionCode20150331v2", "DeleteFunction20150331", "PutFunctionConcurrency20171031", "PutFunctionEventInvokeConfig", "PutBucketNotification",
+		"CreateChangeSet", "ExecuteChangeSet", "SetStackPolicy", "UpdateTerminationProtection", "ContinueUpdateRollback", "CancelUpdateStack", "RollbackStack"} {
 		if !slices.Contains(names, n) {
 			t.Errorf("%s, as CloudTrail records it, is not looked up", n)
 		}

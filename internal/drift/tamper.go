@@ -43,6 +43,17 @@ const (
 // maxSessionDuration): no permission changes, so it is rated low.
 const RoleDescriptionOnly = "description only"
 
+// The Detail of UpdateTerminationProtection: only switching it off is
+// tamper.
+const (
+	TerminationProtectionOn  = "termination protection enabled"
+	TerminationProtectionOff = "termination protection disabled"
+)
+
+// changeSetARN marks a change set's ARN (arn:...:changeSet/NAME/ID), which
+// ExecuteChangeSet may name alone: it does not carry the stack's name.
+const changeSetARN = ":changeSet/"
+
 // TamperTarget is the resource a tamper call names, as the event names it
 // (a name, an ARN, an ID or a queue URL), and what the call set when that
 // decides how bad it is.
@@ -185,6 +196,12 @@ func (d *Deployment) Owns(t *TamperTarget) (string, bool) {
 	if t.Type == TamperBus {
 		bus := firstNonEmpty(d.Resources["EventBus"], defaultEventBus)
 		return "EventBus", overlaps(identities(TamperBus, firstNonEmpty(t.Name, defaultEventBus), t.ARN), identities(TamperBus, bus, ""))
+	}
+	if t.Type == TamperStack && strings.Contains(t.Name, changeSetARN) {
+		// ExecuteChangeSet by the change set's ARN alone: the record does
+		// not say which stack it changes, so it may be this one. Taken
+		// as the stack's: only a deployer's is then compliant.
+		return "StackName (a change set named by its ARN alone: the record names no stack)", true
 	}
 	for _, k := range deploymentKeys[t.Type] {
 		v := d.Resources[k]
@@ -356,7 +373,7 @@ func tamperSeverity(event string, t *TamperTarget) (Severity, string) {
 	case t.Type == TamperRole:
 		return SeverityCritical, "the role of one of eksdrift's functions: changing it changes what eksdrift can see and do"
 	case t.Type == TamperStack:
-		return SeverityCritical, "eksdrift's own stack, changed by someone who does not deploy it"
+		return stackSeverity(event, t)
 	}
 	return SeverityCritical, tamperSeverityWhy
 }
@@ -387,4 +404,27 @@ func (e *Evaluator) tamper(c Change) (f Finding, ok bool) {
 	}
 	f.BaselineSource, f.BaselineVersion = e.ix.Baseline.Source, e.ix.Baseline.VersionID
 	return f, true
+}
+
+// stackSeverity rates a call on one of eksdrift's stacks: critical when it
+// changes or deletes the stack, high when it prepares or steers a change
+// (a change set made, a stack policy, a rollback), compliant when it
+// switches termination protection on.
+func stackSeverity(event string, t *TamperTarget) (Severity, string) {
+	switch event {
+	case "CreateChangeSet":
+		return SeverityHigh, "a change set on eksdrift's own stack, made by someone who does not deploy it: executed, it changes eksdrift through the stack's role, and the changes look like a redeploy"
+	case "SetStackPolicy":
+		return SeverityHigh, "a stack policy on eksdrift's own stack: it can deny the next redeploy the resources it must fix, or allow what the last one forbade"
+	case "UpdateTerminationProtection":
+		if t.Detail == TerminationProtectionOn {
+			return SeverityInfo, "termination protection switched on: the stack is harder to delete"
+		}
+		return SeverityHigh, "termination protection switched off: one DeleteStack then removes eksdrift"
+	case "ContinueUpdateRollback":
+		return SeverityHigh, "a rollback of eksdrift's own stack continued outside a deploy: resources it skips are left as they are, out of the template"
+	case "CancelUpdateStack", "RollbackStack":
+		return SeverityHigh, "a change of eksdrift's own stack stopped or rolled back outside a deploy: a fix being deployed is undone"
+	}
+	return SeverityCritical, "eksdrift's own stack, changed by someone who does not deploy it"
 }

@@ -149,6 +149,10 @@ func TamperAlarmRules(s TamperScope) []Rule {
 		{"key-alias", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateAlias", "UpdateAlias"), req("targetKeyId", []string{s.KeyID, s.KeyARN})},
 		{"stack", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation),
 			req("stackName", append([]any{s.StackName}, pre(prefix, arn("cloudformation", "stack/"+s.StackName+"/"))...))},
+		// ExecuteChangeSet may name the change set by its ARN alone, which
+		// does not carry the stack: any such call is mailed.
+		{"change-set", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation, "ExecuteChangeSet"),
+			map[string]any{"requestParameters": map[string]any{"stackName": []map[string]bool{{"exists": false}}, "changeSetName": pre(arn("cloudformation", "changeSet/"))}}},
 		{"role", cloudtrail.SourceIAM, roleCalls(), req("roleName", pre(prefix))},
 	}
 	out := make([]Rule, len(calls))
