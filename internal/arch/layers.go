@@ -71,6 +71,8 @@ var table = map[string]place{
 	"internal/sns":         {layer: adapter, service: "sns"},
 	"internal/sqlite":      {layer: adapter},
 	"internal/sqs":         {layer: adapter, service: "sqs"},
+	// Which accounts an organization has, for capture/plan and admission.
+	"internal/organizations": {layer: adapter, service: "organizations"},
 
 	"internal/accept":    {layer: useCase},
 	"internal/audit":     {layer: useCase},
