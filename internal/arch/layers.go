@@ -110,6 +110,8 @@ var table = map[string]place{
 	"internal/lambdatest":      {layer: testSupport},
 	"internal/stacktest":       {layer: testSupport},
 	"internal/orgtest":         {layer: testSupport},
+	// capture and plan across accounts, with IAM enforced.
+	"internal/orgcli": {layer: testSupport},
 }
 
 // knownViolations are breaches of the rules that are being removed, each
