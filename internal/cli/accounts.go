@@ -94,13 +94,18 @@ func (o accountOptions) reach(ctx context.Context, cfg aws.Config, home string) 
 }
 
 // skipped reports the accounts that could not be read and gives the
-// partial exit, or nil when there are none.
+// partial exit, or nil when there are none. With none read at all it says
+// so, and gives ExitError.
 func (e *env) skipped(what string, failed map[string]error, of int) error {
 	if len(failed) == 0 {
 		return nil
 	}
 	for _, a := range slices.Sorted(maps.Keys(failed)) {
 		fmt.Fprintf(e.stderr, "eksdrift: %s: account %s skipped: %v\n", what, a, failed[a])
+	}
+	if len(failed) == of {
+		fmt.Fprintf(e.stderr, "eksdrift: %s: none of the %d accounts could be read\n", what, of)
+		return &exitError{ExitError}
 	}
 	fmt.Fprintf(e.stderr, "eksdrift: %s: %d of %d accounts could not be read: the result is partial\n", what, len(failed), of)
 	return &exitError{ExitPartial}

@@ -47,10 +47,8 @@ func (e *env) captureAccounts(ctx context.Context, o captureOptions, cfg aws.Con
 		all.found, all.roles = append(all.found, c.found...), append(all.roles, c.roles...)
 		all.why, all.other = union(all.why, c.why), union(all.other, c.other)
 	}
-	if len(read) == 0 {
-		e.skipped("baseline capture", failed, len(list))
-		fmt.Fprintf(e.stderr, "eksdrift: baseline capture: no account could be read; nothing written\n")
-		return &exitError{ExitError}
+	if len(read) == 0 && len(list) > 0 {
+		return e.skipped("baseline capture", failed, len(list))
 	}
 	if errs := missingClusters(o, all.found, joinComma(read)); len(errs) > 0 {
 		return e.scanFailed("baseline capture", errs)

@@ -70,11 +70,8 @@ func (e *env) planAccounts(ctx context.Context, o planOptions, cfg aws.Config, i
 		return err
 	}
 	partial := e.skipped("plan", failed, len(list))
-	switch {
-	case drifted:
+	if drifted {
 		return &exitError{ExitDrift}
-	case len(all.Accounts) == 0 && len(list) > 0:
-		return &exitError{ExitError}
 	}
 	return partial
 }

@@ -164,7 +164,7 @@ func TestCaptureAcrossAccounts(t *testing.T) {
 			stderr: []string{"account " + w.broken + " skipped"}},
 		{name: "a wrong external ID reads nothing", code: cli.ExitError,
 			args:   []string{"--accounts", w.a, "--external-id", "not-it", "-o", filepath.Join(dir, "none.yaml")},
-			stderr: []string{"account " + w.a + " skipped", "nothing written"}},
+			stderr: []string{"account " + w.a + " skipped", "none of the 1 accounts could be read"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
