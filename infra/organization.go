@@ -228,9 +228,28 @@ func grantAssumeMemberRole(f *Function, o Organization, name string) {
 				"and the role's name to eksdrift's own.",
 			fmt.Sprintf(`/^Resource::arn:[^:]+:iam::\*:role\/%s$/`, regexp.QuoteMeta(name)))
 	}
+	if o.ID != "" {
+		grantDescribeOrgAccount(f, o)
+	}
 	for k, v := range memberEnvironment(o) {
 		f.Fn.AddEnvironment(jsii.String(k), jsii.String(v), nil)
 	}
+}
+
+// grantDescribeOrgAccount lets f ask Organizations whether an account that
+// is not listed is one of the organization's (wiring.OrgMembership), on the
+// organization's accounts only.
+func grantDescribeOrgAccount(f *Function, o Organization) {
+	stack := awscdk.Stack_Of(f.Construct)
+	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DescribeOrgAccount"),
+		Actions:   jsii.Strings("organizations:DescribeAccount"),
+		Resources: jsii.Strings(fmt.Sprintf("arn:%s:organizations::*:account/%s/*", *stack.Partition(), o.ID)),
+	}))
+	suppress(f.Role, "AwsSolutions-IAM5",
+		"organizations:DescribeAccount on the organization's accounts: members join OUs and cannot be listed, "+
+			"and the management account is not known to the stack; the organization ID keeps it to this organization.",
+		fmt.Sprintf(`/^Resource::arn:[^:]+:organizations::\*:account\/%s\/\*$/`, regexp.QuoteMeta(o.ID)))
 }
 
 // memberEnvironment is what the functions read of an organization

@@ -714,6 +714,48 @@ func TestFunctionsAssumeOnlyTheirMemberRole(t *testing.T) {
 	}
 }
 
+// TestFunctionsDescribeOnlyTheirOrgAccounts: with an organization, the
+// functions that admit members ask Organizations about an unlisted account
+// (wiring.OrgMembership), on that organization's accounts only; without
+// one they may not ask at all.
+func TestFunctionsDescribeOnlyTheirOrgAccounts(t *testing.T) {
+	orgAccounts := []any{"arn:aws:organizations::*:account/o-abcdefghij/*"}
+	tests := []struct {
+		c        synthCase
+		function func(*Stacks) *Function
+		want     []any // nil: no organizations call
+	}{
+		{caseOrg, func(s *Stacks) *Function { return s.Detector.Function }, orgAccounts},
+		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, orgAccounts},
+		{caseOrg, func(s *Stacks) *Function { return s.Notifier.Function }, nil},
+		{caseMembers, func(s *Stacks) *Function { return s.Detector.Function }, nil},
+	}
+	for _, tt := range tests {
+		s := synth(t, tt.c)
+		f := tt.function(s.stacks)
+		t.Run(tt.c.name+"/"+f.Name, func(t *testing.T) {
+			var got []statement
+			for _, st := range roleStatements(t, s, f.Role) {
+				if slices.ContainsFunc(st.actions, func(a string) bool { return strings.HasPrefix(a, "organizations:") }) {
+					got = append(got, st)
+				}
+			}
+			if tt.want == nil {
+				if len(got) != 0 {
+					t.Errorf("got %v, want no organizations call", got[0].raw)
+				}
+				return
+			}
+			if len(got) != 1 || !slices.Equal(got[0].actions, []string{"organizations:DescribeAccount"}) {
+				t.Fatalf("got %v, want one statement of organizations:DescribeAccount", got)
+			}
+			if r := normalizeTokens(t, got[0].resources); !reflect.DeepEqual(r, tt.want) {
+				t.Errorf("on: got %v, want %v", r, tt.want)
+			}
+		})
+	}
+}
+
 // TestSpokeNag runs cdk-nag's AWS Solutions rules on the spoke of each
 // case (SynthSpoke also refuses an error, as `cdk synth` would).
 func TestSpokeNag(t *testing.T) {

@@ -17,10 +17,11 @@ import (
 // members wires an organization deployment (config.Org): the live state of
 // a change in a member account is read through that account's read role,
 // and each account's changes are judged against its own baseline. With no
-// members configured it changes nothing: one account, as before.
+// members configured (nor an organization, whose members Accounts verifies
+// with Organizations) it changes nothing: one account, as before.
 func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, d *detect.Detector, set *metrics.Set, log *slog.Logger) error {
 	org, err := config.LoadOrg(getenv)
-	if err != nil || !org.Enabled() {
+	if err != nil || !org.AdmitsMembers() {
 		return err
 	}
 	home, err := wiring.HomeAccount(ctx, awsCfg)

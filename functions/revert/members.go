@@ -16,11 +16,12 @@ import (
 
 // members wires an organization deployment (config.Org): a finding in a
 // member account is re-read and reverted through that account's revert
-// role, against that account's baseline. With no members configured it
+// role, against that account's baseline. With no members configured (nor
+// an organization, whose members Accounts verifies with Organizations) it
 // changes nothing: one account, as before.
 func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, r *revert.Reverter, set *metrics.Set, log *slog.Logger) error {
 	org, err := config.LoadOrg(getenv)
-	if err != nil || !org.Enabled() {
+	if err != nil || !org.AdmitsMembers() {
 		return err
 	}
 	home, err := wiring.HomeAccount(ctx, awsCfg)

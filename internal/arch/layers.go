@@ -71,6 +71,8 @@ var table = map[string]place{
 	"internal/sns":         {layer: adapter, service: "sns"},
 	"internal/sqlite":      {layer: adapter},
 	"internal/sqs":         {layer: adapter, service: "sqs"},
+	// Which accounts an organization has, for capture/plan and admission.
+	"internal/organizations": {layer: adapter, service: "organizations"},
 
 	"internal/accept":    {layer: useCase},
 	"internal/audit":     {layer: useCase},
@@ -108,6 +110,8 @@ var table = map[string]place{
 	"internal/lambdatest":      {layer: testSupport},
 	"internal/stacktest":       {layer: testSupport},
 	"internal/orgtest":         {layer: testSupport},
+	// capture and plan across accounts, with IAM enforced.
+	"internal/orgcli": {layer: testSupport},
 }
 
 // knownViolations are breaches of the rules that are being removed, each

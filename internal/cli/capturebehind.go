@@ -9,25 +9,28 @@ import (
 	"github.com/eksdrift/eksdrift/internal/scan"
 )
 
-// captureBehind reads the roles and users behind the access of the
-// clusters found, and gives the baseline that declares them all, with its
-// notes.
-func captureBehind(ctx context.Context, s *scan.Scanner, found []drift.ClusterState, account string, regions []string) (*drift.Baseline, baseline.Notes, []error) {
-	roleARNs, why, other := scan.Behind(found, account)
-	userARNs, userWhy, userOther := scan.UsersBehind(found, account)
+// readBehind reads the roles and users of account behind the captured
+// clusters' access entries; what could not be read is returned.
+func (c *captured) readBehind(ctx context.Context, s *scan.Scanner, account string) []error {
+	roleARNs, why, other := scan.Behind(c.found, account)
+	userARNs, userWhy, userOther := scan.UsersBehind(c.found, account)
 	for arn, w := range userOther {
 		other[arn] = w
 	}
+	c.why, c.other, c.userWhy = why, other, userWhy
 	s.Expect(0, len(roleARNs))
 	s.ExpectUsers(len(userARNs))
 	roles, errs := s.Roles(ctx, roleARNs)
 	users, userErrs := s.Users(ctx, userARNs)
-	if errs = append(errs, userErrs...); len(errs) > 0 {
-		return nil, baseline.Notes{}, errs
-	}
-	notes := captureNotes(found, roles, why, other, account, regions)
-	notes.Users = captureUserNotes(users, userWhy)
-	return drift.Capture(found, roles, users), notes, nil
+	c.roles, c.users = roles, users
+	return append(errs, userErrs...)
+}
+
+// baseline is the captured baseline of c, with its notes.
+func (c captured) baseline(account string, regions []string) (*drift.Baseline, baseline.Notes) {
+	notes := captureNotes(c.found, c.roles, c.why, c.other, account, regions)
+	notes.Users = captureUserNotes(c.users, c.userWhy)
+	return drift.Capture(c.found, c.roles, c.users), notes
 }
 
 // captureCounts says what a captured baseline declares; users are named

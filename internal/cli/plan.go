@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -26,6 +25,7 @@ type planOptions struct {
 	region      string
 	concurrency int
 	pageSize    int32
+	acct        accountOptions
 }
 
 func newPlanCmd(e *env) *cobra.Command {
@@ -39,10 +39,16 @@ same rules as the detector, and prints each drift with the calls a revert
 would make, or why it cannot be reverted. Nothing is changed: every call is
 read-only.
 
+With --accounts or --organization it reads each account through the role
+--role-name (assumed from these credentials, with --external-id) and plans
+each; an account that cannot be read is named on stderr and skipped.
+
 Exit codes: 0 no drift, 2 drift (with --output json too), 1 something
-failed (the baseline, a cluster, role or user that could not be read).`,
+failed (the baseline, a cluster, role or user that could not be read), 3 no drift
+in the accounts read but some accounts could not be read.`,
 		Example: `  eksdrift plan --baseline baseline.yaml
-  eksdrift plan --baseline s3://eksdrift-config/baseline.yaml --output json | jq '.drift[].finding.reason'`,
+  eksdrift plan --baseline s3://eksdrift-config/baseline.yaml --output json | jq '.drift[].finding.reason'
+  eksdrift plan --baseline baseline.yaml --organization --external-id "$XID"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.baseline == "" {
@@ -50,6 +56,9 @@ failed (the baseline, a cluster, role or user that could not be read).`,
 			}
 			if o.output != "table" && o.output != "json" {
 				return usageError{fmt.Errorf("plan: --output must be table or json, got %q", o.output)}
+			}
+			if err := o.acct.check("plan", e.getenv); err != nil {
+				return err
 			}
 			return e.plan(cmd.Context(), o)
 		},
@@ -61,6 +70,7 @@ failed (the baseline, a cluster, role or user that could not be read).`,
 	f.IntVar(&o.concurrency, "concurrency", eks.DefaultScanConcurrency, "EKS calls in flight at once")
 	f.Int32Var(&o.pageSize, "page-size", 0, "EKS page size (default 100, the maximum)")
 	_ = f.MarkHidden("page-size")
+	addAccountFlags(f, &o.acct)
 	return cmd
 }
 
@@ -73,19 +83,11 @@ func (e *env) plan(ctx context.Context, o planOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.acct.multi() {
+		return e.planAccounts(ctx, o, cfg, ix, account)
+	}
 	r, errs := e.planScan(ctx, o, cfg, ix, account)
-	out := bufio.NewWriter(e.stdout)
-	if o.output == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(r)
-	} else {
-		err = writePlan(out, r)
-	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
+	if err := e.writePlanOutput(o, r, func(w *bufio.Writer) error { return writePlan(w, r) }); err != nil {
 		return err
 	}
 	if len(errs) > 0 {

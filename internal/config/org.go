@@ -55,6 +55,11 @@ type Org struct {
 // Enabled reports whether the deployment reaches member accounts.
 func (o Org) Enabled() bool { return len(o.Members) > 0 }
 
+// AdmitsMembers reports whether member accounts may be reached at all:
+// listed ones, or, with an organization set, accounts Organizations says
+// are its members (a StackSet deployed to OUs lists none).
+func (o Org) AdmitsMembers() bool { return o.Enabled() || o.OrganizationID != "" }
+
 // IsMember reports whether account is one of the listed members.
 func (o Org) IsMember(account string) bool {
 	_, ok := slices.BinarySearch(o.Members, account)
@@ -106,6 +111,8 @@ func (p *parser) org(getenv func(string) string) Org {
 		// The member roles trust the security account's roles only with
 		// it: without it every assume would fail, event after event.
 		p.errs = append(p.errs, fmt.Sprintf("%s is not set, and %s lists members", EnvMemberExternalID, EnvMemberAccounts))
+	case o.ExternalID == "" && o.OrganizationID != "":
+		p.errs = append(p.errs, fmt.Sprintf("%s is not set, and %s is", EnvMemberExternalID, EnvOrganizationID))
 	}
 	return o
 }

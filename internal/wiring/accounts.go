@@ -35,7 +35,8 @@ type Accounts struct {
 	Org  config.Org
 	// OrgMember, when set with Org.OrganizationID, verifies that an
 	// account not in Org.Members belongs to the organization; nil refuses
-	// every account that is not listed.
+	// every account that is not listed. NewAccounts sets it to
+	// OrgMembership when Org.OrganizationID is set.
 	OrgMember func(ctx context.Context, account string) (bool, error)
 	// Log, when set, says each time a role is assumed and how long it took.
 	Log *slog.Logger
@@ -56,11 +57,15 @@ type Accounts struct {
 // "revert") in the role session's name, so that CloudTrail in the member
 // account says which eksdrift function acted.
 func NewAccounts(base aws.Config, home string, org config.Org, function string) *Accounts {
-	return &Accounts{
+	a := &Accounts{
 		Home: home, Org: org, base: base, sts: sts.NewFromConfig(base),
 		session: "eksdrift-" + function,
 		cfgs:    map[string]aws.Config{}, built: map[string]any{},
 	}
+	if org.OrganizationID != "" {
+		a.OrgMember = OrgMembership(base, org.OrganizationID)
+	}
+	return a
 }
 
 // HomeAccount asks STS which account the configuration's credentials are

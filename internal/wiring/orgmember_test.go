@@ -1,0 +1,77 @@
+package wiring_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsorg "github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/eksdrift/eksdrift/internal/awstest"
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/wiring"
+)
+
+// newOrganization makes (or finds) the organization cfg's account manages
+// on MiniStack, which keeps one per caller account, and one account in it.
+func newOrganization(t *testing.T, cfg aws.Config) (org, account string) {
+	t.Helper()
+	ctx := context.Background()
+	api := awsorg.NewFromConfig(cfg)
+	out, err := api.DescribeOrganization(ctx, &awsorg.DescribeOrganizationInput{})
+	if err != nil {
+		if _, err := api.CreateOrganization(ctx, &awsorg.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+			t.Fatalf("CreateOrganization: %v", err)
+		}
+		if out, err = api.DescribeOrganization(ctx, &awsorg.DescribeOrganizationInput{}); err != nil {
+			t.Fatalf("DescribeOrganization: %v", err)
+		}
+	}
+	n := awstest.Name(t, "member")
+	ca, err := api.CreateAccount(ctx, &awsorg.CreateAccountInput{AccountName: aws.String(n), Email: aws.String(n + "@example.com")})
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	return aws.ToString(out.Organization.Id), aws.ToString(ca.CreateAccountStatus.AccountId)
+}
+
+// An organization deployment whose members are not listed (the StackSet
+// deploys to OUs) admits an account only if Organizations says it is one
+// of the organization's: an event naming any other account, or an account
+// of another organization, makes eksdrift assume nothing.
+func TestAccountsAdmitOrganizationMembers(t *testing.T) {
+	base := awstest.Config(t)
+	org, member := newOrganization(t, base)
+	other := base.Copy()
+	other.Credentials = credentials.NewStaticCredentialsProvider("111111111111", "test", "")
+	_, stranger := newOrganization(t, other)
+
+	a := wiring.NewAccounts(base, home, config.Org{ReadRole: "eksdrift-read", ExternalID: "xid-1", OrganizationID: org}, "detect")
+	ctx := context.Background()
+	if _, err := a.Config(ctx, member, "eksdrift-read"); err != nil {
+		t.Fatalf("member %s of %s: got %v, want admitted", member, org, err)
+	}
+	tests := []struct{ name, account string }{
+		{name: "a forged account ID", account: "123456789012"},
+		{name: "an account of another organization", account: stranger},
+		{name: "the member again with a space", account: member + " "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 2 { // the second answer comes from the cache
+				_, err := a.Config(ctx, tt.account, "eksdrift-read")
+				var ae *drift.AccountError
+				if !errors.As(err, &ae) || !ae.Refused {
+					t.Fatalf("got %v, want a refusal", err)
+				}
+			}
+		})
+	}
+	if n := a.Assumes(); n != 1 {
+		t.Errorf("assumes: got %d, want 1 (the member only)", n)
+	}
+}
