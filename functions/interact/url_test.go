@@ -1,0 +1,366 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/eksdrift/eksdrift/internal/awstest"
+	"github.com/eksdrift/eksdrift/internal/baseline"
+	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/dynamodb"
+	"github.com/eksdrift/eksdrift/internal/lambdatest"
+	"github.com/eksdrift/eksdrift/internal/slack"
+	"github.com/eksdrift/eksdrift/internal/stacktest"
+)
+
+// The interaction endpoint end to end: the real bootstrap is a MiniStack
+// Lambda function (provided.al2023, run natively) behind a MiniStack
+// function URL, and the test is Slack, posting signed interaction payloads
+// to that URL over HTTP. Its history table, revert queue, baseline object
+// and signing secret are MiniStack's DynamoDB, SQS, S3 and Secrets Manager;
+// the revert request it queues is then carried to the real revert bootstrap
+// under the runtime emulator. Slack's side of response_url is a test server
+// on 127.0.0.1 (MiniStack serves no Slack), named to the function with
+// EKSDRIFT_SLACK_TEST_ORIGIN.
+func TestMain(m *testing.M) { os.Exit(lambdatest.Main(m)) }
+
+const (
+	signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+	approver      = "U0APPROVER"
+	stranger      = "U0STRANGER"
+	account       = "111122223333"
+	admin         = "arn:aws:iam::111122223333:role/platform-admin"
+	intruder      = "arn:aws:iam::111122223333:role/contractor"
+)
+
+// slackSide takes the posts to response_url.
+type slackSide struct {
+	mu    sync.Mutex
+	posts []slack.Response
+	srv   *httptest.Server
+}
+
+func newSlackSide(t *testing.T) *slackSide {
+	s := &slackSide{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var resp slack.Response
+		_ = json.NewDecoder(r.Body).Decode(&resp)
+		s.mu.Lock()
+		s.posts = append(s.posts, resp)
+		s.mu.Unlock()
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// taken gives the posts that came within wait (at least n of them, or
+// what came), and forgets them.
+func (s *slackSide) taken(n int, wait time.Duration) []slack.Response {
+	deadline := time.Now().Add(wait)
+	for {
+		s.mu.Lock()
+		got := len(s.posts)
+		s.mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.posts
+	s.posts = nil
+	return out
+}
+
+var triggers int
+
+// pressOf is a block_actions form body as Slack posts it, with its own
+// trigger_id.
+func pressOf(user, action, findingID, responseURL string) string {
+	triggers++
+	p := map[string]any{
+		"type": "block_actions", "trigger_id": fmt.Sprint("1.", triggers), "user": map[string]any{"id": user, "username": "someone"}, "team": map[string]any{"id": "T0TEAM"},
+		"response_url": responseURL, "actions": []map[string]any{{"type": "button", "action_id": action, "block_id": slack.ActionsBlockID, "value": findingID}},
+	}
+	b, _ := json.Marshal(p)
+	return "payload=" + url.QueryEscape(string(b))
+}
+
+// post sends body to the function URL, signed with key at ts as Slack
+// signs, and gives the status and the answer's body.
+func post(t *testing.T, fnURL, body, key string, ts time.Time) (int, string) {
+	t.Helper()
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte("v0:" + stamp + ":" + body))
+	req, err := http.NewRequest(http.MethodPost, fnURL, strings.NewReader(body))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("posting to the function URL %s: %v", fnURL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// deploy creates the interact bootstrap as a MiniStack function with env,
+// gives it a function URL (AuthType NONE, as infra.NewInteract does), and
+// gives the URL to post to: MiniStack's path form of it,
+// {endpoint}/_aws/lambda-url/{url id}/, since the host form
+// ({id}.lambda-url.{region}.on.aws) does not resolve to 127.0.0.1.
+func deploy(t *testing.T, cfg aws.Config, env map[string]string) string {
+	t.Helper()
+	ctx := context.Background()
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	hdr.SetMode(0o755)
+	fw, err := zw.CreateHeader(hdr)
+	must(t, err)
+	bin, err := os.ReadFile(lambdatest.Build(t, "./functions/interact"))
+	must(t, err)
+	_, err = fw.Write(bin)
+	must(t, err)
+	must(t, zw.Close())
+	lc := awslambda.NewFromConfig(cfg)
+	name := awstest.Name(t, "interact")
+	_, err = lc.CreateFunction(ctx, &awslambda.CreateFunctionInput{
+		FunctionName: &name, Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/eksdrift-interact"), Code: &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()},
+		Timeout: aws.Int32(5), MemorySize: aws.Int32(256), Environment: &lambdatypes.Environment{Variables: env},
+	})
+	must(t, err)
+	t.Cleanup(func() { lc.DeleteFunction(context.Background(), &awslambda.DeleteFunctionInput{FunctionName: &name}) })
+	u, err := lc.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: &name, AuthType: lambdatypes.FunctionUrlAuthTypeNone})
+	must(t, err)
+	parsed, err := url.Parse(aws.ToString(u.FunctionUrl))
+	if err != nil || !strings.Contains(parsed.Host, ".lambda-url.") {
+		t.Fatalf("got function URL %q (%v), want https://{id}.lambda-url.{region}.on.aws/", aws.ToString(u.FunctionUrl), err)
+	}
+	id, _, _ := strings.Cut(parsed.Host, ".")
+	return awstest.Endpoint(t) + "/_aws/lambda-url/" + id + "/"
+}
+
+// TestSlackThroughTheFunctionURL presses the buttons of a drift message on
+// an undeclared access entry: wrongly signed (refused, nothing written),
+// Revert now by an approver (an approval and a request on the queue; the
+// real reverter then removes the entry), the same request replayed
+// (refused), and Revert now by someone who is no approver (an ephemeral
+// refusal, recorded). It logs the time from the press to the revert
+// applied.
+func TestSlackThroughTheFunctionURL(t *testing.T) {
+	ctx := context.Background()
+	cluster := awstest.Name(t, "c")
+	doc := []byte(fmt.Sprintf(`version: 1
+mode: alert
+clusters:
+  - name: %s
+    account: "%s"
+    region: %s
+    approvers: [%s]
+    accessEntries:
+      - principalArn: %s
+        accessPolicies:
+          - {policyArn: %s, accessScope: {type: cluster}}
+`, cluster, account, stacktest.EKSRegion, approver, admin, drift.PolicyClusterAdmin))
+	ix, err := baseline.Index("b.yaml", doc)
+	must(t, err)
+	w := stacktest.New(t, doc)
+	w.CreateCluster(t, cluster)
+	for _, p := range []string{admin, intruder} {
+		must(t, err2(w.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: &cluster, PrincipalArn: aws.String(p)})))
+	}
+	must(t, err2(w.EKS.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: &cluster, PrincipalArn: aws.String(admin),
+		PolicyArn: aws.String(drift.PolicyClusterAdmin), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})))
+	// The finding the detector would have recorded for the intruder's entry.
+	f := drift.NewEvaluator(ix).Evaluate(drift.Change{Cluster: cluster, Op: drift.OpAdded, Resource: &drift.AccessEntry{PrincipalARN: intruder, Type: "STANDARD"},
+		Event: drift.Event{ID: "ev-" + cluster, Time: time.Now().Add(-time.Minute).UTC(), Name: "CreateAccessEntry", Account: account, Region: stacktest.EKSRegion,
+			Actor: drift.Actor{ARN: "arn:aws:iam::111122223333:role/person", Type: "AssumedRole"}}})
+	if f.Decision != drift.DecisionAlert {
+		t.Fatalf("got decision %s (%s), want alert", f.Decision, f.Reason)
+	}
+	must(t, err2(w.History.Record(ctx, []drift.Finding{f})))
+
+	sec, err := secretsmanager.NewFromConfig(w.Config).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name: aws.String(awstest.Name(t, "slack-signing")), SecretString: aws.String(signingSecret)})
+	must(t, err)
+	q, err := w.SQS.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "revert"))})
+	must(t, err)
+	queue := aws.ToString(q.QueueUrl)
+	sl := newSlackSide(t)
+	respURL := sl.srv.URL + "/actions/T0TEAM/1234/abcd"
+
+	// What infra.NewInteract gives the function, plus the test origin.
+	env := map[string]string{}
+	for k, v := range w.Env {
+		env[k] = v
+	}
+	env[config.EnvSlackSigningSecretARN] = aws.ToString(sec.ARN)
+	env[config.EnvRevertQueueURL] = queue
+	env[config.EnvSlackTestOrigin] = sl.srv.URL + "/"
+	fnURL := deploy(t, w.Config, env)
+
+	// The reverter, under the runtime emulator, warmed with an empty batch
+	// so that the figure below is a warm reverter's.
+	renv := map[string]string{}
+	for k, v := range w.Env {
+		renv[k] = v
+	}
+	renv[config.EnvReverterRoleARN] = "arn:aws:iam::111122223333:role/eksdrift-revert"
+	renv[config.EnvBaselineHoldDown] = "0s" // the baseline was written a moment ago
+	reverter := lambdatest.Start(t, lambdatest.Build(t, "./functions/revert"), renv)
+	if r := reverter.Invoke(t, []byte(`{"Records":[]}`)); r.Error != "" {
+		t.Fatalf("reverter warm-up: %s", r.Error)
+	}
+
+	interactions := func() []drift.Interaction {
+		t.Helper()
+		list, err := w.History.Interactions(ctx)
+		must(t, err)
+		return list
+	}
+	queued := func() []string {
+		t.Helper()
+		out, err := w.SQS.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10})
+		must(t, err)
+		var bodies []string
+		for _, m := range out.Messages {
+			bodies = append(bodies, aws.ToString(m.Body))
+			w.SQS.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &queue, ReceiptHandle: m.ReceiptHandle})
+		}
+		return bodies
+	}
+
+	// First, and cold: a press signed with another secret.
+	start := time.Now()
+	status, body := post(t, fnURL, pressOf(approver, slack.ActionRevert, f.ID(), respURL), "not-the-signing-secret", time.Now())
+	t.Logf("function URL, cold start: %d after %s", status, time.Since(start).Round(time.Millisecond))
+	if status != http.StatusUnauthorized || !strings.Contains(body, "signature does not match") {
+		t.Fatalf("wrong signature: got %d %q, want 401 saying the signature does not match", status, body)
+	}
+	if list, msgs, posts := interactions(), queued(), sl.taken(0, 0); len(list)+len(msgs)+len(posts) != 0 {
+		t.Fatalf("wrong signature: got %d interactions, %d requests, %d posts, want nothing written", len(list), len(msgs), len(posts))
+	}
+
+	// Revert now, by an approver, and the reverter on the request it queued.
+	press := pressOf(approver, slack.ActionRevert, f.ID(), respURL)
+	pressedAt := time.Now()
+	start = time.Now()
+	status, body = post(t, fnURL, press, signingSecret, pressedAt)
+	answered := time.Since(start)
+	if status != http.StatusOK {
+		t.Fatalf("Revert now: got %d %q, want 200", status, body)
+	}
+	msgs := queued()
+	if len(msgs) != 1 {
+		t.Fatalf("Revert now: got %d requests on the queue, want 1", len(msgs))
+	}
+	var req drift.RevertRequest
+	must(t, json.Unmarshal([]byte(msgs[0]), &req))
+	if req.FindingID != f.ID() || req.ApprovalID == "" {
+		t.Fatalf("got request %+v, want one naming an approval and %s", req, f.ID())
+	}
+	sqsEvent, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-1", Body: msgs[0]}}})
+	if r := reverter.Invoke(t, sqsEvent); r.Error != "" || strings.Contains(string(r.Body), "itemIdentifier") {
+		t.Fatalf("reverter: %s %s", r.Error, r.Body)
+	}
+	took := time.Since(start)
+	if _, err := w.EKS.DescribeAccessEntry(ctx, &awseks.DescribeAccessEntryInput{ClusterName: &cluster, PrincipalArn: aws.String(intruder)}); err == nil {
+		t.Fatalf("the intruder's access entry is still there after the revert")
+	}
+	if _, err := w.EKS.DescribeAccessEntry(ctx, &awseks.DescribeAccessEntryInput{ClusterName: &cluster, PrincipalArn: aws.String(admin)}); err != nil {
+		t.Fatalf("the declared admin's access entry: %v, want it kept", err)
+	}
+	t.Logf("button press to revert applied, through the function URL: %s (the function URL answered after %s)", took.Round(time.Millisecond), answered.Round(time.Millisecond))
+	stored, _, err := w.History.Get(ctx, f.ID())
+	must(t, err)
+	if stored.Outcome == nil || stored.Outcome.Result != drift.ResultReverted {
+		t.Errorf("got outcome %+v, want reverted", stored.Outcome)
+	}
+	item, err := awsddb.NewFromConfig(w.Config).GetItem(ctx, &awsddb.GetItemInput{TableName: &w.Table,
+		Key: map[string]ddbtypes.AttributeValue{dynamodb.PartitionKey: &ddbtypes.AttributeValueMemberS{Value: dynamodb.ApprovalPrefix + req.ApprovalID}}})
+	must(t, err)
+	var a drift.Approval
+	if rec, ok := item.Item[dynamodb.AttrRecord].(*ddbtypes.AttributeValueMemberS); ok {
+		must(t, json.Unmarshal([]byte(rec.Value), &a))
+	}
+	if a.Approver != approver || a.FindingID != f.ID() || item.Item[dynamodb.AttrConsumedAt] == nil {
+		t.Errorf("got approval %+v (consumed %v), want %s's for %s, consumed by the reverter", a, item.Item[dynamodb.AttrConsumedAt] != nil, approver, f.ID())
+	}
+	list := interactions()
+	if len(list) != 1 || list[0].User != approver || list[0].Action != slack.ActionRevert || list[0].Outcome != drift.InteractionAllowed {
+		t.Errorf("got interactions %+v, want %s's Revert now, allowed", list, approver)
+	}
+	posts := sl.taken(1, 2*time.Second)
+	text, _ := json.Marshal(posts)
+	if len(posts) != 1 || !posts[0].ReplaceOriginal || !bytes.Contains(text, []byte("Revert requested")) || !bytes.Contains(text, []byte("@"+approver)) {
+		t.Errorf("got posts %s, want the message replaced with the request and who asked", text)
+	}
+
+	// The same request again, as an attacker who captured it would send it.
+	if status, body := post(t, fnURL, press, signingSecret, pressedAt); status != http.StatusUnauthorized || !strings.Contains(body, "seen before") {
+		t.Errorf("replay: got %d %q, want 401 saying it was seen before", status, body)
+	}
+	if n, msgs := len(interactions()), queued(); n != 1 || len(msgs) != 0 {
+		t.Errorf("replay: got %d interactions and %d requests, want the first press's alone", n, len(msgs))
+	}
+
+	// Revert now, signed by Slack, from someone the baseline does not list.
+	if status, body := post(t, fnURL, pressOf(stranger, slack.ActionRevert, f.ID(), respURL), signingSecret, time.Now()); status != http.StatusOK {
+		t.Fatalf("non-approver: got %d %q, want 200 (Slack's request all the same)", status, body)
+	}
+	posts = sl.taken(1, 2*time.Second)
+	if len(posts) != 1 || posts[0].ResponseType != "ephemeral" || posts[0].ReplaceOriginal || !strings.Contains(posts[0].Text, "not an approver") {
+		t.Errorf("non-approver: got posts %+v, want one ephemeral refusal saying not an approver", posts)
+	}
+	list = interactions()
+	if len(list) != 2 || list[1].User != stranger || list[1].Outcome != drift.InteractionRefused {
+		t.Errorf("non-approver: got interactions %+v, want a second, %s refused", list, stranger)
+	}
+	if msgs := queued(); len(msgs) != 0 {
+		t.Errorf("non-approver: got %d requests on the queue, want none", len(msgs))
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func err2[T any](_ T, err error) error { return err }
