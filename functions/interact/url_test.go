@@ -119,15 +119,28 @@ func pressOf(user, action, findingID, responseURL string) string {
 // signs, and gives the status and the answer's body.
 func post(t *testing.T, fnURL, body, key string, ts time.Time) (int, string) {
 	t.Helper()
-	stamp := strconv.FormatInt(ts.Unix(), 10)
+	stamp, sig := sign(body, key, ts)
+	return postSigned(t, fnURL, body, stamp, sig)
+}
+
+// sign gives the X-Slack-Request-Timestamp and X-Slack-Signature Slack
+// sends with body.
+func sign(body, key string, ts time.Time) (stamp, sig string) {
+	stamp = strconv.FormatInt(ts.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte("v0:" + stamp + ":" + body))
+	return stamp, "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// postSigned sends body with the headers as given.
+func postSigned(t *testing.T, fnURL, body, stamp, sig string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, fnURL, strings.NewReader(body))
 	must(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
 	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Slack-Signature", sig)
 	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
 	if err != nil {
 		t.Fatalf("posting to the function URL %s: %v", fnURL, err)
@@ -337,6 +350,15 @@ clusters:
 	}
 	if n, msgs := len(interactions()), queued(); n != 1 || len(msgs) != 0 {
 		t.Errorf("replay: got %d interactions and %d requests, want the first press's alone", n, len(msgs))
+	}
+	// And again with the signature's hex digits in upper case: the same
+	// HMAC to the verifier (hex decoding ignores case), another string.
+	stamp, sig := sign(press, signingSecret, pressedAt)
+	if status, body := postSigned(t, fnURL, press, stamp, "v0="+strings.ToUpper(strings.TrimPrefix(sig, "v0="))); status != http.StatusUnauthorized || !strings.Contains(body, "seen before") {
+		t.Errorf("replay, signature in upper case: got %d %q, want 401 saying it was seen before", status, body)
+	}
+	if n, msgs := len(interactions()), queued(); n != 1 || len(msgs) != 0 {
+		t.Errorf("replay, signature in upper case: got %d interactions and %d requests, want the first press's alone", n, len(msgs))
 	}
 
 	// Revert now, signed by Slack, from someone the baseline does not list.
