@@ -266,9 +266,11 @@ clusters:
 		must(t, err)
 		return list
 	}
-	queued := func() []string {
+	// queued takes the requests on the queue, waiting up to wait seconds
+	// for the first.
+	queued := func(wait int32) []string {
 		t.Helper()
-		out, err := w.SQS.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10})
+		out, err := w.SQS.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10, WaitTimeSeconds: wait})
 		must(t, err)
 		var bodies []string
 		for _, m := range out.Messages {
@@ -285,7 +287,7 @@ clusters:
 	if status != http.StatusUnauthorized || !strings.Contains(body, "signature does not match") {
 		t.Fatalf("wrong signature: got %d %q, want 401 saying the signature does not match", status, body)
 	}
-	if list, msgs, posts := interactions(), queued(), sl.taken(0, 0); len(list)+len(msgs)+len(posts) != 0 {
+	if list, msgs, posts := interactions(), queued(0), sl.taken(0, 0); len(list)+len(msgs)+len(posts) != 0 {
 		t.Fatalf("wrong signature: got %d interactions, %d requests, %d posts, want nothing written", len(list), len(msgs), len(posts))
 	}
 
@@ -298,9 +300,9 @@ clusters:
 	if status != http.StatusOK {
 		t.Fatalf("Revert now: got %d %q, want 200", status, body)
 	}
-	msgs := queued()
+	msgs := queued(2)
 	if len(msgs) != 1 {
-		t.Fatalf("Revert now: got %d requests on the queue, want 1", len(msgs))
+		t.Fatalf("Revert now: got %d requests on the queue, want 1 (interactions %+v, posts %+v)", len(msgs), interactions(), sl.taken(1, time.Second))
 	}
 	var req drift.RevertRequest
 	must(t, json.Unmarshal([]byte(msgs[0]), &req))
@@ -348,7 +350,7 @@ clusters:
 	if status, body := post(t, fnURL, press, signingSecret, pressedAt); status != http.StatusUnauthorized || !strings.Contains(body, "seen before") {
 		t.Errorf("replay: got %d %q, want 401 saying it was seen before", status, body)
 	}
-	if n, msgs := len(interactions()), queued(); n != 1 || len(msgs) != 0 {
+	if n, msgs := len(interactions()), queued(0); n != 1 || len(msgs) != 0 {
 		t.Errorf("replay: got %d interactions and %d requests, want the first press's alone", n, len(msgs))
 	}
 	// And again with the signature's hex digits in upper case: the same
@@ -357,7 +359,7 @@ clusters:
 	if status, body := postSigned(t, fnURL, press, stamp, "v0="+strings.ToUpper(strings.TrimPrefix(sig, "v0="))); status != http.StatusUnauthorized || !strings.Contains(body, "seen before") {
 		t.Errorf("replay, signature in upper case: got %d %q, want 401 saying it was seen before", status, body)
 	}
-	if n, msgs := len(interactions()), queued(); n != 1 || len(msgs) != 0 {
+	if n, msgs := len(interactions()), queued(0); n != 1 || len(msgs) != 0 {
 		t.Errorf("replay, signature in upper case: got %d interactions and %d requests, want the first press's alone", n, len(msgs))
 	}
 
@@ -373,7 +375,7 @@ clusters:
 	if len(list) != 2 || list[1].User != stranger || list[1].Outcome != drift.InteractionRefused {
 		t.Errorf("non-approver: got interactions %+v, want a second, %s refused", list, stranger)
 	}
-	if msgs := queued(); len(msgs) != 0 {
+	if msgs := queued(0); len(msgs) != 0 {
 		t.Errorf("non-approver: got %d requests on the queue, want none", len(msgs))
 	}
 }
