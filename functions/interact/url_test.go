@@ -132,11 +132,21 @@ func sign(body, key string, ts time.Time) (stamp, sig string) {
 	return stamp, "v0=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// postSigned sends body with the headers as given.
+// postSigned sends body with the headers as given. A URL in the host form
+// (https://{id}.lambda-url.{region}.on.aws/) goes to the emulator with
+// that Host header, as a DNS entry for it pointing at 127.0.0.1 would
+// send it.
 func postSigned(t *testing.T, fnURL, body, stamp, sig string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, fnURL, strings.NewReader(body))
+	target, host := fnURL, ""
+	if u, err := url.Parse(fnURL); err == nil && strings.Contains(u.Host, ".lambda-url.") {
+		target, host = awstest.Endpoint(t)+u.Path, u.Host
+	}
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(body))
 	must(t, err)
+	if host != "" {
+		req.Host = host
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
 	req.Header.Set("X-Slack-Request-Timestamp", stamp)
@@ -152,10 +162,11 @@ func postSigned(t *testing.T, fnURL, body, stamp, sig string) (int, string) {
 
 // deploy creates the interact bootstrap as a MiniStack function with env,
 // gives it a function URL (AuthType NONE, as infra.NewInteract does), and
-// gives the URL to post to: MiniStack's path form of it,
-// {endpoint}/_aws/lambda-url/{url id}/, since the host form
-// ({id}.lambda-url.{region}.on.aws) does not resolve to 127.0.0.1.
-func deploy(t *testing.T, cfg aws.Config, env map[string]string) string {
+// gives the URL in both of MiniStack's forms: the path form,
+// {endpoint}/_aws/lambda-url/{url id}/, and the host form the API answers
+// (https://{id}.lambda-url.{region}.on.aws/, which postSigned sends to the
+// emulator by its Host header, since no DNS here names 127.0.0.1 for it).
+func deploy(t *testing.T, cfg aws.Config, env map[string]string) (pathForm, hostForm string) {
 	t.Helper()
 	ctx := context.Background()
 	var zipped bytes.Buffer
@@ -185,7 +196,7 @@ func deploy(t *testing.T, cfg aws.Config, env map[string]string) string {
 		t.Fatalf("got function URL %q (%v), want https://{id}.lambda-url.{region}.on.aws/", aws.ToString(u.FunctionUrl), err)
 	}
 	id, _, _ := strings.Cut(parsed.Host, ".")
-	return awstest.Endpoint(t) + "/_aws/lambda-url/" + id + "/"
+	return awstest.Endpoint(t) + "/_aws/lambda-url/" + id + "/", parsed.String()
 }
 
 // TestSlackThroughTheFunctionURL presses the buttons of a drift message on
@@ -245,7 +256,7 @@ clusters:
 	env[config.EnvSlackSigningSecretARN] = aws.ToString(sec.ARN)
 	env[config.EnvRevertQueueURL] = queue
 	env[config.EnvSlackTestOrigin] = sl.srv.URL + "/"
-	fnURL := deploy(t, w.Config, env)
+	fnURL, hostURL := deploy(t, w.Config, env)
 
 	// The reverter, under the runtime emulator, warmed with an empty batch
 	// so that the figure below is a warm reverter's.
@@ -363,8 +374,9 @@ clusters:
 		t.Errorf("replay, signature in upper case: got %d interactions and %d requests, want the first press's alone", n, len(msgs))
 	}
 
-	// Revert now, signed by Slack, from someone the baseline does not list.
-	if status, body := post(t, fnURL, pressOf(stranger, slack.ActionRevert, f.ID(), respURL), signingSecret, time.Now()); status != http.StatusOK {
+	// Revert now, signed by Slack, from someone the baseline does not list,
+	// through the URL's host form.
+	if status, body := post(t, hostURL, pressOf(stranger, slack.ActionRevert, f.ID(), respURL), signingSecret, time.Now()); status != http.StatusOK {
 		t.Fatalf("non-approver: got %d %q, want 200 (Slack's request all the same)", status, body)
 	}
 	posts = sl.taken(1, 2*time.Second)
