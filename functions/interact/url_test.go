@@ -30,6 +30,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/baseline"
@@ -160,6 +161,34 @@ func postSigned(t *testing.T, fnURL, body, stamp, sig string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// deployFunction creates a function package's bootstrap as a MiniStack
+// function (provided.al2023, run natively: a build for this machine) with
+// env, and gives its name.
+func deployFunction(t *testing.T, cfg aws.Config, pkg string, timeout int32, env map[string]string) string {
+	t.Helper()
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	hdr.SetMode(0o755)
+	fw, err := zw.CreateHeader(hdr)
+	must(t, err)
+	bin, err := os.ReadFile(lambdatest.Build(t, pkg))
+	must(t, err)
+	_, err = fw.Write(bin)
+	must(t, err)
+	must(t, zw.Close())
+	lc := awslambda.NewFromConfig(cfg)
+	name := awstest.Name(t, strings.TrimPrefix(pkg, "./functions/"))
+	_, err = lc.CreateFunction(context.Background(), &awslambda.CreateFunctionInput{
+		FunctionName: &name, Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/eksdrift-" + strings.TrimPrefix(pkg, "./functions/")), Code: &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()},
+		Timeout: aws.Int32(timeout), MemorySize: aws.Int32(256), Environment: &lambdatypes.Environment{Variables: env},
+	})
+	must(t, err)
+	t.Cleanup(func() { lc.DeleteFunction(context.Background(), &awslambda.DeleteFunctionInput{FunctionName: &name}) })
+	return name
+}
+
 // deploy creates the interact bootstrap as a MiniStack function with env,
 // gives it a function URL (AuthType NONE, as infra.NewInteract does), and
 // gives the URL in both of MiniStack's forms: the path form,
@@ -168,28 +197,8 @@ func postSigned(t *testing.T, fnURL, body, stamp, sig string) (int, string) {
 // emulator by its Host header, since no DNS here names 127.0.0.1 for it).
 func deploy(t *testing.T, cfg aws.Config, env map[string]string) (pathForm, hostForm string) {
 	t.Helper()
-	ctx := context.Background()
-	var zipped bytes.Buffer
-	zw := zip.NewWriter(&zipped)
-	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	hdr.SetMode(0o755)
-	fw, err := zw.CreateHeader(hdr)
-	must(t, err)
-	bin, err := os.ReadFile(lambdatest.Build(t, "./functions/interact"))
-	must(t, err)
-	_, err = fw.Write(bin)
-	must(t, err)
-	must(t, zw.Close())
-	lc := awslambda.NewFromConfig(cfg)
-	name := awstest.Name(t, "interact")
-	_, err = lc.CreateFunction(ctx, &awslambda.CreateFunctionInput{
-		FunctionName: &name, Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: aws.String("arn:aws:iam::000000000000:role/eksdrift-interact"), Code: &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()},
-		Timeout: aws.Int32(5), MemorySize: aws.Int32(256), Environment: &lambdatypes.Environment{Variables: env},
-	})
-	must(t, err)
-	t.Cleanup(func() { lc.DeleteFunction(context.Background(), &awslambda.DeleteFunctionInput{FunctionName: &name}) })
-	u, err := lc.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: &name, AuthType: lambdatypes.FunctionUrlAuthTypeNone})
+	name := deployFunction(t, cfg, "./functions/interact", 5, env)
+	u, err := awslambda.NewFromConfig(cfg).CreateFunctionUrlConfig(context.Background(), &awslambda.CreateFunctionUrlConfigInput{FunctionName: &name, AuthType: lambdatypes.FunctionUrlAuthTypeNone})
 	must(t, err)
 	parsed, err := url.Parse(aws.ToString(u.FunctionUrl))
 	if err != nil || !strings.Contains(parsed.Host, ".lambda-url.") {
@@ -199,16 +208,27 @@ func deploy(t *testing.T, cfg aws.Config, env map[string]string) (pathForm, host
 	return awstest.Endpoint(t) + "/_aws/lambda-url/" + id + "/", parsed.String()
 }
 
-// TestSlackThroughTheFunctionURL presses the buttons of a drift message on
-// an undeclared access entry: wrongly signed (refused, nothing written),
-// Revert now by an approver (an approval and a request on the queue; the
-// real reverter then removes the entry), the same request replayed
-// (refused), and Revert now by someone who is no approver (an ephemeral
-// refusal, recorded). It logs the time from the press to the revert
-// applied.
-func TestSlackThroughTheFunctionURL(t *testing.T) {
+// endpoint is one test's deployed interaction endpoint and what it acts on.
+type endpoint struct {
+	*stacktest.World
+	cluster        string
+	f              drift.Finding // the intruder's access entry, recorded
+	queue          string        // the reverter's queue
+	slack          *slackSide
+	respURL        string
+	fnURL, hostURL string
+	revertEnv      map[string]string // the reverter's environment
+}
+
+// newEndpoint builds the world: a cluster with a declared admin and an
+// undeclared intruder, the finding about the intruder in the history, the
+// baseline naming approver for the cluster, the signing secret, the
+// reverter's queue, and the interact function behind its URL with the
+// environment infra.NewInteract gives it.
+func newEndpoint(t *testing.T) *endpoint {
+	t.Helper()
 	ctx := context.Background()
-	cluster := awstest.Name(t, "c")
+	e := &endpoint{cluster: awstest.Name(t, "c")}
 	doc := []byte(fmt.Sprintf(`version: 1
 mode: alert
 clusters:
@@ -220,53 +240,82 @@ clusters:
       - principalArn: %s
         accessPolicies:
           - {policyArn: %s, accessScope: {type: cluster}}
-`, cluster, account, stacktest.EKSRegion, approver, admin, drift.PolicyClusterAdmin))
+`, e.cluster, account, stacktest.EKSRegion, approver, admin, drift.PolicyClusterAdmin))
 	ix, err := baseline.Index("b.yaml", doc)
 	must(t, err)
-	w := stacktest.New(t, doc)
-	w.CreateCluster(t, cluster)
+	e.World = stacktest.New(t, doc)
+	e.CreateCluster(t, e.cluster)
 	for _, p := range []string{admin, intruder} {
-		must(t, err2(w.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: &cluster, PrincipalArn: aws.String(p)})))
+		must(t, err2(e.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: &e.cluster, PrincipalArn: aws.String(p)})))
 	}
-	must(t, err2(w.EKS.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: &cluster, PrincipalArn: aws.String(admin),
+	must(t, err2(e.EKS.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: &e.cluster, PrincipalArn: aws.String(admin),
 		PolicyArn: aws.String(drift.PolicyClusterAdmin), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})))
 	// The finding the detector would have recorded for the intruder's entry.
-	f := drift.NewEvaluator(ix).Evaluate(drift.Change{Cluster: cluster, Op: drift.OpAdded, Resource: &drift.AccessEntry{PrincipalARN: intruder, Type: "STANDARD"},
-		Event: drift.Event{ID: "ev-" + cluster, Time: time.Now().Add(-time.Minute).UTC(), Name: "CreateAccessEntry", Account: account, Region: stacktest.EKSRegion,
+	e.f = drift.NewEvaluator(ix).Evaluate(drift.Change{Cluster: e.cluster, Op: drift.OpAdded, Resource: &drift.AccessEntry{PrincipalARN: intruder, Type: "STANDARD"},
+		Event: drift.Event{ID: "ev-" + e.cluster, Time: time.Now().Add(-time.Minute).UTC(), Name: "CreateAccessEntry", Account: account, Region: stacktest.EKSRegion,
 			Actor: drift.Actor{ARN: "arn:aws:iam::111122223333:role/person", Type: "AssumedRole"}}})
-	if f.Decision != drift.DecisionAlert {
-		t.Fatalf("got decision %s (%s), want alert", f.Decision, f.Reason)
+	if e.f.Decision != drift.DecisionAlert {
+		t.Fatalf("got decision %s (%s), want alert", e.f.Decision, e.f.Reason)
 	}
-	must(t, err2(w.History.Record(ctx, []drift.Finding{f})))
+	must(t, err2(e.History.Record(ctx, []drift.Finding{e.f})))
 
-	sec, err := secretsmanager.NewFromConfig(w.Config).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+	sec, err := secretsmanager.NewFromConfig(e.Config).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 		Name: aws.String(awstest.Name(t, "slack-signing")), SecretString: aws.String(signingSecret)})
 	must(t, err)
-	q, err := w.SQS.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "revert"))})
+	q, err := e.SQS.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "revert"))})
 	must(t, err)
-	queue := aws.ToString(q.QueueUrl)
-	sl := newSlackSide(t)
-	respURL := sl.srv.URL + "/actions/T0TEAM/1234/abcd"
+	e.queue = aws.ToString(q.QueueUrl)
+	e.slack = newSlackSide(t)
+	e.respURL = e.slack.srv.URL + "/actions/T0TEAM/1234/abcd"
 
 	// What infra.NewInteract gives the function, plus the test origin.
 	env := map[string]string{}
-	for k, v := range w.Env {
+	for k, v := range e.Env {
 		env[k] = v
 	}
 	env[config.EnvSlackSigningSecretARN] = aws.ToString(sec.ARN)
-	env[config.EnvRevertQueueURL] = queue
-	env[config.EnvSlackTestOrigin] = sl.srv.URL + "/"
-	fnURL, hostURL := deploy(t, w.Config, env)
+	env[config.EnvRevertQueueURL] = e.queue
+	env[config.EnvSlackTestOrigin] = e.slack.srv.URL + "/"
+	e.fnURL, e.hostURL = deploy(t, e.Config, env)
+
+	e.revertEnv = map[string]string{}
+	for k, v := range e.Env {
+		e.revertEnv[k] = v
+	}
+	e.revertEnv[config.EnvReverterRoleARN] = "arn:aws:iam::111122223333:role/eksdrift-revert"
+	e.revertEnv[config.EnvBaselineHoldDown] = "0s" // the baseline was written a moment ago
+	return e
+}
+
+// approval reads an approval's item: the record, and whether the reverter
+// consumed it.
+func (e *endpoint) approval(t *testing.T, id string) (drift.Approval, bool) {
+	t.Helper()
+	item, err := awsddb.NewFromConfig(e.Config).GetItem(context.Background(), &awsddb.GetItemInput{TableName: &e.Table,
+		Key: map[string]ddbtypes.AttributeValue{dynamodb.PartitionKey: &ddbtypes.AttributeValueMemberS{Value: dynamodb.ApprovalPrefix + id}}})
+	must(t, err)
+	var a drift.Approval
+	if rec, ok := item.Item[dynamodb.AttrRecord].(*ddbtypes.AttributeValueMemberS); ok {
+		must(t, json.Unmarshal([]byte(rec.Value), &a))
+	}
+	return a, item.Item[dynamodb.AttrConsumedAt] != nil
+}
+
+// TestSlackThroughTheFunctionURL presses the buttons of a drift message on
+// an undeclared access entry: wrongly signed (refused, nothing written),
+// Revert now by an approver (an approval and a request on the queue; the
+// real reverter then removes the entry), the same request replayed
+// (refused), and Revert now by someone who is no approver (an ephemeral
+// refusal, recorded). It logs the time from the press to the revert
+// applied.
+func TestSlackThroughTheFunctionURL(t *testing.T) {
+	ctx := context.Background()
+	e := newEndpoint(t)
+	w, f, queue, sl, respURL, fnURL, hostURL, cluster := e.World, e.f, e.queue, e.slack, e.respURL, e.fnURL, e.hostURL, e.cluster
 
 	// The reverter, under the runtime emulator, warmed with an empty batch
 	// so that the figure below is a warm reverter's.
-	renv := map[string]string{}
-	for k, v := range w.Env {
-		renv[k] = v
-	}
-	renv[config.EnvReverterRoleARN] = "arn:aws:iam::111122223333:role/eksdrift-revert"
-	renv[config.EnvBaselineHoldDown] = "0s" // the baseline was written a moment ago
-	reverter := lambdatest.Start(t, lambdatest.Build(t, "./functions/revert"), renv)
+	reverter := lambdatest.Start(t, lambdatest.Build(t, "./functions/revert"), e.revertEnv)
 	if r := reverter.Invoke(t, []byte(`{"Records":[]}`)); r.Error != "" {
 		t.Fatalf("reverter warm-up: %s", r.Error)
 	}
@@ -337,15 +386,8 @@ clusters:
 	if stored.Outcome == nil || stored.Outcome.Result != drift.ResultReverted {
 		t.Errorf("got outcome %+v, want reverted", stored.Outcome)
 	}
-	item, err := awsddb.NewFromConfig(w.Config).GetItem(ctx, &awsddb.GetItemInput{TableName: &w.Table,
-		Key: map[string]ddbtypes.AttributeValue{dynamodb.PartitionKey: &ddbtypes.AttributeValueMemberS{Value: dynamodb.ApprovalPrefix + req.ApprovalID}}})
-	must(t, err)
-	var a drift.Approval
-	if rec, ok := item.Item[dynamodb.AttrRecord].(*ddbtypes.AttributeValueMemberS); ok {
-		must(t, json.Unmarshal([]byte(rec.Value), &a))
-	}
-	if a.Approver != approver || a.FindingID != f.ID() || item.Item[dynamodb.AttrConsumedAt] == nil {
-		t.Errorf("got approval %+v (consumed %v), want %s's for %s, consumed by the reverter", a, item.Item[dynamodb.AttrConsumedAt] != nil, approver, f.ID())
+	if a, consumed := e.approval(t, req.ApprovalID); a.Approver != approver || a.FindingID != f.ID() || !consumed {
+		t.Errorf("got approval %+v (consumed %v), want %s's for %s, consumed by the reverter", a, consumed, approver, f.ID())
 	}
 	list := interactions()
 	if len(list) != 1 || list[0].User != approver || list[0].Action != slack.ActionRevert || list[0].Outcome != drift.InteractionAllowed {
@@ -389,6 +431,66 @@ clusters:
 	}
 	if msgs := queued(0); len(msgs) != 0 {
 		t.Errorf("non-approver: got %d requests on the queue, want none", len(msgs))
+	}
+}
+
+// TestRevertNowThroughTheQueue is the deployment's path with no test in
+// between: the reverter is a MiniStack function too, fed by an event
+// source mapping on its queue as the stack feeds it, and the test presses
+// Revert now at the function URL and waits for the access entry to go. It
+// logs the time from the press to the revert applied, MiniStack's polling
+// of the queue included.
+func TestRevertNowThroughTheQueue(t *testing.T) {
+	ctx := context.Background()
+	e := newEndpoint(t)
+	lc := awslambda.NewFromConfig(e.Config)
+	reverter := deployFunction(t, e.Config, "./functions/revert", 30, e.revertEnv)
+	// Warmed with an empty batch, so the figure is a warm reverter's.
+	if out, err := lc.Invoke(ctx, &awslambda.InvokeInput{FunctionName: &reverter, Payload: []byte(`{"Records":[]}`)}); err != nil || out.FunctionError != nil {
+		t.Fatalf("reverter warm-up: %v %s", err, out.Payload)
+	}
+	qa, err := e.SQS.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: &e.queue, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	must(t, err)
+	esm, err := lc.CreateEventSourceMapping(ctx, &awslambda.CreateEventSourceMappingInput{FunctionName: &reverter, EventSourceArn: aws.String(qa.Attributes["QueueArn"]),
+		BatchSize: aws.Int32(10), FunctionResponseTypes: []lambdatypes.FunctionResponseType{lambdatypes.FunctionResponseTypeReportBatchItemFailures}})
+	must(t, err)
+	t.Cleanup(func() {
+		lc.DeleteEventSourceMapping(context.Background(), &awslambda.DeleteEventSourceMappingInput{UUID: esm.UUID})
+	})
+	// The endpoint's cold start, out of the figure.
+	if status, body := post(t, e.fnURL, pressOf(approver, slack.ActionRevert, e.f.ID(), e.respURL), "not-the-signing-secret", time.Now()); status != http.StatusUnauthorized {
+		t.Fatalf("wrong signature: got %d %q, want 401", status, body)
+	}
+
+	start := time.Now()
+	if status, body := post(t, e.fnURL, pressOf(approver, slack.ActionRevert, e.f.ID(), e.respURL), signingSecret, time.Now()); status != http.StatusOK {
+		t.Fatalf("Revert now: got %d %q, want 200", status, body)
+	}
+	answered := time.Since(start)
+	for {
+		_, err := e.EKS.DescribeAccessEntry(ctx, &awseks.DescribeAccessEntryInput{ClusterName: &e.cluster, PrincipalArn: aws.String(intruder)})
+		if err != nil {
+			break
+		}
+		if time.Since(start) > 15*time.Second {
+			list, _ := e.History.Interactions(ctx)
+			t.Fatalf("the intruder's access entry is still there %s after the press (interactions %+v)", time.Since(start).Round(time.Millisecond), list)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := time.Since(start)
+	t.Logf("button press to revert applied, function URL to queue to reverter on MiniStack: %s (the function URL answered after %s)", took.Round(time.Millisecond), answered.Round(time.Millisecond))
+	// The reverter records its outcome after the entry is gone.
+	var stored drift.Finding
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		stored, _, err = e.History.Get(ctx, e.f.ID())
+		must(t, err)
+		if stored.Outcome != nil {
+			break
+		}
+	}
+	if stored.Outcome == nil || stored.Outcome.Result != drift.ResultReverted || !strings.Contains(stored.Outcome.By, approver) {
+		t.Errorf("got outcome %+v, want reverted, approved by %s", stored.Outcome, approver)
 	}
 }
 
