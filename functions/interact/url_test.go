@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/baseline"
@@ -184,7 +186,9 @@ func deployFunction(t *testing.T, cfg aws.Config, pkg string, timeout int32, env
 		Role: aws.String("arn:aws:iam::000000000000:role/eksdrift-" + strings.TrimPrefix(pkg, "./functions/")), Code: &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()},
 		Timeout: aws.Int32(timeout), MemorySize: aws.Int32(256), Environment: &lambdatypes.Environment{Variables: env},
 	})
-	must(t, err)
+	if !lostAnswer(err, "ResourceConflictException") {
+		must(t, err)
+	}
 	t.Cleanup(func() { lc.DeleteFunction(context.Background(), &awslambda.DeleteFunctionInput{FunctionName: &name}) })
 	return name
 }
@@ -198,11 +202,20 @@ func deployFunction(t *testing.T, cfg aws.Config, pkg string, timeout int32, env
 func deploy(t *testing.T, cfg aws.Config, env map[string]string) (pathForm, hostForm string) {
 	t.Helper()
 	name := deployFunction(t, cfg, "./functions/interact", 5, env)
-	u, err := awslambda.NewFromConfig(cfg).CreateFunctionUrlConfig(context.Background(), &awslambda.CreateFunctionUrlConfigInput{FunctionName: &name, AuthType: lambdatypes.FunctionUrlAuthTypeNone})
-	must(t, err)
-	parsed, err := url.Parse(aws.ToString(u.FunctionUrl))
+	lc := awslambda.NewFromConfig(cfg)
+	u, err := lc.CreateFunctionUrlConfig(context.Background(), &awslambda.CreateFunctionUrlConfigInput{FunctionName: &name, AuthType: lambdatypes.FunctionUrlAuthTypeNone})
+	fnURL := ""
+	if lostAnswer(err, "ResourceConflictException") {
+		got, err := lc.GetFunctionUrlConfig(context.Background(), &awslambda.GetFunctionUrlConfigInput{FunctionName: &name})
+		must(t, err)
+		fnURL = aws.ToString(got.FunctionUrl)
+	} else {
+		must(t, err)
+		fnURL = aws.ToString(u.FunctionUrl)
+	}
+	parsed, err := url.Parse(fnURL)
 	if err != nil || !strings.Contains(parsed.Host, ".lambda-url.") {
-		t.Fatalf("got function URL %q (%v), want https://{id}.lambda-url.{region}.on.aws/", aws.ToString(u.FunctionUrl), err)
+		t.Fatalf("got function URL %q (%v), want https://{id}.lambda-url.{region}.on.aws/", fnURL, err)
 	}
 	id, _, _ := strings.Cut(parsed.Host, ".")
 	return awstest.Endpoint(t) + "/_aws/lambda-url/" + id + "/", parsed.String()
@@ -259,9 +272,17 @@ clusters:
 	}
 	must(t, err2(e.History.Record(ctx, []drift.Finding{e.f})))
 
-	sec, err := secretsmanager.NewFromConfig(e.Config).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
-		Name: aws.String(awstest.Name(t, "slack-signing")), SecretString: aws.String(signingSecret)})
-	must(t, err)
+	sm := secretsmanager.NewFromConfig(e.Config)
+	secretName := awstest.Name(t, "slack-signing")
+	sec, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: &secretName, SecretString: aws.String(signingSecret)})
+	secretARN := aws.ToString(sec.ARN)
+	if lostAnswer(err, "ResourceExistsException") {
+		d, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &secretName})
+		must(t, err)
+		secretARN = aws.ToString(d.ARN)
+	} else {
+		must(t, err)
+	}
 	q, err := e.SQS.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(awstest.Name(t, "revert"))})
 	must(t, err)
 	e.queue = aws.ToString(q.QueueUrl)
@@ -273,7 +294,7 @@ clusters:
 	for k, v := range e.Env {
 		env[k] = v
 	}
-	env[config.EnvSlackSigningSecretARN] = aws.ToString(sec.ARN)
+	env[config.EnvSlackSigningSecretARN] = secretARN
 	env[config.EnvRevertQueueURL] = e.queue
 	env[config.EnvSlackTestOrigin] = e.slack.srv.URL + "/"
 	e.fnURL, e.hostURL = deploy(t, e.Config, env)
@@ -492,6 +513,14 @@ func TestRevertNowThroughTheQueue(t *testing.T) {
 	if stored.Outcome == nil || stored.Outcome.Result != drift.ResultReverted || !strings.Contains(stored.Outcome.By, approver) {
 		t.Errorf("got outcome %+v, want reverted, approved by %s", stored.Outcome, approver)
 	}
+}
+
+// lostAnswer says whether err is code for a create this test named
+// uniquely: the SDK retried a request whose first answer was lost on a
+// loaded machine, and the emulator had made the resource the first time.
+func lostAnswer(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
 }
 
 func must(t testing.TB, err error) {
