@@ -199,8 +199,8 @@ func (e *internalError) Unwrap() error { return e.err }
 // verify checks Slack's signature (slack-go's verifier: HMAC-SHA256 over
 // v0:timestamp:body, compared in constant time) and that the timestamp is
 // within MaxSkew of the handler's clock both ways (slack-go checks it
-// against the system clock too). It gives the signature, which names the
-// request for the replay check.
+// against the system clock too). It gives the signature in lower case,
+// which names the request for the replay check.
 func (h *Handler) verify(ctx context.Context, headers map[string]string, body []byte) (string, error) {
 	hdr := http.Header{}
 	for k, v := range headers {
@@ -234,7 +234,9 @@ func (h *Handler) verify(ctx context.Context, headers map[string]string, body []
 	if err := v.Ensure(); err != nil {
 		return "", errors.New("the Slack signature does not match")
 	}
-	return sig, nil
+	// The verifier decodes the hex digits whatever their case, so one
+	// signature has many spellings: the replay check must see one of them.
+	return strings.ToLower(sig), nil
 }
 
 // press is one button press, as read from a verified payload.
