@@ -41,6 +41,7 @@ var ops = map[string]string{
 	"dynamodb":       "PutItem",
 	"eks":            "DescribeAccessEntry",
 	"iam":            "GetRole",
+	"organizations":  "DescribeAccount",
 	"s3":             "GetObject",
 	"secretsmanager": "GetSecretValue",
 	"securityhub":    "BatchImportFindings",
