@@ -63,7 +63,7 @@ func newHistoryCmd(e *env) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&q.Cluster, "cluster", "", "only this cluster")
-	f.StringVar(&q.Account, "account", "", "only this AWS account")
+	f.Var((*accountsFlag)(&q.Accounts), "account", "only these AWS accounts (12 digits each, comma-separated)")
 	f.StringVar(&q.Principal, "principal", "", "only changes to this principal's access (IAM ARN)")
 	f.StringVar(&q.Actor, "actor", "", "only changes made by this actor (canonical IAM ARN)")
 	f.StringVar(&kind, "kind", "", "only this kind: "+kindList())
