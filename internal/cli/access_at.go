@@ -27,6 +27,7 @@ func (e *env) accessAt(ctx context.Context, o accessOptions, h *historySource, p
 		return err
 	}
 	p.clear()
+	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, at)
 	accesses := tl.Access(func(c audit.ClusterID) bool {
 		return c.Name == o.cluster && o.wantAccount(c.Account)

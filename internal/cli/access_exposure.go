@@ -25,6 +25,7 @@ func (e *env) accessExposure(ctx context.Context, o accessOptions, h *historySou
 		return err
 	}
 	p.clear()
+	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, until)
 	windows := tl.ExposuresIn(since, until)
 	stats := audit.Stats(windows, until)

@@ -25,6 +25,7 @@ func (e *env) accessPrincipal(ctx context.Context, o accessOptions, h *historySo
 		return err
 	}
 	p.clear()
+	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, until)
 	segs := []audit.Segment{}
 	for _, s := range tl.PrincipalSegments(o.principal, since, until) {

@@ -74,9 +74,31 @@ func loadAliases(cmd, path string) (drift.AccountAliases, error) {
 	return a, nil
 }
 
-// aliasNamer answers from the aliases file.
-func aliasNamer(a drift.AccountAliases) accountNamer {
-	return func(_ context.Context, account string) (string, error) { return a.Name(account), nil }
+// accountNames names the accounts of found for cmd's output: from the
+// --aliases file first, then from e.describeAccount when it is wired. Names
+// only decorate IDs, so a lookup that fails is a warning, and the accounts
+// it could not name are shown by ID alone.
+func (e *env) accountNames(ctx context.Context, cmd string, file drift.AccountAliases, found []drift.Finding) drift.AccountAliases {
+	if e.describeAccount == nil {
+		return file
+	}
+	accounts := make([]string, 0, len(found))
+	for i := range found {
+		accounts = append(accounts, found[i].Account)
+	}
+	slices.Sort(accounts)
+	namer := func(ctx context.Context, account string) (string, error) {
+		if name := file.Name(account); name != "" {
+			return name, nil
+		}
+		return e.describeAccount(ctx, account)
+	}
+	names, err := nameAccounts(ctx, namer, slices.Compact(accounts))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: warning: %v; accounts without a name in --aliases are shown by ID alone\n", cmd, err)
+		return file
+	}
+	return names
 }
 
 // nameAccounts asks namer for the name of each account, once, and returns

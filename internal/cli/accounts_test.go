@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,6 +194,63 @@ func TestAliasesFileIsChecked(t *testing.T) {
 			r := run(t, stateEnv(t), "access", "--exposure", "--aliases", path)
 			if r.code != ExitError || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("got exit %v, %q, want exit %v naming %q", r.code, r.stderr, ExitError, tt.want)
+			}
+		})
+	}
+}
+
+// TestAccountNamesFromALookup runs access with a lookup wired beside the
+// aliases file. The lookup is a function here: the Organizations adapter
+// that gives organizations:DescribeAccount is wired by the lead, and this
+// tests the seam it plugs into (file first, then the lookup, names cleaned,
+// a failing lookup a warning).
+func TestAccountNamesFromALookup(t *testing.T) {
+	all := drifttest.AuditedFindings(240)
+	path := filepath.Join(stateEnv(t)["XDG_STATE_HOME"], "history.db")
+	recordLocal(t, path, all)
+	aliases := writeAliases(t, "aliases.yaml", mainAccount+": from-the-file\n")
+	since, until := drifttest.SampleTime(0).Format(time.RFC3339Nano), drifttest.SampleTime(240).Format(time.RFC3339Nano)
+	for _, tt := range []struct {
+		name         string
+		lookup       accountNamer
+		want, absent []string
+		warning      bool
+	}{
+		{
+			name: "Names",
+			lookup: func(_ context.Context, a string) (string, error) {
+				return map[string]string{mainAccount: "from-the-lookup", drifttest.OtherAccount: "org\nname\u200b" + strings.Repeat("x", 100)}[a], nil
+			},
+			want:   []string{mainAccount + " (from-the-file)", drifttest.OtherAccount + " (org name" + strings.Repeat("x", drift.MaxAliasRunes-9) + "…)"},
+			absent: []string{"from-the-lookup", "\u200b"},
+		},
+		{
+			name:    "Fails",
+			lookup:  func(context.Context, string) (string, error) { return "", errors.New("AccessDeniedException") },
+			want:    []string{mainAccount + " (from-the-file)", drifttest.OtherAccount + "  "},
+			warning: true,
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			e := &env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb, describeAccount: tt.lookup}
+			cmd := newAccessCmd(e)
+			cmd.SetArgs([]string{"--exposure", "--history", path, "--since", since, "--until", until, "--aliases", aliases})
+			if err := cmd.ExecuteContext(t.Context()); err != nil {
+				t.Fatalf("access: %v (%s)", err, errb.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, a := range tt.absent {
+				if strings.Contains(out.String(), a) {
+					t.Errorf("output holds %q", a)
+				}
+			}
+			if got := strings.Contains(errb.String(), "warning: cannot name account"); got != tt.warning {
+				t.Errorf("warning: got %v (%q), want %v", got, errb.String(), tt.warning)
 			}
 		})
 	}

@@ -105,7 +105,7 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 
 	r := audit.BuildReport(audit.ReportInput{
 		Since: since, Until: until, GeneratedAt: now, HistorySource: h.where, Cluster: o.cluster,
-		Accounts: o.accounts, Aliases: aliases, Versions: versions, History: history,
+		Accounts: o.accounts, Aliases: e.accountNames(ctx, "report", aliases, history), Versions: versions, History: history,
 	})
 	var page bytes.Buffer
 	if err := report.Write(&page, r); err != nil {
