@@ -165,13 +165,16 @@ var decisions = []drift.Decision{
 	drift.DecisionBreakGlass, drift.DecisionRemediation,
 }
 
+// wants reports whether the report covers cluster c (or an account's IAM).
+func (in ReportInput) wants(c ClusterID) bool {
+	return (in.Cluster == "" || c.Name == in.Cluster) && (len(in.Accounts) == 0 || slices.Contains(in.Accounts, c.Account))
+}
+
 // BuildReport makes the report of a period.
 func BuildReport(in ReportInput) Report {
 	since, until := in.Since.UTC(), in.Until.UTC()
 	tl := Build(in.Versions, in.History, until)
-	wanted := func(c ClusterID) bool {
-		return (in.Cluster == "" || c.Name == in.Cluster) && (len(in.Accounts) == 0 || slices.Contains(in.Accounts, c.Account))
-	}
+	wanted := in.wants
 
 	r := Report{
 		Since: since, Until: until, GeneratedAt: in.GeneratedAt.UTC(), HistorySource: in.HistorySource,

@@ -255,3 +255,44 @@ func TestAccountNamesFromALookup(t *testing.T) {
 		})
 	}
 }
+
+func TestHistoryTableNamesTheAccountOfEach(t *testing.T) {
+	all := drifttest.AuditedFindings(240)
+	for _, store := range accountStores(t, all) {
+		for _, tt := range []struct {
+			name    string
+			account string
+			column  bool
+		}{
+			{"Several", drifttest.OtherAccount + "," + drifttest.ThirdAccount, true},
+			{"One", drifttest.ThirdAccount, false},
+			{"All", "", false}, // as before: the default table is unchanged
+		} {
+			t.Run(store.name+"/"+tt.name, func(t *testing.T) {
+				args := append([]string{"history"}, store.args...)
+				if tt.account != "" {
+					args = append(args, "--account", tt.account)
+				}
+				r := run(t, store.env, args...)
+				if r.code != ExitOK {
+					t.Fatalf("exit %d: %s", r.code, r.stderr)
+				}
+				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+				if got := strings.Contains(lines[0], " ACCOUNT "); got != tt.column {
+					t.Fatalf("ACCOUNT column: got %v, want %v (%q)", got, tt.column, lines[0])
+				}
+				if !tt.column {
+					return
+				}
+				seen := map[string]bool{}
+				for _, l := range lines[1:] {
+					f := strings.Fields(l)
+					seen[f[5]] = true
+				}
+				if len(seen) != 2 || !seen[drifttest.OtherAccount] || !seen[drifttest.ThirdAccount] {
+					t.Errorf("accounts in the ACCOUNT column: got %v, want %s and %s", seen, drifttest.OtherAccount, drifttest.ThirdAccount)
+				}
+			})
+		}
+	}
+}

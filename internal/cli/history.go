@@ -97,7 +97,8 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 		cw = csv.NewWriter(out)
 		w = &csvWriter{w: cw}
 	default:
-		w = &tableWriter{w: out, outcome: true}
+		// Findings of several accounts asked for: say which is which.
+		w = &tableWriter{w: out, outcome: true, account: len(q.Accounts) > 1}
 	}
 	p := newProgress(e.stderr)
 	n, err := h.each(ctx, q, p, func(page []drift.Finding) error {
