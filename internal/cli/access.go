@@ -58,7 +58,8 @@ func newAccessCmd(e *env) *cobra.Command {
 		Long:  accessLong,
 		Example: `  eksdrift access --cluster prod --at 2026-03-14T09:00:00Z --baseline s3://eksdrift-config/baseline.yaml --table eksdrift-history
   eksdrift access --principal arn:aws:iam::111122223333:role/contractor --since 90d
-  eksdrift access --exposure --since 90d --baseline baseline.yaml`,
+  eksdrift access --exposure --since 90d --baseline baseline.yaml
+  eksdrift access --exposure --since 90d --account 111122223333,444455556666 --aliases accounts.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			modes := 0

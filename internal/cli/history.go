@@ -38,7 +38,8 @@ func newHistoryCmd(e *env) *cobra.Command {
 		Example: `  eksdrift history --cluster prod --since 30d
   eksdrift history --principal arn:aws:iam::111122223333:role/contractor --output csv > contractor.csv
   eksdrift history --actor arn:aws:iam::111122223333:user/bob --drift-only --output json
-  eksdrift history --table eksdrift-history --severity critical --outcome revert-failed --since 90d`,
+  eksdrift history --table eksdrift-history --severity critical --outcome revert-failed --since 90d
+  eksdrift history --account 111122223333,444455556666 --drift-only --since 7d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()

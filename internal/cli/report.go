@@ -41,7 +41,8 @@ It reads the history as "eksdrift history" does (--history, --table), and the
 baseline as "eksdrift access" does (--baseline FILE or s3://bucket/key).`,
 		Example: `  eksdrift report --since 90d -o report.html
   eksdrift report --table eksdrift-history --baseline s3://eksdrift-config/baseline.yaml \
-      --since 2026-07-01 --until 2026-10-01 -o q3.html`,
+      --since 2026-07-01 --until 2026-10-01 -o q3.html
+  eksdrift report --since 90d --account 111122223333,444455556666 --aliases accounts.yaml -o accounts.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.output == "" {
