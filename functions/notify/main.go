@@ -67,6 +67,8 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (f
 		n.Buttons = slack.Buttons{On: true, Accept: cfg.SlackAccept}
 		n.Snoozes = dynamodb.New(awsddb.NewFromConfig(awsCfg), cfg.HistoryTable)
 	}
+	// Keys checked by config; the names are cleaned where they are shown.
+	n.Accounts = cfg.AccountAliases
 	if cfg.ChatbotTopicARN != "" {
 		n.Chatbot = sns.NewPublisher(awssns.NewFromConfig(awsCfg), cfg.ChatbotTopicARN)
 	}

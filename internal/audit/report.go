@@ -20,6 +20,10 @@ type ReportInput struct {
 	HistorySource string
 	// Cluster, when set, limits the report to the clusters of that name.
 	Cluster string
+	// Accounts, when set, limits the report to these accounts.
+	Accounts []string
+	// Aliases name accounts; a name is shown beside its account's ID.
+	Aliases drift.AccountAliases
 	// Versions are the baseline's versions in force during the period.
 	Versions []BaselineVersion
 	// History holds the findings of the period and, for the access at its
@@ -35,6 +39,11 @@ type Report struct {
 	GeneratedAt   time.Time `json:"generatedAt"`
 	HistorySource string    `json:"historySource,omitempty"`
 	Cluster       string    `json:"cluster,omitempty"`
+	// Accounts is the account filter the report was made with.
+	Accounts []string `json:"accounts,omitempty"`
+	// ByAccount sums up each account, when the period's findings come
+	// from more than one.
+	ByAccount []AccountReport `json:"byAccount,omitempty"`
 	// Baselines are the versions in force during the period.
 	Baselines []BaselineVersionRef `json:"baselines"`
 	Summary   Summary              `json:"summary"`
@@ -97,14 +106,27 @@ type Point struct {
 	Open  bool      `json:"open,omitempty"`
 }
 
-// ClusterReport is one cluster's part of the report.
-type ClusterReport struct {
-	Cluster    ClusterID     `json:"cluster"`
-	Label      string        `json:"label"`
+// AccountReport is one account's part of a report that covers several.
+type AccountReport struct {
+	Account string `json:"account"`
+	// Name is the account's alias, when known.
+	Name       string        `json:"name,omitempty"`
 	Findings   int           `json:"findings"`
 	Drift      int           `json:"drift"`
 	BySeverity []Count       `json:"bySeverity"`
 	Exposure   ExposureStats `json:"exposure"`
+}
+
+// ClusterReport is one cluster's part of the report.
+type ClusterReport struct {
+	Cluster ClusterID `json:"cluster"`
+	// AccountName is the alias of the cluster's account, when known.
+	AccountName string        `json:"accountName,omitempty"`
+	Label       string        `json:"label"`
+	Findings    int           `json:"findings"`
+	Drift       int           `json:"drift"`
+	BySeverity  []Count       `json:"bySeverity"`
+	Exposure    ExposureStats `json:"exposure"`
 	// Access is who could reach the cluster at the end of the period; nil
 	// for IAM.
 	Access *Access `json:"access,omitempty"`
@@ -112,17 +134,19 @@ type ClusterReport struct {
 
 // FindingRow is one line of the report's table of findings.
 type FindingRow struct {
-	ID        string         `json:"id"`
-	Time      time.Time      `json:"time"`
-	Cluster   string         `json:"cluster"`
-	Account   string         `json:"account"`
-	Kind      drift.Kind     `json:"kind"`
-	Change    drift.Op       `json:"change"`
-	Resource  string         `json:"resource"`
-	Principal string         `json:"principal,omitempty"`
-	Drift     bool           `json:"drift"`
-	Severity  drift.Severity `json:"severity"`
-	Decision  drift.Decision `json:"decision"`
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Cluster string    `json:"cluster"`
+	Account string    `json:"account"`
+	// AccountName is the account's alias, when known.
+	AccountName string         `json:"accountName,omitempty"`
+	Kind        drift.Kind     `json:"kind"`
+	Change      drift.Op       `json:"change"`
+	Resource    string         `json:"resource"`
+	Principal   string         `json:"principal,omitempty"`
+	Drift       bool           `json:"drift"`
+	Severity    drift.Severity `json:"severity"`
+	Decision    drift.Decision `json:"decision"`
 	// Outcome is the reverter's result, "none" when it did not act.
 	Outcome string `json:"outcome"`
 	Actor   string `json:"actor"`
@@ -141,15 +165,20 @@ var decisions = []drift.Decision{
 	drift.DecisionBreakGlass, drift.DecisionRemediation,
 }
 
+// wants reports whether the report covers cluster c (or an account's IAM).
+func (in ReportInput) wants(c ClusterID) bool {
+	return (in.Cluster == "" || c.Name == in.Cluster) && (len(in.Accounts) == 0 || slices.Contains(in.Accounts, c.Account))
+}
+
 // BuildReport makes the report of a period.
 func BuildReport(in ReportInput) Report {
 	since, until := in.Since.UTC(), in.Until.UTC()
 	tl := Build(in.Versions, in.History, until)
-	wanted := func(c ClusterID) bool { return in.Cluster == "" || c.Name == in.Cluster }
+	wanted := in.wants
 
 	r := Report{
 		Since: since, Until: until, GeneratedAt: in.GeneratedAt.UTC(), HistorySource: in.HistorySource,
-		Cluster: in.Cluster, Baselines: []BaselineVersionRef{}, Findings: []FindingRow{}, Clusters: []ClusterReport{},
+		Cluster: in.Cluster, Accounts: in.Accounts, Baselines: []BaselineVersionRef{}, Findings: []FindingRow{}, Clusters: []ClusterReport{},
 		Chart: Chart{Lanes: []Lane{}},
 	}
 	// The version in force at the start, and those that came after it.
@@ -186,7 +215,7 @@ func BuildReport(in ReportInput) Report {
 	cluster := func(id ClusterID) *ClusterReport {
 		c, ok := clusters[id]
 		if !ok {
-			c = &ClusterReport{Cluster: id, Label: id.Label(), BySeverity: severityCounts()}
+			c = &ClusterReport{Cluster: id, AccountName: in.Aliases.Name(id.Account), Label: id.Label(), BySeverity: severityCounts()}
 			clusters[id] = c
 		}
 		return c
@@ -228,7 +257,8 @@ func BuildReport(in ReportInput) Report {
 		}
 		r.Summary.Reverts.add(f)
 		row := FindingRow{
-			ID: f.ID(), Time: f.EventTime.UTC(), Cluster: id.Label(), Account: f.Account, Kind: f.Kind, Change: f.Change,
+			ID: f.ID(), Time: f.EventTime.UTC(), Cluster: id.Label(), Account: f.Account, AccountName: in.Aliases.Name(f.Account),
+			Kind: f.Kind, Change: f.Change,
 			Resource: f.Resource, Principal: f.Principal, Drift: f.Drift, Severity: f.Severity, Decision: f.Decision,
 			Outcome: drift.OutcomeNone, Actor: f.Actor, Who: Who(f.Actor, f.ActorSession), Reason: f.Reason, ExposureSeconds: -1,
 		}
@@ -268,7 +298,43 @@ func BuildReport(in ReportInput) Report {
 			r.Chart.Lanes = append(r.Chart.Lanes, *l)
 		}
 	}
+	r.ByAccount = byAccount(period, windows, until, in.Aliases)
 	return r
+}
+
+// byAccount sums up each account of the period's findings, ordered by ID;
+// nil when they all come from one account, whose report is the whole.
+func byAccount(period []drift.Finding, windows []Window, until time.Time, aliases drift.AccountAliases) []AccountReport {
+	accounts := map[string]*AccountReport{}
+	for i := range period {
+		f := &period[i]
+		a, ok := accounts[f.Account]
+		if !ok {
+			a = &AccountReport{Account: f.Account, Name: aliases.Name(f.Account), BySeverity: severityCounts()}
+			accounts[f.Account] = a
+		}
+		a.Findings++
+		if f.Drift {
+			a.Drift++
+		}
+		count(a.BySeverity, string(f.Severity))
+	}
+	if len(accounts) < 2 {
+		return nil
+	}
+	out := make([]AccountReport, 0, len(accounts))
+	for id, a := range accounts {
+		var mine []Window
+		for _, w := range windows {
+			if w.Cluster.Account == id {
+				mine = append(mine, w)
+			}
+		}
+		a.Exposure = Summarize(mine, until)
+		out = append(out, *a)
+	}
+	slices.SortFunc(out, func(x, y AccountReport) int { return cmp.Compare(x.Account, y.Account) })
+	return out
 }
 
 func severityCounts() []Count {

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/eksdrift/eksdrift/internal/drift"
 )
 
 // accessLong is the help of eksdrift access.
@@ -36,12 +39,15 @@ in force throughout), or s3://bucket/key, the deployed baseline, whose
 object versions say which version was in force when.`
 
 type accessOptions struct {
-	cluster, account, principal string
-	at, since, until            string
-	exposure                    bool
-	baseline                    string
-	output                      string
-	store                       storeFlags
+	cluster, principal string
+	accounts           accountsFlag
+	aliases            string
+	names              drift.AccountAliases // read from aliases
+	at, since, until   string
+	exposure           bool
+	baseline           string
+	output             string
+	store              storeFlags
 }
 
 func newAccessCmd(e *env) *cobra.Command {
@@ -52,7 +58,8 @@ func newAccessCmd(e *env) *cobra.Command {
 		Long:  accessLong,
 		Example: `  eksdrift access --cluster prod --at 2026-03-14T09:00:00Z --baseline s3://eksdrift-config/baseline.yaml --table eksdrift-history
   eksdrift access --principal arn:aws:iam::111122223333:role/contractor --since 90d
-  eksdrift access --exposure --since 90d --baseline baseline.yaml`,
+  eksdrift access --exposure --since 90d --baseline baseline.yaml
+  eksdrift access --exposure --since 90d --account 111122223333,444455556666 --aliases accounts.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			modes := 0
@@ -74,7 +81,8 @@ func newAccessCmd(e *env) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.cluster, "cluster", "", "the cluster (with --at: required; otherwise: only this cluster)")
-	f.StringVar(&o.account, "account", "", "only clusters of this AWS account")
+	f.Var(&o.accounts, "account", "only clusters of these AWS accounts (12 digits each, comma-separated)")
+	f.StringVar(&o.aliases, "aliases", "", "YAML or JSON file mapping account ID to a name shown beside it")
 	f.StringVar(&o.at, "at", "", "the moment: RFC 3339 (2026-03-14T09:00:00Z), a date, or an age (2h, 30d)")
 	f.StringVar(&o.principal, "principal", "", "the principal whose access to follow (IAM ARN)")
 	f.BoolVar(&o.exposure, "exposure", false, "how long each drift that granted access lasted")
@@ -84,6 +92,11 @@ func newAccessCmd(e *env) *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "table", "table or json")
 	o.store.add(f)
 	return cmd
+}
+
+// wantAccount reports whether --account keeps account.
+func (o accessOptions) wantAccount(account string) bool {
+	return len(o.accounts) == 0 || slices.Contains(o.accounts, account)
 }
 
 // access runs one of the command's three questions: who could reach a
@@ -106,6 +119,9 @@ func (e *env) access(ctx context.Context, o accessOptions) error {
 	}
 	if until.IsZero() {
 		until = now
+	}
+	if o.names, err = loadAliases("access", o.aliases); err != nil {
+		return err
 	}
 	h, err := e.openHistory(ctx, "access", o.store)
 	if err != nil {

@@ -22,14 +22,15 @@ func (e *env) accessAt(ctx context.Context, o accessOptions, h *historySource, p
 	}
 	// The cluster's whole history up to the moment: drift still open
 	// then may be older than any window.
-	found, err := h.all(ctx, drift.HistoryQuery{Cluster: o.cluster, Account: o.account, Until: inclusive(at)}, p)
+	found, err := h.all(ctx, drift.HistoryQuery{Cluster: o.cluster, Accounts: o.accounts, Until: inclusive(at)}, p)
 	if err != nil {
 		return err
 	}
 	p.clear()
+	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, at)
 	accesses := tl.Access(func(c audit.ClusterID) bool {
-		return c.Name == o.cluster && (o.account == "" || c.Account == o.account)
+		return c.Name == o.cluster && o.wantAccount(c.Account)
 	})
 	if len(accesses) == 0 {
 		fmt.Fprintf(e.stderr, "access: neither the baseline nor the history knows cluster %s at %s\n", o.cluster, at.Format(time.RFC3339))
@@ -42,15 +43,15 @@ func (e *env) accessAt(ctx context.Context, o accessOptions, h *historySource, p
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		writeAccess(out, a)
+		writeAccess(out, a, o.names)
 	}
 	return nil
 }
 
 // writeAccess prints who could reach one cluster at a moment.
-func writeAccess(w io.Writer, a audit.Access) {
+func writeAccess(w io.Writer, a audit.Access, names drift.AccountAliases) {
 	acct := a.Cluster.Account
-	fmt.Fprintf(w, "%s (%s, %s) at %s\n", a.Cluster.Name, a.Cluster.Account, a.Cluster.Region, a.At.Format(time.RFC3339))
+	fmt.Fprintf(w, "%s (%s, %s) at %s\n", a.Cluster.Name, names.Label(acct), a.Cluster.Region, a.At.Format(time.RFC3339))
 	if b := a.Baseline; b != nil {
 		fmt.Fprintf(w, "baseline %s version %s, in force since %s\n", b.Source, b.ID, sinceText(b.From))
 	} else {

@@ -20,15 +20,16 @@ func (e *env) accessPrincipal(ctx context.Context, o accessOptions, h *historySo
 	if err != nil {
 		return err
 	}
-	found, err := h.all(ctx, drift.HistoryQuery{Principal: o.principal, Cluster: o.cluster, Account: o.account, Until: inclusive(until)}, p)
+	found, err := h.all(ctx, drift.HistoryQuery{Principal: o.principal, Cluster: o.cluster, Accounts: o.accounts, Until: inclusive(until)}, p)
 	if err != nil {
 		return err
 	}
 	p.clear()
+	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, until)
 	segs := []audit.Segment{}
 	for _, s := range tl.PrincipalSegments(o.principal, since, until) {
-		if (o.cluster == "" || s.Cluster.Name == o.cluster) && (o.account == "" || s.Cluster.Account == o.account) {
+		if (o.cluster == "" || s.Cluster.Name == o.cluster) && o.wantAccount(s.Cluster.Account) {
 			segs = append(segs, s)
 		}
 	}
@@ -47,19 +48,20 @@ func (e *env) accessPrincipal(ctx context.Context, o accessOptions, h *historySo
 			Exposures []audit.Window  `json:"exposures"`
 		}{o.principal, since, until, segs, windows})
 	}
-	writePrincipal(out, o.principal, since, until, segs, windows)
+	writePrincipal(out, o.principal, since, until, segs, windows, o.names)
 	return nil
 }
 
 // writePrincipal prints one principal's access over time.
-func writePrincipal(w io.Writer, principal string, from, until time.Time, segs []audit.Segment, windows []audit.Window) {
+func writePrincipal(w io.Writer, principal string, from, until time.Time, segs []audit.Segment, windows []audit.Window, names drift.AccountAliases) {
 	acct := drift.AccountOf(principal)
 	fmt.Fprintf(w, "%s from %s to %s\n\n", principal, sinceText(from), until.Format(time.RFC3339))
 	if len(segs) == 0 {
 		fmt.Fprintln(w, "no access entry or access policy on any cluster in that time")
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "CLUSTER\tACCESS\tSOURCE\tFROM\tTO\tSTARTED BY\tENDED BY")
+		multi := segmentsSpanAccounts(segs)
+		fmt.Fprintln(tw, "CLUSTER\t"+accountColumn(multi, "ACCOUNT")+"ACCESS\tSOURCE\tFROM\tTO\tSTARTED BY\tENDED BY")
 		for _, s := range segs {
 			what := "access entry"
 			if len(s.Groups) > 0 {
@@ -76,12 +78,23 @@ func writePrincipal(w io.Writer, principal string, from, until time.Time, segs [
 			if s.IntroducedBy != nil {
 				started = strings.TrimPrefix(introduced(s.IntroducedBy), ": ")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Cluster.Name, what, s.Source, sinceText(s.From), to, started, dash(s.Ended))
+			fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\n", s.Cluster.Name, accountColumn(multi, names.Label(s.Cluster.Account)), what, s.Source, sinceText(s.From), to, started, dash(s.Ended))
 		}
 		tw.Flush()
 	}
 	if len(windows) > 0 {
 		fmt.Fprintln(w, "\ndrift that granted this principal access:")
-		writeWindows(w, windows, until)
+		writeWindows(w, windows, until, names, len(windowAccounts(windows)) > 1)
 	}
+}
+
+// segmentsSpanAccounts reports whether segs are on clusters of more than
+// one account.
+func segmentsSpanAccounts(segs []audit.Segment) bool {
+	for _, s := range segs {
+		if s.Cluster.Account != segs[0].Cluster.Account {
+			return true
+		}
+	}
+	return false
 }

@@ -83,7 +83,10 @@ func TestHistoryFiltersOnBothStores(t *testing.T) {
 	}{
 		{"Everything", nil, drift.HistoryQuery{}},
 		{"Cluster", []string{"--cluster", "prod-eu"}, drift.HistoryQuery{Cluster: "prod-eu"}},
-		{"Account", []string{"--account", drifttest.OtherAccount}, drift.HistoryQuery{Account: drifttest.OtherAccount}},
+		{"Account", []string{"--account", drifttest.OtherAccount}, drift.HistoryQuery{Accounts: []string{drifttest.OtherAccount}}},
+		{"Accounts", []string{"--account", drifttest.OtherAccount + "," + drifttest.ThirdAccount}, drift.HistoryQuery{Accounts: []string{drifttest.OtherAccount, drifttest.ThirdAccount}}},
+		{"AccountsAndSeverity", []string{"--account", drifttest.ThirdAccount + ", 111122223333", "--severity", "high"},
+			drift.HistoryQuery{Accounts: []string{drifttest.ThirdAccount, "111122223333"}, Severity: drift.SeverityHigh}},
 		{"Principal", []string{"--principal", "arn:aws:iam::111122223333:user/alice"}, drift.HistoryQuery{Principal: "arn:aws:iam::111122223333:user/alice"}},
 		{"Actor", []string{"--actor", "arn:aws:iam::111122223333:root"}, drift.HistoryQuery{Actor: "arn:aws:iam::111122223333:root"}},
 		{"Kind", []string{"--kind", "access-policy"}, drift.HistoryQuery{Kind: drift.KindAccessPolicy}},

@@ -34,6 +34,9 @@ type env struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	// describeAccount names an account beyond the --aliases file
+	// (organizations:DescribeAccount); nil names from the file only.
+	describeAccount accountNamer
 }
 
 // exitError carries an exit code through cobra after the command has

@@ -38,7 +38,8 @@ func newHistoryCmd(e *env) *cobra.Command {
 		Example: `  eksdrift history --cluster prod --since 30d
   eksdrift history --principal arn:aws:iam::111122223333:role/contractor --output csv > contractor.csv
   eksdrift history --actor arn:aws:iam::111122223333:user/bob --drift-only --output json
-  eksdrift history --table eksdrift-history --severity critical --outcome revert-failed --since 90d`,
+  eksdrift history --table eksdrift-history --severity critical --outcome revert-failed --since 90d
+  eksdrift history --account 111122223333,444455556666 --drift-only --since 7d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
@@ -63,7 +64,7 @@ func newHistoryCmd(e *env) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&q.Cluster, "cluster", "", "only this cluster")
-	f.StringVar(&q.Account, "account", "", "only this AWS account")
+	f.Var((*accountsFlag)(&q.Accounts), "account", "only these AWS accounts (12 digits each, comma-separated)")
 	f.StringVar(&q.Principal, "principal", "", "only changes to this principal's access (IAM ARN)")
 	f.StringVar(&q.Actor, "actor", "", "only changes made by this actor (canonical IAM ARN)")
 	f.StringVar(&kind, "kind", "", "only this kind: "+kindList())
@@ -97,7 +98,8 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 		cw = csv.NewWriter(out)
 		w = &csvWriter{w: cw}
 	default:
-		w = &tableWriter{w: out, outcome: true}
+		// Findings of several accounts asked for: say which is which.
+		w = &tableWriter{w: out, outcome: true, account: len(q.Accounts) > 1}
 	}
 	p := newProgress(e.stderr)
 	n, err := h.each(ctx, q, p, func(page []drift.Finding) error {

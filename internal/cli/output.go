@@ -29,7 +29,14 @@ type tableWriter struct {
 	// outcome adds the reverter's outcome after the decision, for the
 	// history; a replay has none.
 	outcome bool
+	// account adds the account after the cluster (with outcome only), for
+	// a history of several accounts: clusters of one name in two accounts
+	// are two clusters.
+	account bool
 }
+
+// accountFormat is outcomeFormat with the ACCOUNT column.
+const accountFormat = "%-20s  %-8s  %-11s  %-17s  %-10s  %-12s  %-24s  %-8s  %-50s  %-24s  %s\n"
 
 const tableFormat = "%-20s  %-8s  %-11s  %-10s  %-24s  %-8s  %-50s  %-24s  %s\n"
 
@@ -40,9 +47,12 @@ func (t *tableWriter) write(f *drift.Finding) error {
 	if !t.header {
 		t.header = true
 		var err error
-		if t.outcome {
+		switch {
+		case t.outcome && t.account:
+			_, err = fmt.Fprintf(t.w, accountFormat, "TIME", "SEVERITY", "DECISION", "OUTCOME", "CLUSTER", "ACCOUNT", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
+		case t.outcome:
 			_, err = fmt.Fprintf(t.w, outcomeFormat, "TIME", "SEVERITY", "DECISION", "OUTCOME", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
-		} else {
+		default:
 			_, err = fmt.Fprintf(t.w, tableFormat, "TIME", "SEVERITY", "DECISION", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
 		}
 		if err != nil {
@@ -56,6 +66,11 @@ func (t *tableWriter) write(f *drift.Finding) error {
 	why := f.Reason
 	if f.Drift {
 		why = f.SeverityReason + ": " + f.Reason
+	}
+	if t.outcome && t.account {
+		_, err := fmt.Fprintf(t.w, accountFormat, f.EventTime.UTC().Format(time.RFC3339), f.Severity, f.Decision,
+			outcomeOf(f, "-"), cluster, dash(f.Account), f.Kind, f.Change, shortResource(f), shortActor(f), why)
+		return err
 	}
 	if t.outcome {
 		_, err := fmt.Fprintf(t.w, outcomeFormat, f.EventTime.UTC().Format(time.RFC3339), f.Severity, f.Decision,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 
 type reportOptions struct {
 	since, until, cluster, baseline, output string
+	accounts                                accountsFlag
+	aliases                                 string
 	store                                   storeFlags
 }
 
@@ -38,7 +41,8 @@ It reads the history as "eksdrift history" does (--history, --table), and the
 baseline as "eksdrift access" does (--baseline FILE or s3://bucket/key).`,
 		Example: `  eksdrift report --since 90d -o report.html
   eksdrift report --table eksdrift-history --baseline s3://eksdrift-config/baseline.yaml \
-      --since 2026-07-01 --until 2026-10-01 -o q3.html`,
+      --since 2026-07-01 --until 2026-10-01 -o q3.html
+  eksdrift report --since 90d --account 111122223333,444455556666 --aliases accounts.yaml -o accounts.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.output == "" {
@@ -54,6 +58,8 @@ baseline as "eksdrift access" does (--baseline FILE or s3://bucket/key).`,
 	f.StringVar(&o.since, "since", "", "start of the period: RFC 3339, a date (2026-07-01), or an age (90d)")
 	f.StringVar(&o.until, "until", "", "end of the period, same forms (default: now)")
 	f.StringVar(&o.cluster, "cluster", "", "only this cluster")
+	f.Var(&o.accounts, "account", "only these AWS accounts (12 digits each, comma-separated); several accounts get a section each")
+	f.StringVar(&o.aliases, "aliases", "", "YAML or JSON file mapping account ID to a name shown beside it")
 	f.StringVar(&o.baseline, "baseline", "", "baseline file, or s3://bucket/key for its versions (default $EKSDRIFT_BASELINE_BUCKET/$EKSDRIFT_BASELINE_KEY)")
 	f.StringVarP(&o.output, "output", "o", "", "the HTML file to write, - for stdout")
 	o.store.add(f)
@@ -76,6 +82,10 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 	if !since.Before(until) {
 		return usageError{fmt.Errorf("report: --since %s is not before --until %s", since.Format(time.RFC3339), until.Format(time.RFC3339))}
 	}
+	aliases, err := loadAliases("report", o.aliases)
+	if err != nil {
+		return err
+	}
 	h, err := e.openHistory(ctx, "report", o.store)
 	if err != nil {
 		return err
@@ -88,7 +98,7 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 
 	p := newProgress(e.stderr)
 	defer p.clear()
-	history, err := reportHistory(ctx, h, o.cluster, versions, since, until, p)
+	history, err := reportHistory(ctx, h, drift.HistoryQuery{Cluster: o.cluster, Accounts: o.accounts}, versions, since, until, p)
 	if err != nil {
 		return err
 	}
@@ -96,7 +106,7 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 
 	r := audit.BuildReport(audit.ReportInput{
 		Since: since, Until: until, GeneratedAt: now, HistorySource: h.where, Cluster: o.cluster,
-		Versions: versions, History: history,
+		Accounts: o.accounts, Aliases: e.accountNames(ctx, "report", aliases, history), Versions: versions, History: history,
 	})
 	var page bytes.Buffer
 	if err := report.Write(&page, r); err != nil {
@@ -109,17 +119,27 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 	if err := writeFileAtomically(o.output, page.Bytes()); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	s := r.Summary
-	fmt.Fprintf(e.stderr, "%s: %d findings (%d drift) from %s to %s, %d clusters; reverts %d succeeded, %d failed; median exposure %s\n",
-		o.output, s.Findings, s.Drift, since.Format(time.RFC3339), until.Format(time.RFC3339), len(r.Clusters),
-		s.Reverts.Succeeded, s.Reverts.Failed, audit.FormatDuration(s.Exposure.Median()))
+	writeReportSummary(e.stderr, o.output, r)
 	return nil
 }
 
-// reportHistory reads the findings of the period (of one cluster, if
-// cluster is given), and those of each cluster before it.
-func reportHistory(ctx context.Context, h *historySource, cluster string, versions []audit.BaselineVersion, since, until time.Time, p *progress) ([]drift.Finding, error) {
-	history, err := h.all(ctx, drift.HistoryQuery{Cluster: cluster, Since: since, Until: until}, p)
+// writeReportSummary says in one line what the report holds.
+func writeReportSummary(w io.Writer, output string, r audit.Report) {
+	s := r.Summary
+	clusters := fmt.Sprintf("%d clusters", len(r.Clusters))
+	if len(r.ByAccount) > 1 {
+		clusters += fmt.Sprintf(" in %d accounts", len(r.ByAccount))
+	}
+	fmt.Fprintf(w, "%s: %d findings (%d drift) from %s to %s, %s; reverts %d succeeded, %d failed; median exposure %s\n",
+		output, s.Findings, s.Drift, r.Since.Format(time.RFC3339), r.Until.Format(time.RFC3339), clusters,
+		s.Reverts.Succeeded, s.Reverts.Failed, audit.FormatDuration(s.Exposure.Median()))
+}
+
+// reportHistory reads the findings of the period (of one cluster and of
+// some accounts, if scope says so), and those of each cluster before it.
+func reportHistory(ctx context.Context, h *historySource, scope drift.HistoryQuery, versions []audit.BaselineVersion, since, until time.Time, p *progress) ([]drift.Finding, error) {
+	cluster := scope.Cluster
+	history, err := h.all(ctx, drift.HistoryQuery{Cluster: cluster, Accounts: scope.Accounts, Since: since, Until: until}, p)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +163,7 @@ func reportHistory(ctx context.Context, h *historySource, cluster string, versio
 		if cluster != "" && name != cluster {
 			continue
 		}
-		earlier, err := h.all(ctx, drift.HistoryQuery{Cluster: name, Until: since}, p)
+		earlier, err := h.all(ctx, drift.HistoryQuery{Cluster: name, Accounts: scope.Accounts, Until: since}, p)
 		if err != nil {
 			return nil, err
 		}

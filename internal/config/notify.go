@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ const (
 	// Without it, any failure fails the whole batch: Lambda would otherwise
 	// take the partial answer for success and delete the failed messages.
 	EnvReportBatchItemFailures = "EKSDRIFT_REPORT_BATCH_ITEM_FAILURES"
+	// EnvAccountAliases is an optional JSON object of account ID to name,
+	// {"111122223333": "payments-prod"}: Slack messages show the name
+	// beside the ID. Unset, messages show IDs alone.
+	EnvAccountAliases = "EKSDRIFT_ACCOUNT_ALIASES"
 )
 
 // Notify is the notifier's configuration.
@@ -46,6 +51,9 @@ type Notify struct {
 	SlackInteractive bool
 	SlackAccept      bool
 	HistoryTable     string
+	// AccountAliases is EnvAccountAliases, its keys checked to be account
+	// IDs; the names are cleaned when they are shown.
+	AccountAliases map[string]string
 }
 
 // LoadNotify reads and validates the notifier's configuration, naming every
@@ -64,6 +72,7 @@ func LoadNotify(getenv func(string) string) (Notify, error) {
 		SlackInteractive:        p.boolean(getenv, EnvSlackInteractive),
 		SlackAccept:             p.boolean(getenv, EnvSlackAccept),
 		HistoryTable:            p.optional(getenv, EnvHistoryTable, ""),
+		AccountAliases:          p.aliases(getenv, EnvAccountAliases),
 	}
 	if c.SlackInteractive && c.HistoryTable == "" {
 		p.errs = append(p.errs, fmt.Sprintf("%s is true but %s is not set: snoozes are kept in the history table", EnvSlackInteractive, EnvHistoryTable))
@@ -108,4 +117,32 @@ func (p *parser) boolean(getenv func(string) string, name string) bool {
 		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not true or false", name, v))
 	}
 	return b
+}
+
+// maxAliasesEnv bounds EnvAccountAliases: Lambda's whole environment is
+// 4 KB, so anything longer did not come from the stack.
+const maxAliasesEnv = 4096
+
+// aliases parses a JSON object of account ID (twelve digits) to name.
+func (p *parser) aliases(getenv func(string) string, name string) map[string]string {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return nil
+	}
+	if len(v) > maxAliasesEnv {
+		p.errs = append(p.errs, fmt.Sprintf("%s is %d bytes, more than %d", name, len(v), maxAliasesEnv))
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("%s is not a JSON object of account ID to name: %v", name, err))
+		return nil
+	}
+	for id := range m {
+		if !accountRE.MatchString(id) {
+			p.errs = append(p.errs, fmt.Sprintf("%s: %q is not an account ID (12 digits)", name, id))
+			return nil
+		}
+	}
+	return m
 }

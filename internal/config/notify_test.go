@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestLoadNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Notify{SlackWebhookSecretARN: secret, DigestThreshold: 5, DigestWindow: time.Minute, SecretCacheTTL: 5 * time.Minute, MetricsNamespace: "eksdrift"}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults: got %+v, want %+v", c, want)
 	}
 
@@ -36,6 +37,11 @@ func TestLoadNotify(t *testing.T) {
 		{"zero window", map[string]string{EnvChatbotTopicARN: topic, EnvDigestWindow: "0s"}, []string{EnvDigestWindow + " must be more than 0"}},
 		{"bad TTL", map[string]string{EnvChatbotTopicARN: topic, EnvSecretCacheTTL: "-5m"}, []string{EnvSecretCacheTTL + `="-5m" is not a duration`}},
 		{"batch item failures", map[string]string{EnvChatbotTopicARN: topic, EnvReportBatchItemFailures: "true"}, nil},
+		{"account aliases", map[string]string{EnvChatbotTopicARN: topic, EnvAccountAliases: `{"111122223333": "payments-prod"}`}, nil},
+		{"account aliases not JSON", map[string]string{EnvChatbotTopicARN: topic, EnvAccountAliases: "111122223333=payments"}, []string{EnvAccountAliases + " is not a JSON object"}},
+		{"account aliases not a map of strings", map[string]string{EnvChatbotTopicARN: topic, EnvAccountAliases: `{"111122223333": 7}`}, []string{EnvAccountAliases + " is not a JSON object"}},
+		{"account alias of no account", map[string]string{EnvChatbotTopicARN: topic, EnvAccountAliases: `{"prod\n": "x"}`}, []string{EnvAccountAliases + `: "prod\n" is not an account ID`}},
+		{"account aliases too long", map[string]string{EnvChatbotTopicARN: topic, EnvAccountAliases: `{"111122223333": "` + strings.Repeat("x", 5000) + `"}`}, []string{EnvAccountAliases + " is 5020 bytes"}},
 		{"bad batch item failures", map[string]string{EnvChatbotTopicARN: topic, EnvReportBatchItemFailures: "yes please"}, []string{EnvReportBatchItemFailures + `="yes please" is not true or false`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,5 +61,21 @@ func TestLoadNotify(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadNotifyAccountAliases(t *testing.T) {
+	c, err := LoadNotify(func(k string) string {
+		return map[string]string{
+			EnvChatbotTopicARN: "arn:aws:sns:us-west-2:111122223333:eksdrift-chatbot",
+			EnvAccountAliases:  `{"111122223333": "payments-prod", "444455556666": "vendor"}`,
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"111122223333": "payments-prod", "444455556666": "vendor"}
+	if !reflect.DeepEqual(c.AccountAliases, want) {
+		t.Errorf("got %v, want %v", c.AccountAliases, want)
 	}
 }

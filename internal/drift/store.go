@@ -2,6 +2,7 @@ package drift
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -47,8 +48,9 @@ type FindingStore interface {
 
 // HistoryQuery selects findings. Zero fields do not filter.
 type HistoryQuery struct {
-	Cluster   string
-	Account   string
+	Cluster string
+	// Accounts keeps the findings of any of these accounts; none keeps all.
+	Accounts  []string
 	Principal string
 	Actor     string
 	Kind      Kind
@@ -97,7 +99,7 @@ func (c Cursor) Before(f Finding) bool {
 func (q HistoryQuery) Matches(f Finding) bool {
 	switch {
 	case q.Cluster != "" && f.Cluster != q.Cluster,
-		q.Account != "" && f.Account != q.Account,
+		len(q.Accounts) > 0 && !slices.Contains(q.Accounts, f.Account),
 		q.Principal != "" && f.Principal != q.Principal,
 		q.Actor != "" && f.Actor != q.Actor,
 		q.Kind != "" && f.Kind != q.Kind,

@@ -18,7 +18,7 @@ func TestHistoryQueryMatches(t *testing.T) {
 		want bool
 	}{
 		{"Empty", HistoryQuery{}, f, true},
-		{"Account", HistoryQuery{Account: "444455556666"}, f, false},
+		{"Account", HistoryQuery{Accounts: []string{"444455556666"}}, f, false},
 		{"Severity", HistoryQuery{Severity: SeverityHigh}, f, true},
 		{"OtherSeverity", HistoryQuery{Severity: SeverityCritical}, f, false},
 		{"Decision", HistoryQuery{Decision: DecisionAlert}, f, false},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -550,8 +551,11 @@ func keyRange(q drift.HistoryQuery) (sortRange, bool) {
 
 // unfiltered reports whether q selects every finding, from its cursor on.
 func unfiltered(q drift.HistoryQuery) bool {
-	q.Limit, q.After = 0, drift.Cursor{}
-	return q == drift.HistoryQuery{}
+	if len(q.Accounts) > 0 {
+		return false
+	}
+	q.Limit, q.After, q.Accounts = 0, drift.Cursor{}, nil
+	return reflect.DeepEqual(q, drift.HistoryQuery{})
 }
 
 // days gives the UTC days that may hold findings for q, first to last, n

@@ -192,7 +192,8 @@ func TestQueriesUseTheIndexes(t *testing.T) {
 		{"NoFilter", drift.HistoryQuery{}, IndexByDay, 12},
 		// Filters with no index of their own read byDay over the time range
 		// (open ends bounded by the bounds item) and never scan.
-		{"Account", drift.HistoryQuery{Account: drifttest.OtherAccount}, IndexByDay, 12},
+		{"Account", drift.HistoryQuery{Accounts: []string{drifttest.OtherAccount}}, IndexByDay, 12},
+		{"Accounts", drift.HistoryQuery{Accounts: []string{drifttest.OtherAccount, drifttest.ThirdAccount}}, IndexByDay, 12},
 		{"Severity", drift.HistoryQuery{Severity: drift.SeverityCritical}, IndexByDay, 12},
 		{"DecisionOutcome", drift.HistoryQuery{Decision: drift.DecisionRevert, Outcome: drift.ResultReverted}, IndexByDay, 12},
 		{"OutcomeNoneWindow", drift.HistoryQuery{Outcome: drift.OutcomeNone, Since: drifttest.SampleTime(100), Until: drifttest.SampleTime(2000)}, IndexByDay, 8},

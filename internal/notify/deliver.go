@@ -17,7 +17,7 @@ import (
 func (n *Notifier) deliver(ctx context.Context, u unit) error {
 	var errs []error
 	if n.Slack != nil {
-		m := renderSlack(u, n.Buttons)
+		m := renderSlack(u, slack.Renderer{Buttons: n.Buttons, Accounts: n.Accounts})
 		if err := slack.Validate(m); err != nil {
 			// A rendering bug must not cost the alert: its text still tells.
 			n.Log.WarnContext(ctx, "slack message is not valid Block Kit: posting its text alone", "error", err)
@@ -67,7 +67,7 @@ func (n *Notifier) publishChatbot(ctx context.Context, note chatbot.Notification
 	return nil
 }
 
-func renderSlack(u unit, b slack.Buttons) *slackgo.WebhookMessage {
+func renderSlack(u unit, r slack.Renderer) *slackgo.WebhookMessage {
 	if u.digest {
 		items := make([]slack.Item, len(u.items))
 		for i, it := range u.items {
@@ -76,12 +76,12 @@ func renderSlack(u unit, b slack.Buttons) *slackgo.WebhookMessage {
 				items[i].Result, items[i].At = &it.outcome.Result, it.outcome.At
 			}
 		}
-		return slack.Digest(items)
+		return r.Digest(items)
 	}
 	if it := u.items[0]; it.outcome != nil {
-		return slack.Outcome(*it.outcome)
+		return r.Outcome(*it.outcome)
 	}
-	return slack.FindingWith(u.items[0].finding, b)
+	return r.Finding(u.items[0].finding)
 }
 
 func renderChatbot(u unit) chatbot.Notification {

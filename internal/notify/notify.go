@@ -84,6 +84,9 @@ type Notifier struct {
 	// Buttons are what a finding's Slack message offers (Revert now,
 	// Accept into baseline, Snooze); the zero value renders none.
 	Buttons slack.Buttons
+	// Accounts names accounts in Slack messages, beside their IDs
+	// (EKSDRIFT_ACCOUNT_ALIASES); nil names none.
+	Accounts drift.AccountAliases
 	// Snoozes, when set, keeps the notifier quiet about drift snoozed from
 	// Slack until the snooze ends: the findings are recorded and published
 	// all the same (the notifier only tells people), and an outcome is

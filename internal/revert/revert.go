@@ -485,7 +485,7 @@ func (r *Reverter) newerChange(ctx context.Context, f drift.Finding) (*drift.Fin
 	case f.Principal != "":
 		q.Principal = f.Principal
 	default:
-		q.Account = f.Account
+		q.Accounts = []string{f.Account}
 	}
 	found, err := r.History.Query(ctx, q)
 	if err != nil {

@@ -50,7 +50,11 @@ func Actionable(f drift.Finding) bool {
 // FindingWith renders one finding, with the buttons b offers when the
 // finding is Actionable.
 func FindingWith(f drift.Finding, b Buttons) *slackgo.WebhookMessage {
-	m := Finding(f)
+	return findingWith(f, b, nil)
+}
+
+func findingWith(f drift.Finding, b Buttons, names drift.AccountAliases) *slackgo.WebhookMessage {
+	m := finding(f, names)
 	if !b.On || !Actionable(f) {
 		return m
 	}

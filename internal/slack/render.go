@@ -47,13 +47,16 @@ const (
 type Item = notice.Item
 
 // Finding renders one finding.
-func Finding(f drift.Finding) *slackgo.WebhookMessage {
+func Finding(f drift.Finding) *slackgo.WebhookMessage { return finding(f, nil) }
+
+// finding renders one finding, naming its account when names know it.
+func finding(f drift.Finding, names drift.AccountAliases) *slackgo.WebhookMessage {
 	say := notice.Of(f)
 	c := describe(f)
 	blocks := []slackgo.Block{
 		header(say.Heading),
 		section("*" + esc(say.Why) + "*\n" + esc(f.Reason)),
-		fields(placeFields(f, "*When*\n"+slackDate(f.EventTime), "*Decision*\n"+decisionText(f.Decision, say.Decision))...),
+		fields(placeFields(f, names, "*When*\n"+slackDate(f.EventTime), "*Decision*\n"+decisionText(f.Decision, say.Decision))...),
 		fields(baselineField(c), "*"+c.nowTitle+"*\n"+c.now),
 	}
 	if len(c.diff) > 0 {
@@ -70,7 +73,10 @@ func Finding(f drift.Finding) *slackgo.WebhookMessage {
 
 // Outcome renders what a revert did about a finding; it follows the
 // finding's own message.
-func Outcome(o drift.Outcome) *slackgo.WebhookMessage {
+func Outcome(o drift.Outcome) *slackgo.WebhookMessage { return outcome(o, nil) }
+
+// outcome renders an outcome, naming its account when names know it.
+func outcome(o drift.Outcome, names drift.AccountAliases) *slackgo.WebhookMessage {
 	f := o.Finding
 	say := notice.OfOutcome(o)
 	blocks := []slackgo.Block{
@@ -78,7 +84,7 @@ func Outcome(o drift.Outcome) *slackgo.WebhookMessage {
 		section(resultText(say, o.Result)),
 		section("*The finding* " + say.Finding.Emoji + " *" + esc(say.Finding.Label) + "* " + esc(say.Finding.What) + " " + code(say.Finding.Resource) +
 			"\n" + esc(f.SeverityReason) + "\n" + esc(f.Reason)),
-		fields(placeFields(f, "*Finished*\n"+slackDate(say.At), "*Changed by*\n"+actorName(f))...),
+		fields(placeFields(f, names, "*Finished*\n"+slackDate(say.At), "*Changed by*\n"+actorName(f))...),
 	}
 	blocks = appendLinks(blocks, f)
 	blocks = append(blocks, footer(f))
@@ -266,7 +272,8 @@ func mrkdwn(s string) *slackgo.TextBlockObject {
 }
 
 // placeFields says where the change happened and to whom, then adds extra.
-func placeFields(f drift.Finding, extra ...string) []string {
+// The account's name, when names has one, follows its ID.
+func placeFields(f drift.Finding, names drift.AccountAliases, extra ...string) []string {
 	out := []string{}
 	switch {
 	case f.Cluster != "":
@@ -276,7 +283,11 @@ func placeFields(f drift.Finding, extra ...string) []string {
 	default:
 		out = append(out, "*Cluster*\n_none: IAM, account-wide_")
 	}
-	out = append(out, "*Account*\n"+code(f.Account), "*Region*\n"+code(f.Region))
+	account := "*Account*\n" + code(f.Account)
+	if name := names.Name(f.Account); name != "" {
+		account += " (" + esc(drift.CleanAlias(name)) + ")"
+	}
+	out = append(out, account, "*Region*\n"+code(f.Region))
 	out = append(out, extra[0])
 	if f.Principal != "" {
 		out = append(out, "*Principal*\n"+code(f.Principal))

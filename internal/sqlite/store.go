@@ -306,8 +306,12 @@ func selectFindings(q drift.HistoryQuery) (string, []any) {
 	if q.Cluster != "" {
 		filter("cluster = ?", q.Cluster)
 	}
-	if q.Account != "" {
-		filter("account = ?", q.Account)
+	if len(q.Accounts) > 0 {
+		// One placeholder per account: the values are never in the text.
+		where = append(where, "account IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Accounts)), ",")+")")
+		for _, a := range q.Accounts {
+			args = append(args, a)
+		}
 	}
 	if q.Principal != "" {
 		filter("principal = ?", q.Principal)

@@ -187,17 +187,24 @@ func SampleFinding(i int) drift.Finding {
 	return f
 }
 
-// OtherAccount is the account of some of AuditedFindings.
-const OtherAccount = "444455556666"
+// OtherAccount and ThirdAccount are the accounts of some of
+// AuditedFindings; the others are in 111122223333.
+const (
+	OtherAccount = "444455556666"
+	ThirdAccount = "777788889999"
+)
 
 // AuditedFinding is SampleFinding(i) as an auditor's history holds it: one
-// in seven is in OtherAccount, and the reverter has acted on some: reverted
+// in seven is in OtherAccount, of the rest one in eleven in ThirdAccount, and the reverter has acted on some: reverted
 // (i%20 == 8), failed (i%20 == 18), found already compliant (i%20 == 13),
 // dry runs (decision dry-run). The others have no outcome.
 func AuditedFinding(i int) drift.Finding {
 	f := SampleFinding(i)
-	if i%7 == 1 {
+	switch {
+	case i%7 == 1:
 		f.Account = OtherAccount
+	case i%11 == 5:
+		f.Account = ThirdAccount
 	}
 	result := ""
 	switch {
@@ -528,7 +535,8 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 	}{
 		{name: "None", q: drift.HistoryQuery{}},
 		{name: "Cluster", q: drift.HistoryQuery{Cluster: "prod-us"}, contains: []int{13, 52}, excludes: []int{1, 25, 19}},
-		{name: "Account", q: drift.HistoryQuery{Account: OtherAccount}, contains: []int{1, 8, 113}, excludes: []int{0, 2}},
+		{name: "Account", q: drift.HistoryQuery{Accounts: []string{OtherAccount}}, contains: []int{1, 8, 113}, excludes: []int{0, 2, 5}},
+		{name: "Accounts", q: drift.HistoryQuery{Accounts: []string{OtherAccount, ThirdAccount}}, contains: []int{1, 5, 8, 16}, excludes: []int{0, 2, 3}},
 		{name: "Principal", q: drift.HistoryQuery{Principal: samplePrincipals[2]}, contains: []int{2}, excludes: []int{1, 3}},
 		{name: "Actor", q: drift.HistoryQuery{Actor: sampleActors[3]}, contains: []int{3, 8}, excludes: []int{4}},
 		{name: "Kind", q: drift.HistoryQuery{Kind: drift.KindAccessPolicy}, contains: []int{2, 15}, excludes: []int{1}},
@@ -565,13 +573,13 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 			contains: []int{40, 42, 44}, excludes: []int{0, 41, 78},
 		},
 		{name: "ActorKindSince", q: drift.HistoryQuery{Actor: sampleActors[0], Kind: drift.KindCluster, Since: SampleTime(1)}, contains: []int{65}, excludes: []int{0}},
-		{name: "AccountSeverity", q: drift.HistoryQuery{Account: OtherAccount, Severity: drift.SeverityHigh}, contains: []int{1, 36, 71, 106}, excludes: []int{6, 8}},
+		{name: "AccountSeverity", q: drift.HistoryQuery{Accounts: []string{OtherAccount}, Severity: drift.SeverityHigh}, contains: []int{1, 36, 71, 106}, excludes: []int{6, 8}},
 		{name: "ClusterSeverity", q: drift.HistoryQuery{Cluster: "prod-eu", Severity: drift.SeverityCritical}, contains: []int{0, 5, 40}, excludes: []int{1, 10, 12}},
 		{name: "PrincipalDecisionWindow", q: drift.HistoryQuery{Principal: samplePrincipals[0], Decision: drift.DecisionRevert, Since: SampleTime(10), Until: SampleTime(100)}, contains: []int{28, 48}, excludes: []int{8, 108, 12}},
 		{name: "ActorOutcome", q: drift.HistoryQuery{Actor: sampleActors[3], Outcome: drift.ResultReverted}, contains: []int{8, 28}, excludes: []int{3, 18}},
 		{
 			name:     "AccountSeverityDecisionOutcomeWindow",
-			q:        drift.HistoryQuery{Account: OtherAccount, Severity: drift.SeverityMedium, Decision: drift.DecisionDryRun, Outcome: drift.ResultDryRun, Since: SampleTime(3), Until: SampleTime(100)},
+			q:        drift.HistoryQuery{Accounts: []string{OtherAccount}, Severity: drift.SeverityMedium, Decision: drift.DecisionDryRun, Outcome: drift.ResultDryRun, Since: SampleTime(3), Until: SampleTime(100)},
 			contains: []int{22, 57, 92}, excludes: []int{2, 7, 12},
 		},
 		{name: "OutcomeDriftLimit", q: drift.HistoryQuery{Outcome: drift.OutcomeNone, DriftOnly: true, Limit: 4}, contains: []int{0, 4, 6}, excludes: []int{1, 2}},
@@ -582,7 +590,7 @@ func testFilters(t *testing.T, open func(t *testing.T) drift.HistoryStore) {
 			if len(want) == 0 {
 				t.Fatalf("the query matches no sample: the test would prove nothing")
 			}
-			if len(want) == len(all) && tt.q.Limit == 0 && tt.q != (drift.HistoryQuery{}) {
+			if len(want) == len(all) && tt.q.Limit == 0 && !reflect.DeepEqual(tt.q, drift.HistoryQuery{}) {
 				t.Fatalf("the query matches every sample: the test would prove nothing")
 			}
 			got := query(t, s, tt.q)
