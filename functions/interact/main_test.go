@@ -261,7 +261,9 @@ func TestAcceptThroughTheEndpoint(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			_, before, _ := w.current()
+			start := time.Now()
 			status, said := w.press(st.user, st.f)
+			t.Logf("press answered in %v", time.Since(start).Round(time.Millisecond))
 			if status != http.StatusOK {
 				t.Fatalf("got status %d, want 200", status)
 			}
