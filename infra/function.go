@@ -37,6 +37,10 @@ type FunctionProps struct {
 	// asynchronous invocations (EventBridge, SNS). A function fed by an SQS
 	// queue leaves it false and uses the queue as that queue's redrive target.
 	AsyncDeadLetters bool
+	// Role, when set, is the function's role, made by NewFunctionRole
+	// before the function because a policy made earlier names it (the
+	// stores' policies name a baseline writer); nil: a role of its own.
+	Role awsiam.Role
 }
 
 // Function is one Lambda function as eksdrift deploys them all:
@@ -62,6 +66,15 @@ func AssetPath(assetsDir, name string) (string, error) {
 	return dir, nil
 }
 
+// NewFunctionRole makes the role of function name: Lambda may assume it,
+// and it starts with no permission.
+func NewFunctionRole(scope constructs.Construct, id, name string) awsiam.Role {
+	return awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("eksdrift " + name + " function"),
+	})
+}
+
 // NewFunction makes a function. Its asset must exist (see AssetPath).
 func NewFunction(scope constructs.Construct, id string, props FunctionProps) *Function {
 	c := constructs.NewConstruct(scope, jsii.String(id))
@@ -85,10 +98,10 @@ func NewFunction(scope constructs.Construct, id string, props FunctionProps) *Fu
 		Retention:     retentionDays[props.LogRetentionDays],
 		RemovalPolicy: removal,
 	})
-	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("eksdrift " + props.Name + " function"),
-	})
+	f.Role = props.Role
+	if f.Role == nil {
+		f.Role = NewFunctionRole(c, "Role", props.Name)
+	}
 	f.LogGroup.GrantWrite(f.Role)
 	f.DLQ = awssqs.NewQueue(c, jsii.String("DeadLetters"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,

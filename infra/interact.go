@@ -4,12 +4,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 )
+
+// CtxSlackAccept wires Accept into baseline into the interaction endpoint
+// (it needs CtxSlackSigningSecretARN); default false. It makes the
+// endpoint's role a baseline writer: docs/deploy.md says what that means.
+const CtxSlackAccept = "slackAccept"
 
 // InteractProps configures the interaction endpoint.
 type InteractProps struct {
@@ -18,6 +24,10 @@ type InteractProps struct {
 	Settings    Settings
 	// Reverter is nil in mode alert: then Revert now is refused.
 	Reverter *Reverter
+	// AcceptRole is set with slackAccept: the function's role, made before
+	// the stores so that their policies exempt it as a baseline writer.
+	// nil: no Accept, and no write to the baseline.
+	AcceptRole awsiam.Role
 }
 
 // Interact is functions/interact behind a Lambda function URL, deployed
@@ -25,6 +35,8 @@ type InteractProps struct {
 // reads the signing secret (and the bot token), the baseline object, the
 // history's items (a finding, to look it up) and writes the replay,
 // approval, snooze and audit items; it sends to the reverter's queue.
+// With slackAccept it also writes the baseline object (Accept into
+// baseline), and only that object.
 type Interact struct {
 	*Function
 	URL awslambda.FunctionUrl
@@ -59,6 +71,7 @@ func NewInteract(scope constructs.Construct, id string, props InteractProps) *In
 		ReservedConcurrency: 5,
 		LogRetentionDays:    s.LogRetentionDays,
 		Retain:              s.RetainData,
+		Role:                props.AcceptRole,
 	})
 	secrets := []*string{jsii.String(s.SlackSigningSecretARN), jsii.String(s.SlackSigningSecretARN + "-??????")}
 	if s.SlackBotTokenARN != "" {
@@ -66,7 +79,17 @@ func NewInteract(scope constructs.Construct, id string, props InteractProps) *In
 	}
 	// Referenced, never created here; a partial ARN matches with -??????.
 	f.Role.AddToPrincipalPolicy(allow([]string{"secretsmanager:GetSecretValue"}, secrets))
-	grantBaselineRead(f.Role, st.Baselines.ArnForObjects(jsii.String(props.BaselineKey)), st.Key)
+	object := st.Baselines.ArnForObjects(jsii.String(props.BaselineKey))
+	grantBaselineRead(f.Role, object, st.Key)
+	if props.AcceptRole != nil {
+		// Accept into baseline (internal/accept): read the version in
+		// force, write the next one conditionally (If-Match), on the one
+		// key the endpoint judges against. The data key for the write comes
+		// from the key policy's writer statement (writers.go), which names
+		// this role; so does the bucket policy's exemption.
+		f.Fn.AddEnvironment(jsii.String(config.EnvSlackAccept), jsii.String("true"), nil)
+		f.Role.AddToPrincipalPolicy(allow([]string{"s3:GetObjectVersion", "s3:PutObject"}, []*string{object}))
+	}
 	// GetItem (a finding), PutItem (replay, approval, snooze, interaction):
 	// no UpdateItem, no Query, no Scan.
 	f.Role.AddToPrincipalPolicy(allow([]string{"dynamodb:GetItem", "dynamodb:PutItem"}, []*string{st.History.TableArn()}))
@@ -84,10 +107,14 @@ func NewInteract(scope constructs.Construct, id string, props InteractProps) *In
 	return &Interact{Function: f, URL: url}
 }
 
-// notifierInteractive turns the buttons on in the notifier's messages and
-// lets it read the snoozes (GetItem on the history table).
-func notifierInteractive(n *Notifier, st *Stores) {
+// notifierInteractive turns the buttons on in the notifier's messages (with
+// accept, the Accept button too) and lets it read the snoozes (GetItem on
+// the history table).
+func notifierInteractive(n *Notifier, st *Stores, accept bool) {
 	n.Fn.AddEnvironment(jsii.String(config.EnvSlackInteractive), jsii.String("true"), nil)
+	if accept {
+		n.Fn.AddEnvironment(jsii.String(config.EnvSlackAccept), jsii.String("true"), nil)
+	}
 	n.Fn.AddEnvironment(jsii.String(config.EnvHistoryTable), st.History.TableName(), nil)
 	n.Role.AddToPrincipalPolicy(allow([]string{"dynamodb:GetItem"}, []*string{st.History.TableArn()}))
 	grantKey(n.Role, st.Key, "dynamodb", "kms:Decrypt", "kms:DescribeKey")

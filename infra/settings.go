@@ -98,6 +98,10 @@ type Settings struct {
 	// is deployed and messages carry no buttons.
 	SlackSigningSecretARN string
 	SlackBotTokenARN      string
+	// SlackAccept wires Accept into baseline (CtxSlackAccept): the
+	// endpoint's role may then write the baseline object, and the bucket's
+	// and the key's policies exempt it as they exempt BaselineWriters.
+	SlackAccept bool
 	// AlarmEmail, when set, is subscribed to the alarm topic.
 	AlarmEmail string
 	// ExistingTrail says a trail already logs management events in this
@@ -200,6 +204,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		SlackSecretARN:        p.str(ctx, CtxSlackSecretARN, ""),
 		SlackSigningSecretARN: p.str(ctx, CtxSlackSigningSecretARN, ""),
 		SlackBotTokenARN:      p.str(ctx, CtxSlackBotTokenARN, ""),
+		SlackAccept:           p.boolean(ctx, CtxSlackAccept, false),
 		AlarmEmail:            p.str(ctx, CtxAlarmEmail, ""),
 		ExistingTrail:         p.boolean(ctx, CtxExistingTrail, false),
 		Clusters:              p.list(ctx, CtxClusters, []string{"*"}),
@@ -303,6 +308,9 @@ func checkIdentity(p *ctxParser, s Settings) {
 	}
 	if s.SlackBotTokenARN != "" && s.SlackSigningSecretARN == "" {
 		p.errorf("%s needs %s: the bot token only serves the interaction endpoint", CtxSlackBotTokenARN, CtxSlackSigningSecretARN)
+	}
+	if s.SlackAccept && s.SlackSigningSecretARN == "" {
+		p.errorf("%s needs %s: Accept into baseline is a button of the interaction endpoint", CtxSlackAccept, CtxSlackSigningSecretARN)
 	}
 	if s.AlarmEmail != "" && (!strings.Contains(s.AlarmEmail, "@") || strings.ContainsAny(s.AlarmEmail, " ,;")) {
 		p.errorf("%s=%q is not one e-mail address", CtxAlarmEmail, s.AlarmEmail)

@@ -3,8 +3,10 @@ package infra
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -89,7 +91,17 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	out := &Stacks{Main: main}
 	scope := Scope{Clusters: s.Clusters, Roles: s.Roles, Users: s.Users}
 
-	out.Stores = NewStores(main, "Stores", StoresProps{Retain: s.RetainData, BaselineWriters: s.BaselineWriters})
+	// With slackAccept the interaction endpoint writes the baseline: its
+	// role is made first, so that the stores' policies exempt it as they
+	// exempt the writers (writers.go). It is no deployer (tamper.go reads
+	// the settings' writers, not these).
+	writers := s.BaselineWriters
+	var acceptRole awsiam.Role
+	if s.SlackAccept {
+		acceptRole = NewFunctionRole(main, "InteractAcceptRole", "interact")
+		writers = append(slices.Clone(writers), *acceptRole.RoleArn())
+	}
+	out.Stores = NewStores(main, "Stores", StoresProps{Retain: s.RetainData, BaselineWriters: writers})
 	if !s.RetainData {
 		makeAutoDeleteExplicit(main)
 	}
@@ -131,9 +143,9 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 		out.Members = NewMembers(main, "Members", out, s)
 	}
 	if s.SlackSigningSecretARN != "" {
-		out.Interact = NewInteract(main, "Interact", InteractProps{Stores: out.Stores, BaselineKey: s.BaselineKey, Settings: s, Reverter: out.Reverter})
+		out.Interact = NewInteract(main, "Interact", InteractProps{Stores: out.Stores, BaselineKey: s.BaselineKey, Settings: s, Reverter: out.Reverter, AcceptRole: acceptRole})
 		out.Operations.Watch(out.Interact.Function, nil, nil, nil)
-		notifierInteractive(out.Notifier, out.Stores)
+		notifierInteractive(out.Notifier, out.Stores, acceptRole != nil)
 	}
 	if !s.ExistingTrail {
 		out.Trail = NewTrail(main, "Trail", out.Stores.AccessLogs, s.RetainData)

@@ -3,7 +3,9 @@
 // (Slack's signature, its age, no replay), checks that the person is an
 // approver of the finding's cluster in the baseline, and snoozes, asks the
 // reverter to revert (an approval in the history and a request on the
-// reverter's queue), or accepts into the baseline. The stack deploys it
+// reverter's queue), or, with the stack setting slackAccept
+// (EKSDRIFT_SLACK_ACCEPT=true), accepts into the baseline through
+// internal/accept. The stack deploys it
 // only with slackSigningSecretArn; docs/alerts.md tells how to set up the
 // Slack app.
 //
@@ -14,14 +16,17 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/eksdrift/eksdrift/internal/accept"
 	"github.com/eksdrift/eksdrift/internal/awsconfig"
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/dynamodb"
 	"github.com/eksdrift/eksdrift/internal/interact"
 	"github.com/eksdrift/eksdrift/internal/lambdamain"
@@ -61,8 +66,13 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		ResponseOrigin: cfg.SlackTestOrigin, // "" in every deployment: Slack's own
 		ApprovalTTL:    cfg.ApprovalTTL,
 		Log:            log,
-		// Acceptor: internal/accept, once it is merged; until then the
-		// notifier renders no Accept button (EKSDRIFT_SLACK_ACCEPT unset).
+	}
+	// Accept into baseline only with the stack setting slackAccept, which
+	// also makes this function's role a baseline writer (infra/interact.go)
+	// and the notifier render the button. Without it the handler refuses
+	// Accept, and the role could not write the baseline anyway.
+	if cfg.SlackAccept {
+		h.Acceptor = acceptor{wiring.Accepter(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, history)}
 	}
 	if cfg.RevertQueueURL != "" {
 		h.Reverter = sqs.New(awssqs.NewFromConfig(awsCfg), cfg.RevertQueueURL)
@@ -75,4 +85,13 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		h.Groups = g
 	}
 	return h.Handle, nil
+}
+
+// acceptor gives internal/interact internal/accept's Accepter in the
+// endpoint's terms: the same four fields.
+type acceptor struct{ a *accept.Accepter }
+
+func (a acceptor) Accept(ctx context.Context, f drift.Finding, approver string, at time.Time) (interact.AcceptResult, error) {
+	r, err := a.a.Accept(ctx, f, approver, at)
+	return interact.AcceptResult{Written: r.Written, Pending: r.Pending, Version: r.Version, Why: r.Why}, err
 }

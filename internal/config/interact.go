@@ -40,7 +40,9 @@ const (
 	// snoozes from EnvHistoryTable.
 	EnvSlackInteractive = "EKSDRIFT_SLACK_INTERACTIVE"
 	// EnvSlackAccept is "true" when Accept into baseline is wired in the
-	// interaction endpoint; only then is its button rendered.
+	// interaction endpoint (stack setting slackAccept): the notifier then
+	// renders its button, and the endpoint builds its acceptor, whose role
+	// is then a baseline writer. Unset or false, Accept is refused.
 	EnvSlackAccept = "EKSDRIFT_SLACK_ACCEPT"
 )
 
@@ -57,6 +59,9 @@ type Interact struct {
 	ApprovalTTL           time.Duration
 	SecretCacheTTL        time.Duration
 	SlackTestOrigin       string
+	// SlackAccept is EnvSlackAccept: only then is an acceptor wired, and
+	// only then may the function's role write the baseline object.
+	SlackAccept bool
 }
 
 // LoadInteract reads and checks the interaction endpoint's configuration.
@@ -74,6 +79,7 @@ func LoadInteract(getenv func(string) string) (Interact, error) {
 		ApprovalTTL:           p.duration(getenv, EnvApprovalTTL, 15*time.Minute),
 		SecretCacheTTL:        p.duration(getenv, EnvSecretCacheTTL, 5*time.Minute),
 		SlackTestOrigin:       p.optional(getenv, EnvSlackTestOrigin, ""),
+		SlackAccept:           p.boolean(getenv, EnvSlackAccept),
 	}
 	for _, v := range []struct{ name, val string }{{EnvSlackSigningSecretARN, c.SlackSigningSecretARN}, {EnvSlackBotTokenARN, c.SlackBotTokenARN}} {
 		if v.val != "" && (!strings.HasPrefix(v.val, "arn:") || !strings.Contains(v.val, ":secretsmanager:")) {

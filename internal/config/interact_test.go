@@ -42,6 +42,38 @@ func TestLoadInteract(t *testing.T) {
 	}
 }
 
+func TestInteractAcceptIsOptIn(t *testing.T) {
+	base := map[string]string{
+		EnvSlackSigningSecretARN: "arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-signing",
+		EnvHistoryTable:          "history", EnvBaselineBucket: "b", EnvBaselineKey: "baseline.yaml",
+	}
+	tests := []struct {
+		name, value string
+		want        bool
+		fails       bool
+	}{
+		{"unset", "", false, false},
+		{"true", "true", true, false},
+		{"false", "false", false, false},
+		{"not a boolean", "yes please", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := maps.Clone(base)
+			if tt.value != "" {
+				env[EnvSlackAccept] = tt.value
+			}
+			c, err := LoadInteract(func(k string) string { return env[k] })
+			if (err != nil) != tt.fails {
+				t.Fatalf("got error %v, want failure %v", err, tt.fails)
+			}
+			if err == nil && c.SlackAccept != tt.want {
+				t.Errorf("got SlackAccept %v, want %v", c.SlackAccept, tt.want)
+			}
+		})
+	}
+}
+
 func TestNotifyInteractiveNeedsTheHistory(t *testing.T) {
 	env := map[string]string{EnvChatbotTopicARN: "arn:aws:sns:us-east-1:111122223333:chatbot", EnvSlackInteractive: "true"}
 	if _, err := LoadNotify(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), EnvHistoryTable) {

@@ -83,7 +83,8 @@ var (
 // associations or roles behind them, new break-glass principals,
 // break-glass with no expiry or an override, mode switched to revert);
 // eksdrift no longer judging something (a cluster, a role or a kind
-// dropped) is high; other new access is medium; removals and narrowing are
+// dropped) is high, and so is a new approver, who may revert and accept
+// from Slack; other new access is medium; removals and narrowing are
 // low; what grants nothing is info.
 func DiffBaselines(prev, next *Baseline) []BaselineDelta {
 	if prev == nil {
@@ -232,6 +233,27 @@ func (d *differ) cluster(where string, p, c *ClusterBaseline) {
 	d.unmanaged(where, "identity provider configs", p.IdentityProviderConfigs != nil, c.IdentityProviderConfigs != nil)
 	d.idps(where, p.IdentityProviderConfigs, c.IdentityProviderConfigs)
 	d.awsAuth(where, p.AwsAuth, c.AwsAuth)
+	d.approvers(where, p.Approvers, c.Approvers)
+}
+
+// approvers judges who may act on the cluster's findings from Slack: an
+// approver may press Revert now and Accept into baseline, and an accepted
+// finding is what the reverter restores from then on. So a new approver is
+// high, as much as a new way in (two approvers are still needed for a
+// critical grant, which is why it is not critical); a user group admits
+// whoever its owners add, outside the baseline's review.
+func (d *differ) approvers(where string, prev, next []string) {
+	added, removed := setDiff(next, prev)
+	for _, a := range added {
+		if strings.HasPrefix(a, "S") {
+			d.add(SeverityHigh, OpAdded, where, "Slack user group %s becomes an approver: whoever is in it may revert and accept drift into the baseline from Slack", a)
+		} else {
+			d.add(SeverityHigh, OpAdded, where, "Slack user %s becomes an approver: they may revert and accept drift into the baseline from Slack", a)
+		}
+	}
+	for _, a := range removed {
+		d.add(SeverityLow, OpRemoved, where, "%s is no longer an approver", a)
+	}
 }
 
 func orNone(s string) string {

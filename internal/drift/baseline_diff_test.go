@@ -36,6 +36,7 @@ func diffBase() *Baseline {
 			}},
 			PodIdentityAssociations: []PodIdentityAssociation{{Namespace: "apps", ServiceAccount: "api", RoleARN: "arn:aws:iam::111122223333:role/api"}},
 			IdentityProviderConfigs: []IdentityProviderConfig{},
+			Approvers:               []string{"U0ALICE"},
 		}},
 		IAMRoles: []RoleBaseline{{
 			ARN:                 diffRole,
@@ -56,6 +57,7 @@ func clone(b *Baseline) *Baseline {
 	for i := range c.Clusters {
 		cl := &c.Clusters[i]
 		cl.AccessEntries = append([]AccessEntryBaseline(nil), cl.AccessEntries...)
+		cl.Approvers = append([]string(nil), cl.Approvers...)
 		for j := range cl.AccessEntries {
 			e := &cl.AccessEntries[j]
 			e.AccessPolicies = append([]AccessPolicyBaseline(nil), e.AccessPolicies...)
@@ -209,6 +211,15 @@ func TestDiffBaselines(t *testing.T) {
 			b.OIDCProviders = []string{"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}
 		}, SeverityHigh, "githubusercontent"},
 		{"OIDC providers no longer managed", func(_ *testing.T, b *Baseline) { b.OIDCProviders = nil }, SeverityHigh, "no longer managed"},
+		// Approvers may revert and accept drift into the baseline from Slack.
+		{"a new approver", func(_ *testing.T, b *Baseline) {
+			b.Clusters[0].Approvers = append(b.Clusters[0].Approvers, "U0MALLORY")
+		}, SeverityHigh, "U0MALLORY becomes an approver"},
+		{"a new approver group", func(_ *testing.T, b *Baseline) {
+			b.Clusters[0].Approvers = append(b.Clusters[0].Approvers, "S0EVERYONE")
+		}, SeverityHigh, "user group S0EVERYONE"},
+		{"an approver replaced", func(_ *testing.T, b *Baseline) { b.Clusters[0].Approvers = []string{"W0MALLORY"} }, SeverityHigh, "W0MALLORY"},
+		{"an approver removed", func(_ *testing.T, b *Baseline) { b.Clusters[0].Approvers = nil }, SeverityLow, "U0ALICE is no longer an approver"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

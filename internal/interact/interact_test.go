@@ -86,8 +86,9 @@ func (s *fakeSlack) taken() []slack.Response {
 	return out
 }
 
-// recordingAcceptor stands in for internal/accept (built on another
-// branch): it records what it was asked and answers result.
+// recordingAcceptor stands in for internal/accept, so that these tests
+// see what the handler asks: it records it and answers result. The real
+// accepter behind the handler is functions/interact's test.
 type recordingAcceptor struct {
 	mu     sync.Mutex
 	asked  []string
