@@ -81,6 +81,11 @@ func (m *member) ScanRole(ctx context.Context, arn string) (drift.RoleState, err
 	return m.w.ScanRole(ctx, arn)
 }
 
+func (m *member) ScanUser(ctx context.Context, arn string) (drift.UserState, error) {
+	m.count(arn)
+	return m.w.ScanUser(ctx, arn)
+}
+
 func (m *member) count(what string) {
 	m.mu.Lock()
 	m.reads[what]++
@@ -165,7 +170,7 @@ func setupOrg(t *testing.T, accounts []string, unreadable map[string]error) *org
 				return nil, err
 			}
 			m := o.members[account]
-			return &scan.Scanner{EKS: m, IAM: m, Parallel: 1}, nil
+			return &scan.Scanner{EKS: m, IAM: m, UserScanner: m, Parallel: 1}, nil
 		},
 	}
 	return o
