@@ -22,7 +22,7 @@ import (
 // dashboard (docs/scanning.md). The catch-up also writes the detector's
 // counts for the events it feeds; BaselineErrors is the one shown here.
 var ReconcilerMetrics = []string{
-	metrics.ClustersScanned, metrics.RolesScanned, metrics.ScanErrors,
+	metrics.ClustersScanned, metrics.RolesScanned, metrics.UsersScanned, metrics.ScanErrors,
 	metrics.SweepDrift, metrics.SweepOpen, metrics.SweepResolved,
 	metrics.CatchUpEvents, metrics.CatchUpKnown, metrics.CatchUpNew, metrics.BaselineErrors,
 }
@@ -41,7 +41,7 @@ type ReconcilerProps struct {
 // Reconciler is functions/reconcile: an EventBridge schedule invokes it;
 // it catches up on the watched CloudTrail events the history lacks
 // (LookupEvents, fed through the detector's path) and sweeps the live state
-// of the baseline's clusters and roles, recording drift no event reported
+// of the baseline's clusters, roles and users, recording drift no event reported
 // and closing findings fixed outside eksdrift. Like the detector it can
 // read, record and publish; it cannot change a cluster or a role.
 type Reconciler struct {
@@ -61,7 +61,7 @@ func NewReconciler(scope constructs.Construct, id string, props ReconcilerProps)
 	st, s := props.Stores, props.Settings
 	f := NewFunction(scope, id, FunctionProps{
 		Name:        "reconcile",
-		Description: "eksdrift reconcile: catches up on missed CloudTrail events and sweeps the baseline's clusters and roles",
+		Description: "eksdrift reconcile: catches up on missed CloudTrail events and sweeps the baseline's clusters, roles and users",
 		AssetsDir:   s.AssetsDir,
 		Environment: baselineEnvironment(st, props.BaselineKey, s, map[string]string{
 			config.EnvBaselineHoldDown: s.BaselineHoldDown.String(),
@@ -95,6 +95,9 @@ func NewReconciler(scope constructs.Construct, id string, props ReconcilerProps)
 	// own pattern.
 	f.Role.AddToPrincipalPolicy(allow(reconcileScanActions, props.Scope.EKSResourceARNs(stack)))
 	f.Role.AddToPrincipalPolicy(allow(iam.ScanActions, props.Scope.RoleARNs(stack)))
+	// The declared users' scan (a superset of the detector's user reads),
+	// on the users the stack names (-c users=), as the reverter's writes.
+	f.Role.AddToPrincipalPolicy(allow(iam.UserScanActions, props.Scope.UserARNs(stack)))
 	f.Role.AddToPrincipalPolicy(allow(iamOIDCReadActions, props.Scope.OIDCProviderARNs(stack)))
 	suppressScopeWildcards(f.Role, props.Scope)
 

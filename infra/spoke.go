@@ -47,11 +47,13 @@ func spokeForwards(r routing.Rule) bool {
 // The calls the member accounts' read role allows: the detector's
 // live-state reads, the sweep's (eks.ScanActions but eks:ListClusters, as
 // the hub's reconciler: the sweep reads the clusters the baseline names,
-// and ListClusters would need Resource "*") and the users'. Nothing else:
-// no write, no read of anything else.
+// and ListClusters would need Resource "*") and the users' (the detector's
+// reads and the sweep's iam.UserScanActions). Nothing else: no write, no
+// read of anything else.
 var (
-	spokeEKSRead = union(eksReadActions, reconcileScanActions)
-	spokeIAMRead = union(iamRoleReadActions, iam.ScanActions)
+	spokeEKSRead     = union(eksReadActions, reconcileScanActions)
+	spokeIAMRead     = union(iamRoleReadActions, iam.ScanActions)
+	spokeIAMUserRead = union(iamUserReadActions, iam.UserScanActions)
 )
 
 func union(lists ...[]string) []string {
@@ -253,7 +255,7 @@ func grantSpokeRead(role awsiam.Role, stack awscdk.Stack, scope Scope, regions [
 	role.AddToPrincipalPolicy(allow(spokeEKSRead, regionalEKSARNs(stack, scope, regions, true)))
 	role.AddToPrincipalPolicy(allow(spokeIAMRead, scope.RoleARNs(stack)))
 	role.AddToPrincipalPolicy(allow(iamOIDCReadActions, scope.OIDCProviderARNs(stack)))
-	role.AddToPrincipalPolicy(allow(iamUserReadActions, scope.UserARNs(stack)))
+	role.AddToPrincipalPolicy(allow(spokeIAMUserRead, scope.UserARNs(stack)))
 }
 
 // grantSpokeRevert is the revert role's policy: the hub reverter's reads,

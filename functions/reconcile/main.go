@@ -96,10 +96,11 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Remediators: remediators,
 		Deployment:  dep,
 	}
+	iamScanner := iam.NewScanner(awsCfg, 0)
 	r := &reconcile.Reconciler{
 		Baseline: baselineOf,
 		Account:  account,
-		Scanner: &scan.Scanner{EKS: eks.NewScanner(awsCfg, cfg.ScanConcurrency), IAM: iam.NewScanner(awsCfg, 0),
+		Scanner: &scan.Scanner{EKS: eks.NewScanner(awsCfg, cfg.ScanConcurrency), IAM: iamScanner, UserScanner: iamScanner,
 			Parallel: max(cfg.ScanConcurrency/2, 2)},
 		History:          store,
 		Detector:         det,

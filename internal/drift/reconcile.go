@@ -6,11 +6,13 @@ import (
 	"time"
 )
 
-// SweepScope is what a sweep read: the clusters and roles it scanned, and
-// which kinds of each. It only resolves open drift it could have seen.
+// SweepScope is what a sweep read: the clusters, roles and users it
+// scanned, and which kinds of each. It only resolves open drift it could
+// have seen.
 type SweepScope struct {
 	clusters map[string]map[Kind]bool // account/region/name
 	roles    map[string]map[Kind]bool // account/lower(name)
+	users    map[string]bool          // account/lower(name)
 }
 
 // AddCluster notes a cluster the sweep read. A cluster not found is not
@@ -59,14 +61,28 @@ func (s *SweepScope) AddRole(rs RoleState) {
 	s.roles[roleIndexKey(rs.Account, rs.Name)] = kinds
 }
 
+// AddUser notes a declared user the sweep read (all of it: a user that
+// is gone has nothing left either).
+func (s *SweepScope) AddUser(us UserState) {
+	if s.users == nil {
+		s.users = map[string]bool{}
+	}
+	s.users[roleIndexKey(us.Account, us.Name)] = true
+}
+
 // Covers reports whether the sweep read the resource of f.
 func (s SweepScope) Covers(f Finding) bool {
 	switch f.Kind {
 	case KindAccessEntry, KindAccessPolicy, KindAuthenticationMode, KindPodIdentity, KindIdentityProvider:
 		return s.clusters[clusterKey(f.Account, f.Region, f.Cluster)][f.Kind]
 	case KindUser:
-		// Only a user behind an access entry is swept, as one of the cluster's.
-		return f.Cluster != "" && s.clusters[clusterKey(f.Account, f.Region, f.Cluster)][f.Kind]
+		// A user behind an access entry is swept as one of the cluster's;
+		// a declared user's own credentials and permissions, as the user.
+		if f.Cluster != "" {
+			return s.clusters[clusterKey(f.Account, f.Region, f.Cluster)][f.Kind]
+		}
+		user, _, _ := strings.Cut(f.Resource, "|")
+		return s.users[roleIndexKey(f.Account, user)]
 	case KindRole, KindTrustPolicy, KindManagedPolicy, KindInlinePolicy, KindPermissionsBoundary:
 		role, _, _ := strings.Cut(f.Resource, "|")
 		return s.roles[roleIndexKey(f.Account, role)][f.Kind]

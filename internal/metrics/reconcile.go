@@ -6,11 +6,12 @@ package metrics
 const (
 	ClustersScanned = "ClustersScanned" // clusters the sweep read
 	RolesScanned    = "RolesScanned"    // roles the sweep read
-	ScanErrors      = "ScanErrors"      // clusters or roles that could not be read
+	UsersScanned    = "UsersScanned"    // declared IAM users the sweep read
+	ScanErrors      = "ScanErrors"      // clusters, roles or users that could not be read
 	SweepDrift      = "SweepDrift"      // drift the sweep recorded: no finding was open for it
 	SweepOpen       = "SweepOpen"       // drift the sweep saw that was already open
 	SweepResolved   = "SweepResolved"   // open drift the sweep found fixed outside eksdrift
-	SweepUnread     = "SweepUnread"     // what the fan-out could not read (credentials, a cluster, a role), one per account and region
+	SweepUnread     = "SweepUnread"     // what the fan-out could not read (credentials, a cluster, a role, a user), one per account and region
 	SweepRemaining  = "SweepRemaining"  // targets (account and region) a fan-out left to the next invocation: out of time
 	CatchUpEvents   = "CatchUpEvents"   // watched events LookupEvents returned
 	CatchUpKnown    = "CatchUpKnown"    // of which the history already had

@@ -19,7 +19,7 @@ import (
 
 // The sweep over an organization. Its unit of work is a target: the
 // clusters the baseline declares in one account and region, or (Region "")
-// the account's IAM roles. Targets are read several at a time, each with
+// the account's IAM roles and users. Targets are read several at a time, each with
 // the scanner of its account (credentials of the member's read role, and
 // the account's own call budget, which the wiring sets); a target that
 // cannot be read is reported (account, region, what, why) and the others
@@ -51,7 +51,7 @@ const DefaultAccountParallel = 16
 // Target is one unit of the fan-out.
 type Target struct {
 	Account string `json:"account"`
-	Region  string `json:"region,omitempty"` // "": the account's IAM roles
+	Region  string `json:"region,omitempty"` // "": the account's IAM roles and users
 }
 
 func (t Target) String() string {
@@ -66,7 +66,8 @@ type Unread struct {
 	Account string `json:"account"`
 	Region  string `json:"region,omitempty"`
 	// What is "credentials" (the member's role could not be used), a
-	// cluster ("cluster us-west-2/prod") or a role ("role arn:...").
+	// cluster ("cluster us-west-2/prod"), a role ("role arn:...") or a
+	// user ("user arn:...").
 	What string `json:"what"`
 	Why  string `json:"why"`
 }
@@ -85,8 +86,8 @@ type SweepRecord struct {
 
 // memberTargets lists the targets of the members: for each account, a
 // target per region of its declared clusters (only SweepRegions when set),
-// then its roles; the accounts taken in turn.
-func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere scan.Targets) {
+// then its roles and users; the accounts taken in turn.
+func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere scan.Targets, elsewhereUsers int) {
 	members := slices.Clone(r.Members)
 	slices.Sort(members)
 	members = slices.Compact(members)
@@ -98,6 +99,11 @@ func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere
 	for _, role := range ix.Baseline.IAMRoles {
 		if !slices.Contains(members, role.Account()) {
 			elsewhere.ElsewhereRoles++
+		}
+	}
+	for _, u := range ix.Baseline.IAMUsers {
+		if !slices.Contains(members, u.Account()) {
+			elsewhereUsers++
 		}
 	}
 	per := make([][]Target, len(members))
@@ -120,7 +126,7 @@ func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere
 			}
 		}
 		if len(targets) == n {
-			return targets, elsewhere
+			return targets, elsewhere, elsewhereUsers
 		}
 	}
 }
@@ -141,11 +147,21 @@ func (t Target) of(b *drift.Baseline) scan.Targets {
 	return out
 }
 
+// users is which declared users (ARNs) a target reads: those of its
+// account, with its roles.
+func (t Target) users(b *drift.Baseline) []string {
+	if t.Region != "" {
+		return nil
+	}
+	arns, _ := scan.BaselineUsers(b, t.Account)
+	return arns
+}
+
 // sweepMembers sweeps the members' targets this round has not read yet,
 // until they are done or the invocation's time is nearly up.
 func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.Index, ev *drift.Evaluator) (SweepReport, error) {
-	all, elsewhere := r.memberTargets(ix)
-	rep := SweepReport{ElsewhereClusters: elsewhere.ElsewhereClusters, ElsewhereRoles: elsewhere.ElsewhereRoles}
+	all, elsewhere, elsewhereUsers := r.memberTargets(ix)
+	rep := SweepReport{ElsewhereClusters: elsewhere.ElsewhereClusters, ElsewhereRoles: elsewhere.ElsewhereRoles, ElsewhereUsers: elsewhereUsers}
 	rec, resumed, err := r.loadRecord(ctx, at)
 	if err != nil {
 		return rep, err
@@ -235,13 +251,13 @@ func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.I
 	r.Metrics.Add(metrics.SweepUnread, float64(len(rep.Unread)))
 	r.Metrics.Add(metrics.SweepRemaining, float64(rep.Remaining))
 	r.Log.InfoContext(ctx, "sweep done", "at", at, "round", rec.Round, "accounts", rep.Accounts, "targets", rep.Targets,
-		"remaining", rep.Remaining, "clusters", rep.Clusters, "roles", rep.Roles, "drift", rep.Drift, "alreadyOpen", rep.AlreadyOpen,
+		"remaining", rep.Remaining, "clusters", rep.Clusters, "roles", rep.Roles, "users", rep.Users, "drift", rep.Drift, "alreadyOpen", rep.AlreadyOpen,
 		"recorded", rep.Recorded, "resolved", rep.Resolved, "rejudged", rep.Rejudged, "unread", len(rep.Unread))
 	if rep.Remaining > 0 {
 		r.Log.WarnContext(ctx, "sweep: out of time; the next invocation resumes", "remaining", rep.Remaining, "stopped", stopped)
 	}
 	if len(rep.Unread) > 0 {
-		fatal = append(fatal, fmt.Errorf("%d clusters, roles or accounts could not be read (the others were swept)", len(rep.Unread)))
+		fatal = append(fatal, fmt.Errorf("%d clusters, roles, users or accounts could not be read (the others were swept)", len(rep.Unread)))
 	}
 	if len(fatal) > 0 {
 		return rep, fmt.Errorf("sweep: %w", errors.Join(fatal...))
@@ -257,7 +273,7 @@ func (r *Reconciler) sweepTarget(ctx context.Context, at time.Time, ix *drift.In
 	if err != nil {
 		return []Unread{{Account: t.Account, Region: t.Region, What: "credentials", Why: clip(err.Error())}}, true, nil
 	}
-	errs, err := r.sweepTargets(ctx, at, ix, ev, sc, t.of(ix.Baseline), rep)
+	errs, err := r.sweepTargets(ctx, at, ix, ev, sc, t.of(ix.Baseline), t.users(ix.Baseline), rep)
 	if err != nil {
 		return nil, false, err
 	}
@@ -321,6 +337,7 @@ func (r *Reconciler) saveRecord(ctx context.Context, rec *SweepRecord) error {
 func (rep *SweepReport) add(o SweepReport) {
 	rep.Clusters += o.Clusters
 	rep.Roles += o.Roles
+	rep.Users += o.Users
 	rep.NotFound = append(rep.NotFound, o.NotFound...)
 	rep.Drift += o.Drift
 	rep.AlreadyOpen += o.AlreadyOpen

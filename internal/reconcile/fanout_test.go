@@ -81,6 +81,11 @@ func (m *member) ScanRole(ctx context.Context, arn string) (drift.RoleState, err
 	return m.w.ScanRole(ctx, arn)
 }
 
+func (m *member) ScanUser(ctx context.Context, arn string) (drift.UserState, error) {
+	m.count(arn)
+	return m.w.ScanUser(ctx, arn)
+}
+
 func (m *member) count(what string) {
 	m.mu.Lock()
 	m.reads[what]++
@@ -165,7 +170,7 @@ func setupOrg(t *testing.T, accounts []string, unreadable map[string]error) *org
 				return nil, err
 			}
 			m := o.members[account]
-			return &scan.Scanner{EKS: m, IAM: m, Parallel: 1}, nil
+			return &scan.Scanner{EKS: m, IAM: m, UserScanner: m, Parallel: 1}, nil
 		},
 	}
 	return o
@@ -324,5 +329,76 @@ func TestNoMembersSweepsOneAccountAsBefore(t *testing.T) {
 	}
 	if n := len(f.r.Progress.(*records).doc); n != 0 {
 		t.Errorf("got %d sweep records, want none without members", n)
+	}
+}
+
+// withUsers declares a user "deploy" in each account (no credentials, no
+// permissions) and gives each member's live user an undeclared access key.
+func (o *org) withUsers(t *testing.T, accounts ...string) {
+	t.Helper()
+	ix, err := o.r.Baseline(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := *ix.Baseline
+	none := ""
+	for _, a := range accounts {
+		arn := "arn:aws:iam::" + a + ":user/deploy"
+		b.IAMUsers = append(b.IAMUsers, drift.UserBaseline{ARN: arn, ManagedPolicies: []string{}, InlinePolicies: map[string]*drift.PolicyDocument{},
+			Groups: []string{}, PermissionsBoundary: &none})
+		if m, ok := o.members[a]; ok { // a user of another account is declared, not read
+			m.w.users = map[string]drift.UserState{arn: {ARN: arn, Name: "deploy", Account: a, Found: true,
+				AccessKeys: []drift.Credential{{ID: "AKIA" + a, Status: "Active"}}}}
+		}
+	}
+	withUsers, err := drift.NewIndex(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := func(context.Context) (*drift.Index, error) { return withUsers, nil }
+	o.r.Baseline = of
+	o.r.Detector.(*detect.Detector).Baseline = of
+}
+
+// Each member's declared users are read with its roles, through the
+// member's own scanner; a user that cannot be read is reported with its
+// account, and the other members' users are judged all the same.
+func TestFanOutSweepsTheMembersUsers(t *testing.T) {
+	accounts := []string{"111111111111", "222222222222", "333333333333"}
+	o := setupOrg(t, accounts, nil)
+	o.withUsers(t, append(accounts, "999999999999")...)
+	o.members["222222222222"].w.userFail = map[string]error{"arn:aws:iam::222222222222:user/deploy": errors.New("iam GetUser deploy: AccessDenied")}
+	o.r.AccountParallel = 3
+	rep, err := o.r.Sweep(context.Background(), t0)
+	if err == nil || !strings.Contains(err.Error(), "users") {
+		t.Errorf("got error %v, want the unreadable user reported", err)
+	}
+	if rep.Targets != 9 || rep.Users != 2 || rep.ElsewhereUsers != 1 || rep.Roles != 3 || rep.Clusters != 6 {
+		t.Errorf("got %d targets, %d users (%d elsewhere), %d roles, %d clusters; want 9, 2 (1), 3, 6", rep.Targets, rep.Users, rep.ElsewhereUsers, rep.Roles, rep.Clusters)
+	}
+	want := []Unread{{Account: "222222222222", What: "user arn:aws:iam::222222222222:user/deploy"}}
+	if len(rep.Unread) != 1 || rep.Unread[0].Account != want[0].Account || rep.Unread[0].What != want[0].What || !strings.Contains(rep.Unread[0].Why, "AccessDenied") {
+		t.Errorf("got unread %+v, want %+v, why AccessDenied", rep.Unread, want)
+	}
+	all, err := o.store.Query(context.Background(), drift.HistoryQuery{Kind: drift.KindUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range all {
+		if f.Drift {
+			got = append(got, f.Account+" "+f.Resource)
+		}
+	}
+	slices.Sort(got)
+	wantDrift := []string{"111111111111 deploy|access-key|AKIA111111111111", "333333333333 deploy|access-key|AKIA333333333333"}
+	if !slices.Equal(got, wantDrift) {
+		t.Errorf("got user drift %q, want %q", got, wantDrift)
+	}
+	if n := o.members["111111111111"].reads["arn:aws:iam::111111111111:user/deploy"]; n != 1 {
+		t.Errorf("got the member's user read %d times, want once, by its own scanner", n)
+	}
+	if got := o.r.Metrics.Get(metrics.UsersScanned); got != 2 {
+		t.Errorf("UsersScanned: got %v, want 2", got)
 	}
 }

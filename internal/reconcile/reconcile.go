@@ -8,8 +8,8 @@
 //     not know through the detector, exactly as if EventBridge had
 //     delivered it, so the finding is the one the event path would have
 //     made (same ID: never twice).
-//  2. Sweep: it reads the full live state of the baseline's clusters and
-//     roles, records a finding (detectedBy "sweep") for every drift that has
+//  2. Sweep: it reads the full live state of the baseline's clusters,
+//     roles and users, records a finding (detectedBy "sweep") for every drift that has
 //     no open finding, and closes open findings whose resource is now as the
 //     baseline wants (fixed outside eksdrift).
 //
@@ -156,11 +156,14 @@ type CatchUpReport struct {
 type SweepReport struct {
 	Clusters int `json:"clusters"`
 	Roles    int `json:"roles"`
+	// Users are the declared IAM users read (those gone included).
+	Users int `json:"users"`
 	// NotFound are declared clusters that do not exist.
 	NotFound []string `json:"notFound,omitempty"`
 	// Elsewhere are declared in other accounts and not read.
 	ElsewhereClusters int `json:"elsewhereClusters"`
 	ElsewhereRoles    int `json:"elsewhereRoles"`
+	ElsewhereUsers    int `json:"elsewhereUsers"`
 	Drift             int `json:"drift"`
 	AlreadyOpen       int `json:"alreadyOpen"`
 	Recorded          int `json:"recorded"`
@@ -378,9 +381,9 @@ func (r *Reconciler) known(ctx context.Context, raw json.RawMessage) (eventState
 	return known, nil
 }
 
-// Sweep reads the baseline's clusters and roles in the account, judges them,
-// and records what the history lacks: new drift and resolutions. Clusters
-// and roles that cannot be read are left out of this sweep (none of their
+// Sweep reads the baseline's clusters, roles and users in the account,
+// judges them, and records what the history lacks: new drift and
+// resolutions. Clusters, roles and users that cannot be read are left out of this sweep (none of their
 // findings is resolved) and make the sweep fail after the others are done.
 //
 // With Members set, the sweep fans out over the member accounts instead
@@ -398,29 +401,33 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 		return r.sweepMembers(ctx, at, ix, ev)
 	}
 	targets := scan.BaselineTargets(ix.Baseline, r.Account)
-	rep.ElsewhereClusters, rep.ElsewhereRoles = targets.ElsewhereClusters, targets.ElsewhereRoles
-	errs, err := r.sweepTargets(ctx, at, ix, ev, r.Scanner, targets, &rep)
+	users, elsewhereUsers := scan.BaselineUsers(ix.Baseline, r.Account)
+	rep.ElsewhereClusters, rep.ElsewhereRoles, rep.ElsewhereUsers = targets.ElsewhereClusters, targets.ElsewhereRoles, elsewhereUsers
+	errs, err := r.sweepTargets(ctx, at, ix, ev, r.Scanner, targets, users, &rep)
 	if err != nil {
 		return rep, err
 	}
-	r.Log.InfoContext(ctx, "sweep done", "at", at, "clusters", rep.Clusters, "roles", rep.Roles, "drift", rep.Drift,
+	r.Log.InfoContext(ctx, "sweep done", "at", at, "clusters", rep.Clusters, "roles", rep.Roles, "users", rep.Users, "drift", rep.Drift,
 		"alreadyOpen", rep.AlreadyOpen, "recorded", rep.Recorded, "resolved", rep.Resolved, "rejudged", rep.Rejudged, "errors", rep.Errors)
 	if len(errs) > 0 {
-		return rep, fmt.Errorf("sweep: %d clusters or roles could not be read: %w", len(errs), errors.Join(errs...))
+		return rep, fmt.Errorf("sweep: %d clusters, roles or users could not be read: %w", len(errs), errors.Join(errs...))
 	}
 	return rep, nil
 }
 
-// sweepTargets reads targets with scanner, judges them and delivers what
+// sweepTargets reads targets and the declared users (ARNs) with scanner,
+// judges them and delivers what
 // the history lacks, adding to rep. It returns the reads that failed, and
 // an error when the history or the detector did (the sweep of these
 // targets is then incomplete).
 func (r *Reconciler) sweepTargets(ctx context.Context, at time.Time, ix *drift.Index, ev *drift.Evaluator, scanner *scan.Scanner,
-	targets scan.Targets, rep *SweepReport) ([]error, error) {
+	targets scan.Targets, userARNs []string, rep *SweepReport) ([]error, error) {
 	scanner.Expect(len(targets.Clusters), len(targets.Roles))
+	scanner.ExpectUsers(len(userARNs))
 	clusters, errs := scanner.Clusters(ctx, targets.Clusters)
 	roles, roleErrs := scanner.Roles(ctx, targets.Roles)
-	errs = append(errs, roleErrs...)
+	users, userErrs := scanner.Users(ctx, userARNs)
+	errs = append(append(errs, roleErrs...), userErrs...)
 	rep.Errors += len(errs)
 	r.Metrics.Add(metrics.ScanErrors, float64(len(errs)))
 	for _, err := range errs {
@@ -469,8 +476,21 @@ func (r *Reconciler) sweepTargets(ctx context.Context, at time.Time, ix *drift.I
 			}
 		}
 	}
+	for _, us := range users {
+		rep.Users++
+		scope.AddUser(us)
+		for _, j := range ev.SweepUser(at, us) {
+			judged = append(judged, j.Finding)
+		}
+		fs, err := r.userHistory(ctx, ix, us)
+		if err != nil {
+			return errs, err
+		}
+		history = append(history, fs...)
+	}
 	r.Metrics.Add(metrics.ClustersScanned, float64(rep.Clusters))
 	r.Metrics.Add(metrics.RolesScanned, float64(rep.Roles))
+	r.Metrics.Add(metrics.UsersScanned, float64(rep.Users))
 
 	open := drift.OpenDrift(history)
 	drifting := map[string]bool{}
@@ -507,6 +527,33 @@ func (r *Reconciler) sweepTargets(ctx context.Context, at time.Time, ix *drift.I
 	r.Metrics.Add(metrics.SweepOpen, float64(rep.AlreadyOpen))
 	r.Metrics.Add(metrics.SweepResolved, float64(rep.Resolved))
 	return errs, nil
+}
+
+// userHistory is the history of a declared user's own credentials and
+// permissions (not its access to clusters, which is the clusters'). An
+// event names a user without its path, the baseline and the live read
+// with it: the findings are looked up under each ARN, once each.
+func (r *Reconciler) userHistory(ctx context.Context, ix *drift.Index, us drift.UserState) ([]drift.Finding, error) {
+	principals := []string{us.ARN, "arn:aws:iam::" + us.Account + ":user/" + us.Name}
+	if ub, ok := ix.User(us.Account, us.Name); ok {
+		principals = append(principals, ub.ARN)
+	}
+	slices.Sort(principals)
+	var out []drift.Finding
+	seen := map[string]bool{}
+	for _, p := range slices.Compact(principals) {
+		fs, err := r.History.Query(ctx, drift.HistoryQuery{Principal: p})
+		if err != nil {
+			return nil, fmt.Errorf("sweep: history of user %s: %w", p, err)
+		}
+		for _, f := range fs {
+			if f.Cluster == "" && f.Kind == drift.KindUser && !seen[f.ID()] {
+				seen[f.ID()] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
 }
 
 func cmpOr(d, def time.Duration) time.Duration {

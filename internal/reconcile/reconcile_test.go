@@ -35,12 +35,15 @@ const (
 	developers = "arn:aws:iam::111122223333:role/developers"
 )
 
-// world is the live account: clusters and roles as the scanners read them.
+// world is the live account: clusters, roles and users as the scanners
+// read them. userFail makes the read of one user (by ARN) fail.
 type world struct {
 	mu       sync.Mutex
 	clusters map[string]drift.ClusterState // region/name
 	roles    map[string]drift.RoleState    // ARN
+	users    map[string]drift.UserState    // ARN
 	fail     error
+	userFail map[string]error
 }
 
 func (w *world) ScanCluster(_ context.Context, region, name string) (drift.ClusterState, error) {
@@ -66,9 +69,22 @@ func (w *world) ScanRole(_ context.Context, arn string) (drift.RoleState, error)
 	return drift.RoleState{ARN: arn, Name: name, Account: acct}, nil
 }
 
+func (w *world) ScanUser(_ context.Context, arn string) (drift.UserState, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.userFail[arn]; err != nil {
+		return drift.UserState{}, err
+	}
+	if u, ok := w.users[arn]; ok {
+		return u, nil
+	}
+	name, _ := drift.UserName(arn)
+	return drift.UserState{ARN: arn, Name: name, Account: drift.AccountOf(arn)}, nil
+}
+
 // asDeclared gives a world whose state is exactly what b declares.
 func asDeclared(b *drift.Baseline) *world {
-	w := &world{clusters: map[string]drift.ClusterState{}, roles: map[string]drift.RoleState{}}
+	w := &world{clusters: map[string]drift.ClusterState{}, roles: map[string]drift.RoleState{}, users: map[string]drift.UserState{}}
 	for _, c := range b.Clusters {
 		cs := drift.ClusterState{Name: c.Name, Account: c.Account, Region: c.Region, Found: true, AuthenticationMode: c.AuthenticationMode,
 			AccessEntries: []drift.EntryState{}, PodIdentityAssociations: []drift.PodIdentityAssociation{}, IdentityProviderConfigs: []drift.IdentityProviderConfig{}}
@@ -93,6 +109,23 @@ func asDeclared(b *drift.Baseline) *world {
 			rs.PermissionsBoundary = *r.PermissionsBoundary
 		}
 		w.roles[r.ARN] = rs
+	}
+	for _, u := range b.IAMUsers {
+		us := drift.UserState{ARN: u.ARN, Name: u.Name(), Account: u.Account(), Found: true, ConsoleAccess: u.ConsoleAccess,
+			ManagedPolicies: append([]string{}, u.ManagedPolicies...), Groups: append([]string{}, u.Groups...), InlinePolicies: map[string]*drift.PolicyDocument{}}
+		for k, v := range u.InlinePolicies {
+			us.InlinePolicies[k] = v
+		}
+		if u.PermissionsBoundary != nil {
+			us.PermissionsBoundary = *u.PermissionsBoundary
+		}
+		for _, k := range u.AccessKeys {
+			us.AccessKeys = append(us.AccessKeys, drift.Credential{ID: k, Status: "Active"})
+		}
+		for _, c := range u.ServiceCredentials {
+			us.ServiceCredentials = append(us.ServiceCredentials, drift.Credential{ID: c, Status: "Active"})
+		}
+		w.users[u.ARN] = us
 	}
 	return w
 }
@@ -231,7 +264,7 @@ func setup(t *testing.T) *fixture {
 	r := &Reconciler{
 		Baseline:    func(context.Context) (*drift.Index, error) { return ix, nil },
 		Account:     acct,
-		Scanner:     &scan.Scanner{EKS: w, IAM: w, Parallel: 2},
+		Scanner:     &scan.Scanner{EKS: w, IAM: w, UserScanner: w, Parallel: 2},
 		History:     store,
 		Detector:    d,
 		Lookup:      tr.lookup,

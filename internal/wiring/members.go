@@ -88,7 +88,8 @@ func MemberScanners(configFor ConfigFor, eksCalls int) func(ctx context.Context,
 				return nil, fmt.Errorf("account %s: no credentials: %w", account, err)
 			}
 		}
-		s = &scan.Scanner{EKS: eks.NewScanner(cfg, eksCalls), IAM: iam.NewScanner(cfg, 0), Parallel: max(eksCalls/2, 2)}
+		is := iam.NewScanner(cfg, 0)
+		s = &scan.Scanner{EKS: eks.NewScanner(cfg, eksCalls), IAM: is, UserScanner: is, Parallel: max(eksCalls/2, 2)}
 		mu.Lock()
 		built[account] = s
 		mu.Unlock()

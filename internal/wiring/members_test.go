@@ -87,6 +87,13 @@ func TestSweepFansOutOverMemberAccounts(t *testing.T) {
 	for _, acct := range []string{a, b, missing} {
 		fmt.Fprintf(&doc, "  - {name: prod, account: %q, region: us-west-2, authenticationMode: API, accessEntries: [{principalArn: \"arn:aws:iam::%s:role/admin\"}]}\n", acct, acct)
 	}
+	// A user declared in each readable member, deleted since: the member's
+	// scanner reads users too (GetUser answers NoSuchEntity: a user gone
+	// takes its access with it, and is no drift).
+	doc.WriteString("iamUsers:\n")
+	for _, acct := range []string{a, b} {
+		fmt.Fprintf(&doc, "  - {arn: \"arn:aws:iam::%s:user/ghost\"}\n", acct)
+	}
 	ix, err := baseline.Index("org.yaml", []byte(doc.String()))
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +117,9 @@ func TestSweepFansOutOverMemberAccounts(t *testing.T) {
 	if err == nil {
 		t.Error("got no error, want the member without a role reported")
 	}
-	if rep.Clusters != 2 || rep.Recorded != 1 || rep.Drift != 1 {
-		t.Errorf("got %d clusters read, %d drift, %d recorded; want both readable members' clusters, and the one intruder recorded", rep.Clusters, rep.Drift, rep.Recorded)
+	if rep.Clusters != 2 || rep.Users != 2 || rep.Recorded != 1 || rep.Drift != 1 {
+		t.Errorf("got %d clusters and %d users read, %d drift, %d recorded; want both readable members' clusters and users, and the one intruder recorded",
+			rep.Clusters, rep.Users, rep.Drift, rep.Recorded)
 	}
 	if len(rep.Unread) == 0 || !slices.ContainsFunc(rep.Unread, func(u reconcile.Unread) bool {
 		return u.Account == missing && u.What == "credentials" && strings.Contains(u.Why, role)
