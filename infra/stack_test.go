@@ -203,14 +203,14 @@ func TestResourceCounts(t *testing.T) {
 			"AWS::Lambda::Function": 3, "AWS::Lambda::EventSourceMapping": 1, "AWS::IAM::Role": 3, "AWS::Logs::LogGroup": 3,
 			// detect, reconcile: their dead-letter queues; notify: its inbox and dead-letter queue
 			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1, "AWS::CloudTrail::Trail": 1,
-			// detect's three rules (EKS, IAM, Identity Center), two baseline rules, the tamper rules (one to the detector, fifteen to the alarm topic) and the heartbeat, reconcile's schedule
-			"AWS::Events::Rule": 23, "AWS::Lambda::EventInvokeConfig": 1,
+			// detect's three rules (EKS, IAM, Identity Center), two baseline rules, the tamper rules (one to the detector, sixteen to the alarm topic) and the heartbeat, reconcile's schedule
+			"AWS::Events::Rule": 24, "AWS::Lambda::EventInvokeConfig": 1,
 			// per function: errors and dead letters, and detect's BaselineErrors, notify's NotifyFailed,
 			// reconcile's ScanErrors
 			"AWS::CloudWatch::Alarm": 11, "AWS::CloudWatch::Dashboard": 1, "AWS::SecretsManager::Secret": 0,
 		}},
 		{casePinned, map[string]int{
-			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 23,
+			"AWS::S3::Bucket": 2, "AWS::CloudTrail::Trail": 0, "AWS::Lambda::Function": 3, "AWS::Events::Rule": 24,
 		}},
 		{caseRevert, map[string]int{
 			// detect, notify, revert, reconcile, and CDK's handler that

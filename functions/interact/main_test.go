@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -41,15 +40,13 @@ import (
 // the one build makes, from the environment the stack gives the function.
 // Slack is a test server on 127.0.0.1 that takes the posts to response_url
 // (MiniStack serves no Slack).
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+// TestMain is url_test.go's (lambdatest.Main).
 
 const (
-	signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
-	baselineKey   = "baseline.yaml"
-	approver1     = "U0APPROVER1"
-	approver2     = "U0APPROVER2"
-	stranger      = "U0STRANGER"
-	role          = "arn:aws:iam::111122223333:role/"
+	baselineKey = "baseline.yaml"
+	approver1   = "U0APPROVER1"
+	approver2   = "U0APPROVER2"
+	role        = "arn:aws:iam::111122223333:role/"
 )
 
 var at = time.Now().UTC()
@@ -183,20 +180,11 @@ func (w *world) versions() int {
 	return len(vs)
 }
 
-var triggers int
-
 // press posts a signed press of Accept on f by user, as Slack does, and
 // gives the status and what was posted back to response_url.
 func (w *world) press(user string, f drift.Finding) (int, string) {
 	w.t.Helper()
-	triggers++
-	p := map[string]any{
-		"type": "block_actions", "trigger_id": fmt.Sprint("1.", triggers), "user": map[string]any{"id": user, "username": "someone"}, "team": map[string]any{"id": "T0TEAM"},
-		"response_url": w.slack.URL + "/actions/T0TEAM/1234/abcd",
-		"actions":      []map[string]any{{"type": "button", "action_id": slack.ActionAccept, "block_id": slack.ActionsBlockID, "value": f.ID()}},
-	}
-	b, _ := json.Marshal(p)
-	body := "payload=" + url.QueryEscape(string(b))
+	body := pressOf(user, slack.ActionAccept, f.ID(), w.slack.URL+"/actions/T0TEAM/1234/abcd")
 	stamp := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(signingSecret))
 	mac.Write([]byte("v0:" + stamp + ":" + body))
