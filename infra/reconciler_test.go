@@ -100,7 +100,10 @@ func TestReconcilerSchedule(t *testing.T) {
 var reconcilerMay = func() map[string]bool {
 	// sts:AssumeRole: the member accounts' read role, in an organization
 	// deployment (TestFunctionsAssumeOnlyTheirMemberRole checks on what).
-	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true}
+	// organizations:DescribeAccount: the member check of an account not
+	// listed, on the organization's accounts only
+	// (TestFunctionsDescribeOnlyTheirOrgAccounts checks on what).
+	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true, "organizations:DescribeAccount": true}
 	for a := range detectorMay {
 		m[a] = true
 	}
