@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -434,5 +435,32 @@ func TestFanOutFinishesARegionLongerThanAnInvocation(t *testing.T) {
 		if n := m.reads[fmt.Sprintf("eu-west-1/c%d", c)]; n != 1 {
 			t.Errorf("cluster c%d: got %d reads, want 1", c, n)
 		}
+	}
+}
+
+// A round's record can name targets the baseline no longer declares (a
+// cluster removed mid-round, or a record written when the unit was a
+// region): they must not count toward the round's end.
+func TestFanOutRecordNamingGoneTargetsDoesNotEndTheRoundEarly(t *testing.T) {
+	const account = "111111111111"
+	o := setupOrg(t, []string{account}, nil)
+	stale, err := json.Marshal(SweepRecord{Round: t0, Targets: 3, Done: []string{account + "/eu-west-1/gone", account + "/ap-south-1", "999999999999/iam"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.records.doc[SweepRecordName] = stale
+	// Two minutes less the one-minute margin: one read fits.
+	ctx, cancel := context.WithDeadline(context.Background(), t0.Add(2*time.Minute))
+	defer cancel()
+	o.r.Margin = time.Minute
+	rep, err := o.r.Sweep(withClock(ctx, o.clock), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Targets != 1 || rep.Remaining != 2 {
+		t.Errorf("got %d targets swept and %d remaining, want 1 and 2", rep.Targets, rep.Remaining)
+	}
+	if doc := string(o.records.doc[SweepRecordName]); strings.Contains(doc, `"complete":true`) {
+		t.Errorf("got sweep record %s, want the round still open", doc)
 	}
 }
