@@ -5,8 +5,10 @@
 # reconcile function does). Prints the time, the API calls per account, the
 # peak memory, and whether the sweep fits one invocation.
 #
-#   bench/orgsweep.sh                            # the full size (fill ~7 min, sweep ~10 min on 2 cores)
-#   ACCOUNTS=10 bench/orgsweep.sh                # a quick run
+#   ACCOUNTS=5 bench/orgsweep.sh                 # a quick run (fill 14 s, sweep 111 s on 2 cores)
+#   ACCOUNTS=10 bench/orgsweep.sh                # MiniStack-bound: about 8 min
+#   bench/orgsweep.sh                            # the full size: not on one MiniStack, whose EKS lists walk
+#                                                # every account (hours; see docs/scanning.md#figures)
 #   SWEEPS="16 32" bench/orgsweep.sh             # one sweep per value of -parallel, on one fill
 #
 # Everything stays on 127.0.0.1; MiniStack is stopped at the end.

@@ -319,6 +319,29 @@ func sweep(ctx context.Context, base aws.Config, accounts []string, ix *drift.In
 		}
 	}()
 
+	// A line every 30 s: a long invocation says how far it got, so a slow
+	// emulator is told from a stuck sweep.
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(30 * time.Second):
+			}
+			var n int64
+			mu.Lock()
+			for _, c := range calls {
+				n += c[0]() + c[1]()
+			}
+			mu.Unlock()
+			var rec struct{ Done []string }
+			progress.mu.Lock()
+			_ = json.Unmarshal(progress.doc, &rec)
+			progress.mu.Unlock()
+			fmt.Printf("  %s: %d calls, %d targets done in this round\n", time.Now().UTC().Format(time.TimeOnly), n, len(rec.Done))
+		}
+	}()
+
 	f := figures{Accounts: len(accounts), Regions: len(o.regions), ClustersPerRegion: o.clusters, EntriesPerCluster: o.entries,
 		BudgetSeconds: (o.timeout - o.margin).Seconds(), Parallel: o.parallel, Rate: o.rate}
 	start := time.Now()

@@ -46,7 +46,14 @@ func (e *Evaluator) SweepCluster(at time.Time, cs ClusterState) []Judgement {
 		ci = e.ix.clusters[clusterKey(cs.Account, cs.Region, cs.Name)]
 	}
 	scope := cs.Account + "/" + cs.Region + "/" + cs.Name
-	var out []Judgement
+	// One judgement per live resource, and a few for declared ones that are
+	// missing: sized once, since a Judgement is large and a cluster of a
+	// hundred entries makes two hundred of them.
+	n := 1 + len(cs.AccessEntries) + len(cs.PodIdentityAssociations) + len(cs.IdentityProviderConfigs)
+	for i := range cs.AccessEntries {
+		n += len(cs.AccessEntries[i].Policies)
+	}
+	out := make([]Judgement, 0, n)
 	judge := func(op Op, declaredOrLive Resource, live Resource) {
 		ev := Event{ID: SweepEventID(at, string(declaredOrLive.Kind()), scope, declaredOrLive.Key()), Time: at.UTC(),
 			Name: SweepEventName, Source: ServiceEKS.EventSource(), Account: cs.Account, Region: cs.Region}

@@ -17,9 +17,13 @@ import (
 	"github.com/eksdrift/eksdrift/internal/scan"
 )
 
-// The sweep over an organization. Its unit of work is a target: the
-// clusters the baseline declares in one account and region, or (Region "")
-// the account's IAM roles and users. Targets are read several at a time, each with
+// The sweep over an organization. Its unit of work is a target: one
+// cluster the baseline declares in an account and region, or (Region "")
+// the account's IAM roles and users. A cluster, not a whole region, so that what a
+// deadline cuts off is at most one cluster per target in flight: a region
+// whose clusters take longer to read than an invocation has would
+// otherwise be cut off, and read again from its first cluster, in every
+// invocation, and the round would never end. Targets are read several at a time, each with
 // the scanner of its account (credentials of the member's read role, and
 // the account's own call budget, which the wiring sets); a target that
 // cannot be read is reported (account, region, what, why) and the others
@@ -52,13 +56,14 @@ const DefaultAccountParallel = 16
 type Target struct {
 	Account string `json:"account"`
 	Region  string `json:"region,omitempty"` // "": the account's IAM roles and users
+	Cluster string `json:"cluster,omitempty"`
 }
 
 func (t Target) String() string {
 	if t.Region == "" {
 		return t.Account + "/iam"
 	}
-	return t.Account + "/" + t.Region
+	return t.Account + "/" + t.Region + "/" + t.Cluster
 }
 
 // Unread is what a sweep could not read in a member account.
@@ -85,8 +90,8 @@ type SweepRecord struct {
 }
 
 // memberTargets lists the targets of the members: for each account, a
-// target per region of its declared clusters (only SweepRegions when set),
-// then its roles and users; the accounts taken in turn.
+// target per declared cluster (only in SweepRegions when set), then its
+// roles and users; the accounts taken in turn.
 func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere scan.Targets, elsewhereUsers int) {
 	members := slices.Clone(r.Members)
 	slices.Sort(members)
@@ -108,9 +113,9 @@ func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere
 	}
 	per := make([][]Target, len(members))
 	for i, a := range members {
-		for _, reg := range scan.BaselineTargets(ix.Baseline, a).Regions() {
-			if len(r.SweepRegions) == 0 || slices.Contains(r.SweepRegions, reg) {
-				per[i] = append(per[i], Target{Account: a, Region: reg})
+		for _, c := range scan.BaselineTargets(ix.Baseline, a).Clusters {
+			if len(r.SweepRegions) == 0 || slices.Contains(r.SweepRegions, c.Region) {
+				per[i] = append(per[i], Target{Account: a, Region: c.Region, Cluster: c.Name})
 			}
 		}
 		per[i] = append(per[i], Target{Account: a})
@@ -133,18 +138,10 @@ func (r *Reconciler) memberTargets(ix *drift.Index) (targets []Target, elsewhere
 
 // of is what a target reads of the baseline.
 func (t Target) of(b *drift.Baseline) scan.Targets {
-	all := scan.BaselineTargets(b, t.Account)
-	var out scan.Targets
-	if t.Region == "" {
-		out.Roles = all.Roles
-		return out
+	if t.Region != "" {
+		return scan.Targets{Clusters: []scan.Cluster{{Region: t.Region, Name: t.Cluster, Account: t.Account}}}
 	}
-	for _, c := range all.Clusters {
-		if c.Region == t.Region {
-			out.Clusters = append(out.Clusters, c)
-		}
-	}
-	return out
+	return scan.Targets{Roles: scan.BaselineTargets(b, t.Account).Roles}
 }
 
 // users is which declared users (ARNs) a target reads: those of its
@@ -167,9 +164,13 @@ func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.I
 		return rep, err
 	}
 	rec.Targets = len(all)
+	done := make(map[string]bool, len(rec.Done))
+	for _, d := range rec.Done {
+		done[d] = true
+	}
 	var todo []Target
 	for _, t := range all {
-		if !slices.Contains(rec.Done, t.String()) {
+		if !done[t.String()] {
 			todo = append(todo, t)
 		}
 	}
@@ -229,7 +230,9 @@ func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.I
 		})
 	}
 	_ = g.Wait() // the jobs return no error: they keep theirs
-	rep.Remaining = len(all) - len(rec.Done)
+	// What is left is counted on this round's targets, not on the record:
+	// a record can name targets the baseline no longer declares.
+	rep.Remaining = len(todo) - rep.Targets
 	if rep.Remaining <= 0 {
 		rep.Remaining = 0
 		rec.Complete = true
@@ -274,6 +277,9 @@ func (r *Reconciler) sweepTarget(ctx context.Context, at time.Time, ix *drift.In
 		return []Unread{{Account: t.Account, Region: t.Region, What: "credentials", Why: clip(err.Error())}}, true, nil
 	}
 	errs, err := r.sweepTargets(ctx, at, ix, ev, sc, t.of(ix.Baseline), t.users(ix.Baseline), rep)
+	if err != nil && ctx.Err() != nil {
+		return nil, false, nil // the deadline cut the history or the detector off: read it again
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -79,11 +80,6 @@ func (m *member) ScanCluster(ctx context.Context, region, name string) (drift.Cl
 func (m *member) ScanRole(ctx context.Context, arn string) (drift.RoleState, error) {
 	m.count(arn)
 	return m.w.ScanRole(ctx, arn)
-}
-
-func (m *member) ScanUser(ctx context.Context, arn string) (drift.UserState, error) {
-	m.count(arn)
-	return m.w.ScanUser(ctx, arn)
 }
 
 func (m *member) count(what string) {
@@ -330,6 +326,148 @@ func TestNoMembersSweepsOneAccountAsBefore(t *testing.T) {
 	if n := len(f.r.Progress.(*records).doc); n != 0 {
 		t.Errorf("got %d sweep records, want none without members", n)
 	}
+}
+
+// cuttingClock is a fake clock that also ends the invocation's context
+// when it passes the deadline, as Lambda's does.
+type cuttingClock struct {
+	*fakeClock
+	mu       sync.Mutex
+	deadline time.Time
+	cancel   context.CancelFunc
+}
+
+func (c *cuttingClock) invocation(minutes int) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	c.deadline, c.cancel = c.now().Add(time.Duration(minutes)*time.Minute), cancel
+	return deadlineOnly{Context: ctx, d: c.deadline}
+}
+
+func (c *cuttingClock) advance(d time.Duration) {
+	c.fakeClock.advance(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil && !c.now().Before(c.deadline) {
+		c.cancel()
+	}
+}
+
+// slowMember takes a minute of the invocation for each cluster or role.
+type slowMember struct {
+	w     *world
+	clock *cuttingClock
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (m *slowMember) ScanCluster(ctx context.Context, region, name string) (drift.ClusterState, error) {
+	if err := ctx.Err(); err != nil {
+		return drift.ClusterState{}, err
+	}
+	m.mu.Lock()
+	m.reads[region+"/"+name]++
+	m.mu.Unlock()
+	m.clock.advance(time.Minute)
+	if err := ctx.Err(); err != nil {
+		return drift.ClusterState{}, err // cut off before the answer came
+	}
+	return m.w.ScanCluster(ctx, region, name)
+}
+
+func (m *slowMember) ScanRole(ctx context.Context, arn string) (drift.RoleState, error) {
+	return m.w.ScanRole(ctx, arn)
+}
+
+// A region whose clusters take longer to read than an invocation has must
+// still be swept: the round goes on cluster by cluster, each read once,
+// instead of the region being cut off and started over in every
+// invocation.
+func TestFanOutFinishesARegionLongerThanAnInvocation(t *testing.T) {
+	const account, clusters = "111111111111", 6
+	var y strings.Builder
+	y.WriteString("version: 1\nmode: alert\nclusters:\n")
+	for c := range clusters {
+		fmt.Fprintf(&y, "  - name: c%d\n    account: %q\n    region: eu-west-1\n    authenticationMode: API\n    accessEntries: []\n", c, account)
+	}
+	ix, err := baseline.Index("org.yaml", []byte(y.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := &cuttingClock{fakeClock: &fakeClock{t: t0}}
+	m := &slowMember{w: asDeclared(ix.Baseline), clock: clock, reads: map[string]int{}}
+	baselineOf := func(context.Context) (*drift.Index, error) { return ix, nil }
+	set := &metrics.Set{}
+	r := &Reconciler{
+		Baseline: baselineOf, History: store, Metrics: set, Grace: -1,
+		Detector: &detect.Detector{Baseline: baselineOf, History: store, Publisher: &outbox{}, Metrics: set, Log: slogDiscard()},
+		Members:  []string{account}, AccountParallel: 1, Margin: time.Minute,
+		Progress: &records{doc: map[string][]byte{}}, Now: clock.now,
+		ScannerFor: func(context.Context, string) (*scan.Scanner, error) {
+			return &scan.Scanner{EKS: m, IAM: m, Parallel: 1}, nil
+		},
+	}
+
+	// Each invocation has 4 minutes: 3 clusters fit before its margin, not
+	// the region's 6.
+	const invocations = 4
+	var remaining []int
+	for i := range invocations {
+		rep, err := r.Sweep(clock.invocation(4), t0.Add(time.Duration(i)*time.Hour))
+		if err != nil {
+			t.Fatalf("invocation %d: %v", i+1, err)
+		}
+		remaining = append(remaining, rep.Remaining)
+		if rep.Remaining == 0 {
+			break
+		}
+	}
+	if last := remaining[len(remaining)-1]; last != 0 {
+		t.Fatalf("got targets remaining %v after %d invocations, want the round complete", remaining, len(remaining))
+	}
+	for c := range clusters {
+		if n := m.reads[fmt.Sprintf("eu-west-1/c%d", c)]; n != 1 {
+			t.Errorf("cluster c%d: got %d reads, want 1", c, n)
+		}
+	}
+}
+
+// A round's record can name targets the baseline no longer declares (a
+// cluster removed mid-round, or a record written when the unit was a
+// region): they must not count toward the round's end.
+func TestFanOutRecordNamingGoneTargetsDoesNotEndTheRoundEarly(t *testing.T) {
+	const account = "111111111111"
+	o := setupOrg(t, []string{account}, nil)
+	stale, err := json.Marshal(SweepRecord{Round: t0, Targets: 3, Done: []string{account + "/eu-west-1/gone", account + "/ap-south-1", "999999999999/iam"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.records.doc[SweepRecordName] = stale
+	// Two minutes less the one-minute margin: one read fits.
+	ctx, cancel := context.WithDeadline(context.Background(), t0.Add(2*time.Minute))
+	defer cancel()
+	o.r.Margin = time.Minute
+	rep, err := o.r.Sweep(withClock(ctx, o.clock), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Targets != 1 || rep.Remaining != 2 {
+		t.Errorf("got %d targets swept and %d remaining, want 1 and 2", rep.Targets, rep.Remaining)
+	}
+	if doc := string(o.records.doc[SweepRecordName]); strings.Contains(doc, `"complete":true`) {
+		t.Errorf("got sweep record %s, want the round still open", doc)
+	}
+}
+
+func (m *member) ScanUser(ctx context.Context, arn string) (drift.UserState, error) {
+	m.count(arn)
+	return m.w.ScanUser(ctx, arn)
 }
 
 // withUsers declares a user "deploy" in each account (no credentials, no

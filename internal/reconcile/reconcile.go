@@ -447,7 +447,9 @@ func (r *Reconciler) sweepTargets(ctx context.Context, at time.Time, ix *drift.I
 		}
 		rep.Clusters++
 		scope.AddCluster(cs)
-		for _, j := range ev.SweepCluster(at, cs) {
+		js := ev.SweepCluster(at, cs)
+		judged = slices.Grow(judged, len(js))
+		for _, j := range js {
 			judged = append(judged, j.Finding)
 		}
 		fs, err := r.History.Query(ctx, drift.HistoryQuery{Cluster: cs.Name})
