@@ -51,6 +51,9 @@ func NewNotifier(scope constructs.Construct, id string, props NotifierProps) *No
 	if s.SlackSecretARN != "" {
 		env[config.EnvSlackWebhookSecretARN] = s.SlackSecretARN
 	}
+	if s.AccountAliases != "" {
+		env[config.EnvAccountAliases] = s.AccountAliases
+	}
 	f := NewFunction(scope, id, FunctionProps{
 		Name:             "notify",
 		Description:      "eksdrift notifier: findings to Slack and AWS Chatbot, bursts as digests",

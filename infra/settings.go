@@ -39,10 +39,13 @@ const (
 	// usergroups:read, for approvers that are user groups.
 	CtxSlackSigningSecretARN = "slackSigningSecretArn"
 	CtxSlackBotTokenARN      = "slackBotTokenArn"
-	CtxAlarmEmail            = "alarmEmail"
-	CtxExistingTrail         = "existingTrail"
-	CtxClusters              = "clusters"
-	CtxRoles                 = "roles"
+	// CtxAccountAliases names accounts in the notifier's messages: a JSON
+	// object of account ID to name (a string, or an object in cdk.json).
+	CtxAccountAliases = "accountAliases"
+	CtxAlarmEmail     = "alarmEmail"
+	CtxExistingTrail  = "existingTrail"
+	CtxClusters       = "clusters"
+	CtxRoles          = "roles"
 	// CtxUsers names the IAM users behind access entries (iamUsers) that
 	// the functions may read and the reverter change.
 	CtxUsers               = "users"
@@ -97,7 +100,10 @@ type Settings struct {
 	// endpoint's secrets (docs/alerts.md); without the first, no endpoint
 	// is deployed and messages carry no buttons.
 	SlackSigningSecretARN string
-	SlackBotTokenARN      string
+	// AccountAliases is CtxAccountAliases as the notifier reads it
+	// (config.EnvAccountAliases, canonical JSON); "" for none.
+	AccountAliases   string
+	SlackBotTokenARN string
 	// SlackAccept wires Accept into baseline (CtxSlackAccept): the
 	// endpoint's role may then write the baseline object, and the bucket's
 	// and the key's policies exempt it as they exempt BaselineWriters.
@@ -204,6 +210,7 @@ func ReadSettings(ctx ContextReader, env Env, assetsDir string) (Settings, error
 		SlackSecretARN:        p.str(ctx, CtxSlackSecretARN, ""),
 		SlackSigningSecretARN: p.str(ctx, CtxSlackSigningSecretARN, ""),
 		SlackBotTokenARN:      p.str(ctx, CtxSlackBotTokenARN, ""),
+		AccountAliases:        p.aliases(ctx, CtxAccountAliases),
 		SlackAccept:           p.boolean(ctx, CtxSlackAccept, false),
 		AlarmEmail:            p.str(ctx, CtxAlarmEmail, ""),
 		ExistingTrail:         p.boolean(ctx, CtxExistingTrail, false),
@@ -465,6 +472,39 @@ func (p *ctxParser) given(ctx ContextReader, key string) bool {
 	v := ctx(key)
 	s, isString := v.(string)
 	return v != nil && (!isString || strings.TrimSpace(s) != "")
+}
+
+// aliases reads CtxAccountAliases, as a JSON string (-c on the command
+// line) or an object (cdk.json), checks it as the notifier will, and gives
+// it as canonical JSON.
+func (p *ctxParser) aliases(ctx ContextReader, key string) string {
+	var raw string
+	switch v := ctx(key).(type) {
+	case nil:
+		return ""
+	case string:
+		raw = strings.TrimSpace(v)
+	case map[string]any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			p.errorf("%s: %v", key, err)
+			return ""
+		}
+		raw = string(b)
+	default:
+		p.errorf("%s=%v is not a JSON object of account ID to name", key, v)
+		return ""
+	}
+	if raw == "" {
+		return ""
+	}
+	m, err := config.ParseAccountAliases(raw)
+	if err != nil {
+		p.errorf("%s: %v", key, err)
+		return ""
+	}
+	b, _ := json.Marshal(m) // map keys sorted: the same map, the same template
+	return string(b)
 }
 
 func (p *ctxParser) str(ctx ContextReader, key, def string) string {

@@ -211,6 +211,10 @@ func TestReadSettingsErrors(t *testing.T) {
 		{"hold-down not a duration", map[string]any{CtxBaselineHoldDown: "an hour"}, `baselineHoldDown="an hour" is not a Go duration`},
 		{"hold-down as a number", map[string]any{CtxBaselineHoldDown: 3600.0}, "baselineHoldDown=3600 is not a string"},
 		{"bad allowGrantingAdmin", map[string]any{CtxAllowGrantingAdmin: "sometimes"}, `allowGrantingAdmin="sometimes" is not true or false`},
+		{"aliases not JSON", map[string]any{CtxAccountAliases: "111122223333=payments"}, "accountAliases: configuration: EKSDRIFT_ACCOUNT_ALIASES is not a JSON object"},
+		{"alias of no account", map[string]any{CtxAccountAliases: map[string]any{"prod": "payments"}}, `"prod" is not an account ID`},
+		{"alias not a string", map[string]any{CtxAccountAliases: map[string]any{"111122223333": 7.0}}, "is not a JSON object of account ID to name"},
+		{"aliases a list", map[string]any{CtxAccountAliases: []any{"111122223333"}}, "accountAliases=[111122223333] is not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,5 +262,21 @@ func TestCdkJSONNamesNoBaselineWriter(t *testing.T) {
 		if got := ctx[k]; got != want {
 			t.Errorf("cdk.json %s: got %v, want %v (the app's default)", k, got, want)
 		}
+	}
+}
+
+// TestAccountAliases: -c accountAliases reaches the notifier as the JSON it
+// reads, the same map given as a string or as a cdk.json object, and is
+// absent when not given.
+func TestAccountAliases(t *testing.T) {
+	want := `{"111122223333":"payments-prod","444455556666":"shared"}`
+	for _, v := range []any{` {"444455556666": "shared", "111122223333": "payments-prod"} `, map[string]any{"111122223333": "payments-prod", "444455556666": "shared"}} {
+		s, err := readSettings(map[string]any{CtxAccountAliases: v}, Env{})
+		if err != nil || s.AccountAliases != want {
+			t.Errorf("%v: got %q, %v, want %s", v, s.AccountAliases, err, want)
+		}
+	}
+	if s, err := readSettings(nil, Env{}); err != nil || s.AccountAliases != "" {
+		t.Errorf("no accountAliases: got %q, %v, want none", s.AccountAliases, err)
 	}
 }

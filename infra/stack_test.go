@@ -556,6 +556,15 @@ func TestNotifier(t *testing.T) {
 	if _, ok := env[config.EnvSlackWebhookSecretARN]; ok {
 		t.Errorf("no slackSecretArn, yet %s is set", config.EnvSlackWebhookSecretARN)
 	}
+	// Account names: only when given, as the JSON the notifier reads.
+	if v, ok := env[config.EnvAccountAliases]; ok {
+		t.Errorf("no accountAliases, yet %s=%v", config.EnvAccountAliases, v)
+	}
+	p := synth(t, casePinned)
+	penv := props(resource(t, p, p.stacks.Notifier.Fn))["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got, want := penv[config.EnvAccountAliases], `{"111122223333":"payments-prod"}`; got != want {
+		t.Errorf("accountAliases given: got %s=%v, want %s", config.EnvAccountAliases, got, want)
+	}
 }
 
 // TestNotifierMetricNames: the notifier's metric names are constants of

@@ -146,3 +146,12 @@ func (p *parser) aliases(getenv func(string) string, name string) map[string]str
 	}
 	return m
 }
+
+// ParseAccountAliases checks v as the notifier checks EnvAccountAliases:
+// the stack checks -c accountAliases with it, so that a bad map fails the
+// synthesis rather than the deployed notifier's start.
+func ParseAccountAliases(v string) (map[string]string, error) {
+	var p parser
+	m := p.aliases(func(string) string { return v }, EnvAccountAliases)
+	return m, p.err()
+}
