@@ -170,8 +170,8 @@ var (
 	casePinned = synthCase{name: "pinned-eu-west-1", overrides: map[string]any{
 		CtxAccount: "111122223333", CtxRegion: "eu-west-1", CtxExistingTrail: "true", CtxReconcileSchedule: "cron(15 * * * ? *)",
 		CtxAccountAliases: map[string]any{"111122223333": "payments-prod"},
-		CtxClusters: "prod,arn:aws:eks:eu-west-1:111122223333:cluster/staging",
-		CtxRoles:    `["developers","arn:aws:iam::111122223333:role/team/app-api"]`,
+		CtxClusters:       "prod,arn:aws:eks:eu-west-1:111122223333:cluster/staging",
+		CtxRoles:          `["developers","arn:aws:iam::111122223333:role/team/app-api"]`,
 	}}
 	// caseUSEast1 is a deployment in us-east-1, where IAM's events arrive
 	// directly: no forwarder.
