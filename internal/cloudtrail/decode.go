@@ -531,8 +531,35 @@ type lookupEvent struct {
 // record as a JSON string. An event that has none, or whose record cannot be
 // read, is a RecordError at its place; the others are judged.
 func (b *Batch) events(s *scanner) error {
+	return b.eachItem(s, "Events", '{', "an event must be an object", "an event", func(raw []byte, start int, at RecordError) {
+		var ev lookupEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			b.fail(at, "", s.jsonError(start, err))
+		} else if rec := []byte(ev.CloudTrailEvent); len(bytes.TrimSpace(rec)) == 0 {
+			b.fail(at, string(ev.EventID), errors.New("event has no CloudTrailEvent"))
+		} else if reason := prefilter(rec); reason != "" {
+			b.Ignored[reason]++
+		} else {
+			var r Record
+			if err := json.Unmarshal(rec, &r); err != nil {
+				b.fail(at, string(ev.EventID), fmt.Errorf("CloudTrailEvent: %w", err))
+			} else {
+				b.Records = append(b.Records, r)
+			}
+		}
+	})
+}
+
+// eachItem walks the JSON list named list, whose items are values opening
+// with open ('{' or '['), for the outputs that wrap records (LookupEvents'
+// Events, Lake's QueryResultRows): item gets each item's bytes, its offset
+// and its place (a RecordError with the list, index, line and column filled
+// in), and says what the item is. A list that is not one, or an item that
+// does not open with open, ends the walk with an error naming mustBe; what
+// follows an item must be , or ].
+func (b *Batch) eachItem(s *scanner, list string, open byte, mustBe, one string, item func(raw []byte, start int, at RecordError)) error {
 	if !s.expect('[') {
-		return s.errorf("Events must be a list")
+		return s.errorf("%s must be a list", list)
 	}
 	s.ws()
 	if s.expect(']') {
@@ -541,8 +568,8 @@ func (b *Batch) events(s *scanner) error {
 	for {
 		s.ws()
 		s.mark = s.pos
-		if s.peek() != '{' || !s.skipValue() {
-			return s.errorf("an event must be an object")
+		if s.peek() != open || !s.skipValue() {
+			return s.errorf("%s", mustBe)
 		}
 		start := s.mark
 		if s.overKeep() {
@@ -551,21 +578,7 @@ func (b *Batch) events(s *scanner) error {
 		index := b.Total
 		b.Total++
 		line, col := s.where(start)
-		var ev lookupEvent
-		if err := json.Unmarshal(s.data[start:s.pos], &ev); err != nil {
-			b.Errors = append(b.Errors, &RecordError{List: "Events", Index: index, Line: line, Column: col, Err: s.jsonError(start, err)})
-		} else if rec := []byte(ev.CloudTrailEvent); len(bytes.TrimSpace(rec)) == 0 {
-			b.Errors = append(b.Errors, &RecordError{List: "Events", Index: index, Line: line, Column: col, EventID: string(ev.EventID), Err: errors.New("event has no CloudTrailEvent")})
-		} else if reason := prefilter(rec); reason != "" {
-			b.Ignored[reason]++
-		} else {
-			var r Record
-			if err := json.Unmarshal(rec, &r); err != nil {
-				b.Errors = append(b.Errors, &RecordError{List: "Events", Index: index, Line: line, Column: col, EventID: string(ev.EventID), Err: fmt.Errorf("CloudTrailEvent: %w", err)})
-			} else {
-				b.Records = append(b.Records, r)
-			}
-		}
+		item(s.data[start:s.pos], start, RecordError{List: list, Index: index, Line: line, Column: col})
 		s.mark = -1
 		s.ws()
 		if s.expect(',') {
@@ -574,8 +587,14 @@ func (b *Batch) events(s *scanner) error {
 		if s.expect(']') {
 			return nil
 		}
-		return s.errorf("want , or ] after an event")
+		return s.errorf("want , or ] after %s", one)
 	}
+}
+
+// fail records the item at as unreadable, with its event ID when known.
+func (b *Batch) fail(at RecordError, eventID string, err error) {
+	at.EventID, at.Err = eventID, err
+	b.Errors = append(b.Errors, &at)
 }
 
 // recordFields are the top-level fields of a raw record that decide whether

@@ -83,50 +83,22 @@ var lakeBools = map[string]bool{"disableSessionTags": true}
 // RecordError at its place (QueryResultRows[i], the column named); the
 // others are judged.
 func (b *Batch) lakeRows(s *scanner) error {
-	if !s.expect('[') {
-		return s.errorf("QueryResultRows must be a list")
-	}
-	s.ws()
-	if s.expect(']') {
-		return nil
-	}
-	for {
-		s.ws()
-		s.mark = s.pos
-		if s.peek() != '[' || !s.skipValue() {
-			return s.errorf("a row of QueryResultRows must be a list")
-		}
-		start := s.mark
-		if s.overKeep() {
-			return s.rerr
-		}
-		index := b.Total
-		b.Total++
-		line, col := s.where(start)
-		rec, id, reason, err := lakeRecord(s.data[start:s.pos])
+	return b.eachItem(s, "QueryResultRows", '[', "a row of QueryResultRows must be a list", "a row", func(raw []byte, _ int, at RecordError) {
+		rec, id, reason, err := lakeRecord(raw)
 		switch {
 		case err != nil:
-			b.Errors = append(b.Errors, &RecordError{List: "QueryResultRows", Index: index, Line: line, Column: col, EventID: id, Err: err})
+			b.fail(at, id, err)
 		case reason != "":
 			b.Ignored[reason]++
 		default:
 			var r Record
 			if err := json.Unmarshal(rec, &r); err != nil {
-				b.Errors = append(b.Errors, &RecordError{List: "QueryResultRows", Index: index, Line: line, Column: col, EventID: id, Err: err})
+				b.fail(at, id, err)
 			} else {
 				b.Records = append(b.Records, r)
 			}
 		}
-		s.mark = -1
-		s.ws()
-		if s.expect(',') {
-			continue
-		}
-		if s.expect(']') {
-			return nil
-		}
-		return s.errorf("want , or ] after a row")
-	}
+	})
 }
 
 // lakeRecord turns one row into a record's JSON, or says why the row is
