@@ -286,3 +286,29 @@ func TestLookupEventsOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestWrappedListsRefuseBadShapes: LookupEvents' Events and Lake's
+// QueryResultRows share one walker; a list of the wrong type, an item of
+// the wrong type, or an item not followed by , or ] is refused with the
+// list named and the place, never read as an empty batch.
+func TestWrappedListsRefuseBadShapes(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"Events not a list", `{"Events":{"EventId":"e"}}`, "Events must be a list"},
+		{"an event a string", `{"Events":["e-1"]}`, "an event must be an object"},
+		{"an event a row", `{"Events":[[{"eventName":"x"}]]}`, "an event must be an object"},
+		{"events run together", `{"Events":[{"EventId":"a"} {"EventId":"b"}]}`, "want , or ] after an event"},
+		{"rows not a list", `{"QueryStatus":"FINISHED","QueryResultRows":{"a":1}}`, "QueryResultRows must be a list"},
+		{"a row an object", `{"QueryStatus":"FINISHED","QueryResultRows":[{"eventid":"e"}]}`, "a row of QueryResultRows must be a list"},
+		{"rows run together", `{"QueryStatus":"FINISHED","QueryResultRows":[[{"eventid":"a"}] [{"eventid":"b"}]]}`, "want , or ] after a row"},
+		{"an unterminated row", `{"QueryStatus":"FINISHED","QueryResultRows":[[{"eventid":"a"}`, "a row of QueryResultRows must be a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Decode([]byte(tt.input))
+			var se *SyntaxError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v (batch %+v), want a syntax error saying %q", err, b, tt.want)
+			}
+		})
+	}
+}
