@@ -117,16 +117,22 @@ func setCredentials(o Options) {
 // Binary finds the MiniStack launcher: $MINISTACK_BIN, else .venv/bin/ministack
 // at the repository root.
 func Binary() (string, error) {
-	if b := os.Getenv("MINISTACK_BIN"); b != "" {
+	return venvTool("MINISTACK_BIN", "ministack", "MiniStack", "ministack=="+MiniStackVersion)
+}
+
+// venvTool finds an emulator's launcher: $envVar, else .venv/bin/name at
+// the repository root, or says how to install it (pipSpec, into .venv).
+func venvTool(envVar, name, what, pipSpec string) (string, error) {
+	if b := os.Getenv(envVar); b != "" {
 		return b, nil
 	}
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	b := filepath.Join(root, ".venv", "bin", "ministack")
+	b := filepath.Join(root, ".venv", "bin", name)
 	if _, err := os.Stat(b); err != nil {
-		return "", fmt.Errorf("MiniStack is not installed at %s: run `make tools` (pip install ministack==%s into .venv), or set AWS_ENDPOINT_URL to a running emulator", b, MiniStackVersion)
+		return "", fmt.Errorf("%s is not installed at %s: run `make tools` (pip install '%s' into .venv), or set AWS_ENDPOINT_URL to a running emulator", what, b, pipSpec)
 	}
 	return b, nil
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -37,18 +36,7 @@ func MotoMain(m *testing.M) int {
 // MotoBinary finds moto's server: $MOTO_SERVER_BIN, else
 // .venv/bin/moto_server at the repository root.
 func MotoBinary() (string, error) {
-	if b := os.Getenv("MOTO_SERVER_BIN"); b != "" {
-		return b, nil
-	}
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	b := filepath.Join(root, ".venv", "bin", "moto_server")
-	if _, err := os.Stat(b); err != nil {
-		return "", fmt.Errorf("moto is not installed at %s: run `make tools` (pip install 'moto[server]==%s' into .venv), or set AWS_ENDPOINT_URL to a running emulator", b, MotoVersion)
-	}
-	return b, nil
+	return venvTool("MOTO_SERVER_BIN", "moto_server", "moto", "moto[server]=="+MotoVersion)
 }
 
 func startMoto() (stop func(), err error) {
