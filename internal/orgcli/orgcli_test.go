@@ -127,12 +127,14 @@ func cluster(t *testing.T, id string, drifted bool) {
 	must(t, err)
 	admin := "arn:aws:iam::" + id + ":role/platform-admin"
 	_, err = c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(admin)})
+	err = awstest.Created(err)
 	must(t, err)
 	_, err = c.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(admin),
 		PolicyArn: aws.String(clusterAdm), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})
 	must(t, err)
 	if drifted {
 		_, err = c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String("arn:aws:iam::" + id + ":role/contractor")})
+		err = awstest.Created(err)
 		must(t, err)
 	}
 }

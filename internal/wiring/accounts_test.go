@@ -176,7 +176,7 @@ func TestAccountHoldDown(t *testing.T) {
 	ctx := context.Background()
 	s3c := awss3.NewFromConfig(cfg)
 	bucket, key := awstest.Name(t, "baseline"), "baseline.yaml"
-	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket}); err != nil {
+	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: &bucket,
