@@ -110,7 +110,15 @@ func (e *env) history(ctx context.Context, s storeFlags, naming namesFlags, q dr
 		// column's width is too, and the table still streams.
 		t := &tableWriter{w: out, outcome: true, account: len(q.Accounts) > 1}
 		if t.account {
-			t.names = e.accountNames(ctx, "history", naming, file, h, q.Accounts)
+			// Only the names of these accounts: the column is as wide as
+			// its widest, not as the file's.
+			names := e.accountNames(ctx, "history", naming, file, h, q.Accounts)
+			t.names = drift.AccountAliases{}
+			for _, id := range q.Accounts {
+				if n := names.Name(id); n != "" {
+					t.names[id] = n
+				}
+			}
 		}
 		w = t
 	}

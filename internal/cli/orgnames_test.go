@@ -133,7 +133,9 @@ func TestHistoryAccountColumnFitsNames(t *testing.T) {
 	all := drifttest.AuditedFindings(240)
 	path := filepath.Join(stateEnv(t)["XDG_STATE_HOME"], "history.db")
 	recordLocal(t, path, all)
-	aliases := writeAliases(t, "aliases.yaml", drifttest.OtherAccount+": a-rather-long-account-name\n")
+	// The file names an account the table does not show, with a longer
+	// name: the column must not be as wide as that one.
+	aliases := writeAliases(t, "aliases.yaml", drifttest.OtherAccount+": a-rather-long-account-name\n"+mainAccount+": "+strings.Repeat("z", 60)+"\n")
 	r := run(t, stateEnv(t), "history", "--history", path, "--aliases", aliases, "--account", drifttest.OtherAccount+","+drifttest.ThirdAccount)
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -151,6 +153,10 @@ func TestHistoryAccountColumnFitsNames(t *testing.T) {
 	}
 	if named == 0 {
 		t.Errorf("no row names %s:\n%s", drifttest.OtherAccount, r.stdout)
+	}
+	header := strings.Fields(lines[0])
+	if want := len(drifttest.OtherAccount + " (a-rather-long-account-name)"); col-strings.Index(lines[0], "ACCOUNT") != want+2 || header[5] != "ACCOUNT" {
+		t.Errorf("ACCOUNT column: got %d wide, want %d (its widest label)", col-strings.Index(lines[0], "ACCOUNT")-2, want)
 	}
 }
 
