@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -214,5 +216,45 @@ func TestNoOrgNamesWithoutTheFlag(t *testing.T) {
 	}
 	if called {
 		t.Errorf("lookup: got called, want no call without --org-names")
+	}
+}
+
+// TestOrgNameWarningsAreBounded: a history of many accounts that cannot be
+// named (made-up ones, or a caller without the grant) must not bury the
+// output in warnings.
+func TestOrgNameWarningsAreBounded(t *testing.T) {
+	var ids []string
+	for i := range 50 {
+		ids = append(ids, fmt.Sprintf("%012d", 300000000000+i))
+	}
+	for _, tt := range []struct {
+		name     string
+		accounts []string
+		lines    int
+		last     string
+	}{
+		{"Few", ids[:3], 3, "account " + ids[2] + " shown by ID alone"},
+		{"AtTheBound", ids[:maxNameWarnings], maxNameWarnings, "account " + ids[maxNameWarnings-1] + " shown by ID alone"},
+		{"Many", ids, maxNameWarnings + 1, fmt.Sprintf("%d more accounts shown by ID alone", len(ids)-maxNameWarnings)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var errb bytes.Buffer
+			e := &env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &errb,
+				describeAccount: func(_ context.Context, ids []string) []organizations.Named {
+					out := make([]organizations.Named, len(ids))
+					for i, id := range ids {
+						out[i] = organizations.Named{ID: id, Reason: "access denied (AccessDeniedException)"}
+					}
+					return out
+				}}
+			names := e.accountNames(t.Context(), "report", namesFlags{org: true}, drift.AccountAliases{}, nil, tt.accounts)
+			if len(names) != 0 {
+				t.Errorf("names: got %v, want none", names)
+			}
+			lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+			if len(lines) != tt.lines || !strings.Contains(lines[len(lines)-1], tt.last) {
+				t.Errorf("warnings: got %d lines ending %q, want %d ending %q", len(lines), lines[len(lines)-1], tt.lines, tt.last)
+			}
+		})
 	}
 }
