@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -105,22 +106,7 @@ func (e *env) history(ctx context.Context, s storeFlags, naming namesFlags, q dr
 		cw = csv.NewWriter(out)
 		w = &csvWriter{w: cw}
 	default:
-		// Findings of several accounts asked for: say which is which, with
-		// their names. The accounts are known before the first page, so the
-		// column's width is too, and the table still streams.
-		t := &tableWriter{w: out, outcome: true, account: len(q.Accounts) > 1}
-		if t.account {
-			// Only the names of these accounts: the column is as wide as
-			// its widest, not as the file's.
-			names := e.accountNames(ctx, "history", naming, file, h, q.Accounts)
-			t.names = drift.AccountAliases{}
-			for _, id := range q.Accounts {
-				if n := names.Name(id); n != "" {
-					t.names[id] = n
-				}
-			}
-		}
-		w = t
+		w = e.historyTable(ctx, out, naming, file, h, q.Accounts)
 	}
 	p := newProgress(e.stderr)
 	n, err := h.each(ctx, q, p, func(page []drift.Finding) error {
@@ -149,4 +135,25 @@ func (e *env) history(ctx context.Context, s storeFlags, naming namesFlags, q dr
 	}
 	fmt.Fprintf(e.stderr, "%d findings in %s\n", n, h.where)
 	return nil
+}
+
+// historyTable is the history's table. Findings of several accounts asked
+// for get an ACCOUNT column that says which is which, with their names;
+// the accounts are known before the first page, so the column's width is
+// too, and the table still streams.
+func (e *env) historyTable(ctx context.Context, out io.Writer, naming namesFlags, file drift.AccountAliases, h *historySource, accounts []string) *tableWriter {
+	t := &tableWriter{w: out, outcome: true, account: len(accounts) > 1}
+	if !t.account {
+		return t
+	}
+	// Only the names of these accounts: the column is as wide as its
+	// widest, not as the file's.
+	names := e.accountNames(ctx, "history", naming, file, h, accounts)
+	t.names = drift.AccountAliases{}
+	for _, id := range accounts {
+		if n := names.Name(id); n != "" {
+			t.names[id] = n
+		}
+	}
+	return t
 }
