@@ -151,6 +151,13 @@ func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 			d.Log.InfoContext(ctx, "event ignored", "eventId", rec.EventID, "eventName", rec.EventName, "reason", ignored)
 			continue
 		}
+		if conflict := rec.AccountConflict(); conflict != "" {
+			if err := d.handleConflict(ctx, changes, conflict); err != nil {
+				d.Metrics.Add(metrics.Errors, 1)
+				return err
+			}
+			continue
+		}
 		for _, c := range changes {
 			if err := d.handleChange(ctx, c); err != nil {
 				d.Metrics.Add(metrics.Errors, 1)

@@ -97,3 +97,9 @@ func MergeAccount(shared, member *Baseline, account string) (*Index, error) {
 	b.VersionID = shared.VersionID + "+" + member.VersionID
 	return NewIndex(&b)
 }
+
+// ReasonAccountsDisagree starts (after "not judged: ") the reason of a
+// finding whose event named another account than the one it came from: the
+// detector records it under the sender's account, unjudged, and nothing
+// reverts it.
+const ReasonAccountsDisagree = "the event's accounts disagree"
