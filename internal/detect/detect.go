@@ -75,6 +75,11 @@ type Detector struct {
 	// it are judged by BaselineVersions (see baselinewrite.go); writes to
 	// any other object are ignored.
 	BaselineBucket, BaselineKey string
+	// Home is the account eksdrift runs in, where the baseline object is,
+	// when the detector also hears members' events (an organization
+	// deployment): an S3 event about the baseline object from any other
+	// account is forged. "" takes every account's word.
+	Home string
 	// BaselineVersions reads the version a write made (versionID, "" for
 	// the latest) and the one before it.
 	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
