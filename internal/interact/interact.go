@@ -418,6 +418,20 @@ func (h *Handler) accept(ctx context.Context, f drift.Finding, user string, at t
 	if h.Acceptor == nil {
 		return "", "Accept into baseline is not available in this deployment"
 	}
+	if h.BaselineFor != nil {
+		// The acceptor amends the shared file only: a cluster declared in
+		// its account's own file is not there to amend, and declaring it
+		// in the shared file too would make that account's baseline
+		// invalid (declared twice).
+		shared, err := h.Baseline(ctx)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "slack interaction: baseline not read", "error", err)
+			return "", "the baseline cannot be read now; try again"
+		}
+		if _, ok := shared.Cluster(f.Account, f.Region, f.Cluster); !ok {
+			return "", "cluster " + f.Cluster + " of account " + f.Account + " is declared in its account's file, not the shared one, and Accept writes only the shared file: edit that account's file by hand"
+		}
+	}
 	r, err := h.Acceptor.Accept(ctx, f, user, at)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

@@ -405,6 +405,7 @@ func TestApproversAreThoseOfTheFindingsAccount(t *testing.T) {
 		{"the shared file's approver of prod, on B's prod", approver, slack.ActionRevert, fb, drift.InteractionRefused, "you are not an approver of cluster " + fb.Cluster},
 		{"B's approver, on the other account's prod", bApprover, slack.ActionRevert, w.f, drift.InteractionRefused, "you are not an approver of cluster " + fb.Cluster},
 		{"B's approver reverts B's finding", bApprover, slack.ActionRevert, fb, drift.InteractionAllowed, "Revert requested"},
+		{"B's approver accepts B's finding, declared in B's file", bApprover, slack.ActionAccept, fb, drift.InteractionRefused, "Accept writes only the shared file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -416,6 +417,9 @@ func TestApproversAreThoseOfTheFindingsAccount(t *testing.T) {
 				t.Errorf("got %s on %s (%s), want %s on %s saying %q", last.Outcome, last.FindingID, last.Reason, tt.outcome, tt.f.ID(), tt.says)
 			}
 		})
+	}
+	if len(w.acceptor.asked) != 0 {
+		t.Errorf("the acceptor was asked %v, want never: it amends the shared file, where B's prod is not", w.acceptor.asked)
 	}
 	if until, err := w.store.SnoozedUntil(ctx, drift.DriftKey(w.f)); err != nil || !until.IsZero() {
 		t.Errorf("the other account's prod: got snoozed until %v (%v), want not snoozed", until, err)
