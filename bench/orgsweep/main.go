@@ -12,7 +12,7 @@
 // One MiniStack cannot hold a large organization (its EKS lists walk every
 // account it holds), so the organization can be split over several
 // emulators, the shards: -shards K starts K MiniStack processes on
-// 127.0.0.1, -endpoints uses running ones. Each shard holds a contiguous
+// 127.0.0.1 (found as internal/awstest finds it), -endpoints uses running ones. Each shard holds a contiguous
 // block of the accounts, and a member's fill, its read role's STS
 // AssumeRole and every read of the sweep go to its shard.
 //

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,8 +24,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/eksdrift/eksdrift/internal/awstest"
 )
 
 // shard is one emulator and the member accounts it holds.
@@ -82,7 +81,7 @@ func serviceOverrides(environ []string) []string {
 // each logging to dir, and waits until all answer their health check. stop
 // ends every process started, also when starting one of them failed.
 func startShards(ctx context.Context, k int, dir string) (endpoints []string, pids []int, stop func(), err error) {
-	bin, err := awstest.Binary()
+	bin, err := ministackBinary()
 	if err != nil {
 		return nil, nil, func() {}, err
 	}
@@ -102,7 +101,7 @@ func startShards(ctx context.Context, k int, dir string) (endpoints []string, pi
 		}
 	}
 	for i := range k {
-		port, err := awstest.FreePort()
+		port, err := freePort()
 		if err != nil {
 			return nil, nil, stop, err
 		}
@@ -134,6 +133,43 @@ func startShards(ctx context.Context, k int, dir string) (endpoints []string, pi
 		}
 	}
 	return endpoints, pids, stop, nil
+}
+
+// ministackBinary finds MiniStack as internal/awstest does (a bench main
+// may not import test support): $MINISTACK_BIN, else .venv/bin/ministack
+// at the repository root.
+func ministackBinary() (string, error) {
+	if b := os.Getenv("MINISTACK_BIN"); b != "" {
+		return b, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			b := filepath.Join(dir, ".venv", "bin", "ministack")
+			if _, err := os.Stat(b); err != nil {
+				return "", fmt.Errorf("MiniStack is not installed at %s: run `make tools`, or set MINISTACK_BIN", b)
+			}
+			return b, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory, and MINISTACK_BIN is not set")
+		}
+		dir = parent
+	}
+}
+
+// freePort asks the kernel for a free TCP port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func withoutAWSEndpoints(environ []string) []string {
