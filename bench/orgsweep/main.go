@@ -12,9 +12,11 @@
 // One MiniStack cannot hold a large organization (its EKS lists walk every
 // account it holds), so the organization can be split over several
 // emulators, the shards: -shards K starts K MiniStack processes on
-// 127.0.0.1 (found as internal/awstest finds it), -endpoints uses running ones. Each shard holds a contiguous
-// block of the accounts, and a member's fill, its read role's STS
-// AssumeRole and every read of the sweep go to its shard.
+// 127.0.0.1 (found as internal/awstest finds it), -endpoints uses running
+// ones. Each shard holds a contiguous block of the accounts, and a
+// member's fill, its read role's STS AssumeRole and every read of the
+// sweep go to its shard. The round fails unless every cluster of every
+// account was read exactly once.
 //
 // It talks only to emulators on the loopback interface: it refuses to run
 // unless AWS_ENDPOINT_URL (or every -endpoints URL) names 127.0.0.1 or
