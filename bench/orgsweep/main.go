@@ -388,29 +388,8 @@ func sweep(ctx context.Context, w *world, ix *drift.Index, o options, f figures)
 
 	var mu sync.Mutex
 	calls := map[string][2]func() int64{}
-	// One Accounts and one MemberConfigs per shard, as the reconcile
-	// function builds them, on a base pointed at that shard: a member's
-	// read role is assumed through its own shard's STS, and each account
-	// keeps its own token bucket.
-	var members []*wiring.Accounts
-	var perShard []wiring.ConfigFor
-	for _, sh := range w.shards {
-		m := wiring.NewAccounts(onShard(w.base, sh), home, edconfig.Org{Members: slices.Sorted(slices.Values(sh.accounts))}, "reconcile")
-		members = append(members, m)
-		perShard = append(perShard, wiring.MemberConfigs(m, readRole, o.rate))
-	}
 	reads := &readCount{n: map[string]int{}}
-	configFor := func(ctx context.Context, account, region string) (aws.Config, error) {
-		i, ok := w.shardOf[account]
-		if !ok {
-			return aws.Config{}, fmt.Errorf("account %s is on no shard", account)
-		}
-		cfg, err := perShard[i](ctx, account, region)
-		if err != nil {
-			return cfg, err
-		}
-		return reads.counted(cfg, account), nil
-	}
+	configFor, members := w.memberConfigs(o.rate, reads)
 	scanners := wiring.MemberScanners(configFor, o.eksCalls)
 	scannerFor := func(ctx context.Context, account string) (*scan.Scanner, error) {
 		s, err := scanners(ctx, account)
@@ -500,6 +479,46 @@ func sweep(ctx context.Context, w *world, ix *drift.Index, o options, f figures)
 	f.TotalSeconds = time.Since(start).Seconds()
 	close(stop)
 	f.PeakHeapMB, f.PeakSysMB = float64(peakHeap.Load())/(1<<20), float64(peakSys.Load())/(1<<20)
+	f.count(ix, calls, reads, members, w, o)
+	f.print(o)
+	failed := f.check(o)
+	if o.out != "" {
+		b, _ := json.MarshalIndent(f, "", "  ")
+		if werr := os.WriteFile(o.out, append(b, '\n'), 0o644); werr != nil {
+			return errors.Join(failed, werr)
+		}
+	}
+	return failed
+}
+
+// memberConfigs builds one Accounts and one MemberConfigs per shard, as the
+// reconcile function builds them, on a base pointed at that shard: a
+// member's read role is assumed through its own shard's STS, and each
+// account keeps its own token bucket. reads counts what the configurations
+// describe.
+func (w *world) memberConfigs(callRate int, reads *readCount) (wiring.ConfigFor, []*wiring.Accounts) {
+	var members []*wiring.Accounts
+	var perShard []wiring.ConfigFor
+	for _, sh := range w.shards {
+		m := wiring.NewAccounts(onShard(w.base, sh), home, edconfig.Org{Members: slices.Sorted(slices.Values(sh.accounts))}, "reconcile")
+		members = append(members, m)
+		perShard = append(perShard, wiring.MemberConfigs(m, readRole, callRate))
+	}
+	return func(ctx context.Context, account, region string) (aws.Config, error) {
+		i, ok := w.shardOf[account]
+		if !ok {
+			return aws.Config{}, fmt.Errorf("account %s is on no shard", account)
+		}
+		cfg, err := perShard[i](ctx, account, region)
+		if err != nil {
+			return cfg, err
+		}
+		return reads.counted(cfg, account), nil
+	}, members
+}
+
+// count fills in the round's calls, coverage and memory.
+func (f *figures) count(ix *drift.Index, calls map[string][2]func() int64, reads *readCount, members []*wiring.Accounts, w *world, o options) {
 	f.FitsOneInvocation = f.Invocations == 1
 	for _, c := range ix.Baseline.Clusters {
 		f.Entries += len(c.AccessEntries)
@@ -519,7 +538,7 @@ func sweep(ctx context.Context, w *world, ix *drift.Index, o options, f figures)
 		f.CallsPerAccount.IAM /= n
 	}
 	f.AccountsCovered = len(calls)
-	f.ClustersRead, f.ReadTwice, f.NotRead = reads.check(accounts, o.regions, o.clusters)
+	f.ClustersRead, f.ReadTwice, f.NotRead = reads.check(w.accounts, o.regions, o.clusters)
 	for _, m := range members {
 		f.Assumes += m.Assumes()
 	}
@@ -533,30 +552,31 @@ func sweep(ctx context.Context, w *world, ix *drift.Index, o options, f figures)
 		f.ShardPeakRSSMBMax = max(f.ShardPeakRSSMBMax, rss)
 		f.ShardCPUSeconds += cpuSeconds(sh.pid)
 	}
+}
+
+func (f *figures) print(o options) {
 	fmt.Printf("swept %d accounts x %d regions: %d clusters, %d access entries, %d roles in %.0fs over %d invocation(s) of %s less %s (fits one: %v); "+
 		"calls per account: %d EKS + %d IAM (min %d, max %d); peak heap %.0f MB, Go runtime %.0f MB; %d drift, %d unread\n",
 		f.Accounts, f.Regions, f.Clusters, f.Entries, f.Roles, f.TotalSeconds, f.Invocations, o.timeout, o.margin, f.FitsOneInvocation,
 		f.CallsPerAccount.EKS, f.CallsPerAccount.IAM, f.CallsPerAccount.Min, f.CallsPerAccount.Max, f.PeakHeapMB, f.PeakSysMB, f.Drift, f.Unread)
 	fmt.Printf("coverage: %d of %d accounts, %d of %d clusters described (%d twice, %d never), %d read roles assumed on %d emulator(s); peak RSS %.0f MB",
-		f.AccountsCovered, len(accounts), f.ClustersRead, len(accounts)*len(o.regions)*o.clusters, f.ReadTwice, f.NotRead, f.Assumes, f.Shards, f.PeakRSSMB)
+		f.AccountsCovered, f.Accounts, f.ClustersRead, f.Accounts*len(o.regions)*o.clusters, f.ReadTwice, f.NotRead, f.Assumes, f.Shards, f.PeakRSSMB)
 	if f.ShardPeakRSSMBMax > 0 {
 		fmt.Printf("; shards: %.0f MB peak RSS in all (largest %.0f MB), %.0f s of CPU", f.ShardPeakRSSMBSum, f.ShardPeakRSSMBMax, f.ShardCPUSeconds)
 	}
 	fmt.Println()
-	var failed error
-	// The accounts are filled and declared alike: a cluster not found or
-	// a drift means a read reached the wrong emulator or account.
-	if want := len(accounts) * len(o.regions) * o.clusters; f.ReadTwice > 0 || f.NotRead > 0 || f.AccountsCovered != len(accounts) || f.Unread > 0 || f.Clusters != want || f.Drift > 0 {
-		failed = fmt.Errorf("the round read %d clusters twice, never read %d, swept %d of %d, covered %d of %d accounts, left %d unread, found %d drift",
-			f.ReadTwice, f.NotRead, f.Clusters, want, f.AccountsCovered, len(accounts), f.Unread, f.Drift)
+}
+
+// check fails a round that missed or reread a cluster. The accounts are
+// filled and declared alike: a cluster not found or a drift means a read
+// reached the wrong emulator or account.
+func (f *figures) check(o options) error {
+	want := f.Accounts * len(o.regions) * o.clusters
+	if f.ReadTwice > 0 || f.NotRead > 0 || f.AccountsCovered != f.Accounts || f.Unread > 0 || f.Clusters != want || f.Drift > 0 {
+		return fmt.Errorf("the round read %d clusters twice, never read %d, swept %d of %d, covered %d of %d accounts, left %d unread, found %d drift",
+			f.ReadTwice, f.NotRead, f.Clusters, want, f.AccountsCovered, f.Accounts, f.Unread, f.Drift)
 	}
-	if o.out != "" {
-		b, _ := json.MarshalIndent(f, "", "  ")
-		if werr := os.WriteFile(o.out, append(b, '\n'), 0o644); werr != nil {
-			return errors.Join(failed, werr)
-		}
-	}
-	return failed
+	return nil
 }
 
 // readCount counts the DescribeCluster operations (not attempts: the
