@@ -18,6 +18,7 @@ import (
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
 // Accounts gives the AWS configuration that reads or acts in one account:
@@ -262,4 +263,12 @@ func isAccountID(s string) bool {
 		}
 	}
 	return true
+}
+
+// RegionsOf is the deployment's regions as detect and revert enforce them
+// (drift.RegionSet): EKSDRIFT_REGIONS, the function's own region, and
+// IAM's us-east-1 for IAM's changes. With EKSDRIFT_REGIONS unset nothing is
+// checked.
+func RegionsOf(org config.Org, home string) drift.RegionSet {
+	return drift.RegionSet{Regions: org.Regions, Home: home, Global: routing.IAMRegion}
 }
