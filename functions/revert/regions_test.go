@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/eksdrift/eksdrift/internal/config"
-	"github.com/eksdrift/eksdrift/internal/revert"
 	"github.com/eksdrift/eksdrift/internal/metrics"
+	"github.com/eksdrift/eksdrift/internal/revert"
 )
 
 // The reverter enforces EKSDRIFT_REGIONS, with its own region and IAM's.
