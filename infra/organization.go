@@ -314,6 +314,7 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	m := &Members{Construct: c}
 	grantAssumeMemberRole(out.Detector.Function, o, config.DefaultMemberReadRole)
 	grantAssumeMemberRole(out.Reconciler.Function, o, config.DefaultMemberReadRole)
+	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, false)
 	if o.ID != "" && len(o.Accounts) == 0 {
 		grantListOrgTree(out.Reconciler.Function, o)
 	}
@@ -324,6 +325,7 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	}
 	if out.Reverter != nil {
 		grantAssumeMemberRole(out.Reverter.Function, o, config.DefaultMemberRevertRole)
+		grantAccountBaselines(out.Reverter.Function, out.Stores, s.BaselineKey, true)
 		params = append(params, awscloudformation.CfnStackSet_ParameterProperty{
 			ParameterKey: jsii.String(SpokeParamReverterRole), ParameterValue: out.Reverter.Role.RoleArn(),
 		})

@@ -71,7 +71,7 @@ func newWorld(t *testing.T, slackAccept bool) *world {
 	ctx := t.Context()
 	cfg := awstest.Config(t)
 	w := &world{t: t, s3: awss3.NewFromConfig(cfg), bucket: awstest.Name(t, "baseline")}
-	if _, err := w.s3.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(w.bucket)}); err != nil {
+	if _, err := w.s3.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(w.bucket)}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.s3.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: aws.String(w.bucket),

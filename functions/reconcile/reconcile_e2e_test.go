@@ -116,6 +116,7 @@ func buildAccount(t *testing.T, w *stacktest.World) account {
 		} {
 			in.ClusterName = aws.String(c)
 			_, err := w.EKS.CreateAccessEntry(ctx, in)
+			err = awstest.Created(err)
 			must(t, err)
 		}
 		for _, p := range []struct {
@@ -190,6 +191,7 @@ func TestCapturePlanReconcile(t *testing.T) {
 	// Drift, made with the SDK: plan reports exactly it.
 	c0 := aws.String(a.clusters[0])
 	_, err = w.EKS.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: c0, PrincipalArn: aws.String(a.intruder)})
+	err = awstest.Created(err)
 	must(t, err)
 	_, err = w.EKS.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: c0, PrincipalArn: aws.String(a.intruder),
 		PolicyArn: aws.String(clusterAdmin), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})

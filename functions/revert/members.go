@@ -40,9 +40,8 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 		w := eks.NewWriter(c)
 		return revert.Clients{EKS: eks.NewReader(c), IAM: iam.NewReader(c), EKSWriter: w, IAMWriter: iam.NewWriter(c), Admins: w}
 	})
-	managed := func(account string) bool { return account == home || org.IsMember(account) }
 	baselines := wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
-		r.Baseline, managed, set, log)
+		r.Baseline, accounts.Manages, set, log)
 	r.BaselineFor = baselines.For
 	// The hold-down covers the account files as the shared one.
 	r.Versions = baselines.Versions(cfg.BaselineHoldDown)

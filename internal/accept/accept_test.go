@@ -53,7 +53,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	cfg := awstest.Config(t)
 	w := &world{t: t, cfg: cfg, s3: awss3.NewFromConfig(cfg), bucket: awstest.Name(t, "baseline")}
-	if _, err := w.s3.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(w.bucket)}); err != nil {
+	if _, err := w.s3.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(w.bucket)}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.s3.PutBucketVersioning(t.Context(), &awss3.PutBucketVersioningInput{Bucket: aws.String(w.bucket),

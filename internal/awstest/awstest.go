@@ -29,8 +29,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // MiniStackVersion is the emulator version the tests are written against;
@@ -321,6 +324,7 @@ func Config(t testing.TB) aws.Config {
 	if err != nil {
 		t.Fatalf("awstest: loading SDK config: %v", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, retries)
 	return cfg
 }
 
@@ -331,4 +335,70 @@ func Name(t testing.TB, prefix string) string {
 	rand.Read(b)
 	n := strings.ToLower(prefix + "-" + hex.EncodeToString(b))
 	return n
+}
+
+// LostAnswerError is a create the emulator carried out whose answer the
+// test never got: the SDK's first attempt failed (a dropped connection, a
+// 5xx), its retry met "already exists". MiniStack on a loaded machine
+// loses an answer now and then; this names the case instead of leaving a
+// bare "already exists" that reads like a test bug.
+type LostAnswerError struct {
+	Service, Operation string
+	// First is the error of the attempt whose answer was lost.
+	First error
+	// Err is the retry's error.
+	Err error
+}
+
+func (e *LostAnswerError) Error() string {
+	return fmt.Sprintf("%s %s: the emulator acted on the first attempt but its answer was lost (%v); the retry then got: %v", e.Service, e.Operation, e.First, e.Err)
+}
+
+func (e *LostAnswerError) Unwrap() error { return e.Err }
+
+// Created is err, or nil when err is a LostAnswerError: for a create whose
+// output the test does not use, the resource exists either way.
+func Created(err error) error {
+	var lost *LostAnswerError
+	if errors.As(err, &lost) {
+		return nil
+	}
+	return err
+}
+
+// alreadyExists are the error codes a retried create meets when its first
+// attempt took effect.
+var alreadyExists = map[string]bool{
+	"EntityAlreadyExists":            true, // IAM
+	"ResourceInUseException":         true, // EKS, DynamoDB
+	"ResourceAlreadyExistsException": true, // CloudWatch Logs
+	"ResourceExistsException":        true, // Secrets Manager
+	"BucketAlreadyOwnedByYou":        true, // S3
+	"BucketAlreadyExists":            true, // S3
+	"AlreadyExistsException":         true, // CloudFormation
+	"QueueAlreadyExists":             true, // SQS
+	"DuplicateAccountException":      true, // Organizations
+}
+
+// retries is the SDK middleware that reports an attempt that failed and
+// was retried (on stderr, so a flaky run says why), and turns a retried
+// create's "already exists" into a LostAnswerError. It sits just outside
+// the SDK's retry loop, so it sees every attempt's result.
+func retries(stack *middleware.Stack) error {
+	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("awstest.Retries", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleFinalize(ctx, in)
+		results, ok := retry.GetAttemptResults(md)
+		if !ok || len(results.Results) < 2 {
+			return out, md, err
+		}
+		service, op := middleware.GetServiceID(ctx), middleware.GetOperationName(ctx)
+		for i, r := range results.Results[:len(results.Results)-1] {
+			fmt.Fprintf(os.Stderr, "awstest: %s %s attempt %d failed and was retried: %v\n", service, op, i+1, r.Err)
+		}
+		var api smithy.APIError
+		if err != nil && errors.As(err, &api) && alreadyExists[api.ErrorCode()] {
+			err = &LostAnswerError{Service: service, Operation: op, First: results.Results[0].Err, Err: err}
+		}
+		return out, md, err
+	}), "Retry", middleware.Before)
 }

@@ -41,8 +41,8 @@ object versions say which version was in force when.`
 type accessOptions struct {
 	cluster, principal string
 	accounts           accountsFlag
-	aliases            string
-	names              drift.AccountAliases // read from aliases
+	naming             namesFlags
+	names              drift.AccountAliases // read from --aliases
 	at, since, until   string
 	exposure           bool
 	baseline           string
@@ -59,7 +59,8 @@ func newAccessCmd(e *env) *cobra.Command {
 		Example: `  eksdrift access --cluster prod --at 2026-03-14T09:00:00Z --baseline s3://eksdrift-config/baseline.yaml --table eksdrift-history
   eksdrift access --principal arn:aws:iam::111122223333:role/contractor --since 90d
   eksdrift access --exposure --since 90d --baseline baseline.yaml
-  eksdrift access --exposure --since 90d --account 111122223333,444455556666 --aliases accounts.yaml`,
+  eksdrift access --exposure --since 90d --account 111122223333,444455556666 --aliases accounts.yaml
+  eksdrift access --exposure --since 90d --table eksdrift-history --org-names`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			modes := 0
@@ -82,7 +83,7 @@ func newAccessCmd(e *env) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.cluster, "cluster", "", "the cluster (with --at: required; otherwise: only this cluster)")
 	f.Var(&o.accounts, "account", "only clusters of these AWS accounts (12 digits each, comma-separated)")
-	f.StringVar(&o.aliases, "aliases", "", "YAML or JSON file mapping account ID to a name shown beside it")
+	o.naming.add(f)
 	f.StringVar(&o.at, "at", "", "the moment: RFC 3339 (2026-03-14T09:00:00Z), a date, or an age (2h, 30d)")
 	f.StringVar(&o.principal, "principal", "", "the principal whose access to follow (IAM ARN)")
 	f.BoolVar(&o.exposure, "exposure", false, "how long each drift that granted access lasted")
@@ -120,7 +121,7 @@ func (e *env) access(ctx context.Context, o accessOptions) error {
 	if until.IsZero() {
 		until = now
 	}
-	if o.names, err = loadAliases("access", o.aliases); err != nil {
+	if o.names, err = loadAliases("access", o.naming.aliases); err != nil {
 		return err
 	}
 	h, err := e.openHistory(ctx, "access", o.store)

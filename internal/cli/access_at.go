@@ -27,7 +27,6 @@ func (e *env) accessAt(ctx context.Context, o accessOptions, h *historySource, p
 		return err
 	}
 	p.clear()
-	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, at)
 	accesses := tl.Access(func(c audit.ClusterID) bool {
 		return c.Name == o.cluster && o.wantAccount(c.Account)
@@ -39,6 +38,11 @@ func (e *env) accessAt(ctx context.Context, o accessOptions, h *historySource, p
 	if o.output == "json" {
 		return json.NewEncoder(out).Encode(accesses)
 	}
+	var shown []string
+	for _, a := range accesses {
+		shown = append(shown, a.Cluster.Account)
+	}
+	o.names = e.accountNames(ctx, "access", o.naming, o.names, h, shown)
 	for i, a := range accesses {
 		if i > 0 {
 			fmt.Fprintln(out)

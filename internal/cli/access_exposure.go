@@ -25,7 +25,6 @@ func (e *env) accessExposure(ctx context.Context, o accessOptions, h *historySou
 		return err
 	}
 	p.clear()
-	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, until)
 	windows := tl.ExposuresIn(since, until)
 	stats := audit.Stats(windows, until)
@@ -41,6 +40,8 @@ func (e *env) accessExposure(ctx context.Context, o accessOptions, h *historySou
 			All       audit.ExposureStats   `json:"all"`
 		}{since, until, windows, stats, audit.Summarize(windows, until)})
 	}
+	// Only the text names accounts: JSON gives IDs, and makes no lookups.
+	o.names = e.accountNames(ctx, "access", o.naming, o.names, h, windowAccounts(windows))
 	writeExposures(out, since, until, windows, stats, o.names)
 	return nil
 }

@@ -25,7 +25,6 @@ func (e *env) accessPrincipal(ctx context.Context, o accessOptions, h *historySo
 		return err
 	}
 	p.clear()
-	o.names = e.accountNames(ctx, "access", o.names, found)
 	tl := audit.Build(versions, found, until)
 	segs := []audit.Segment{}
 	for _, s := range tl.PrincipalSegments(o.principal, since, until) {
@@ -48,6 +47,11 @@ func (e *env) accessPrincipal(ctx context.Context, o accessOptions, h *historySo
 			Exposures []audit.Window  `json:"exposures"`
 		}{o.principal, since, until, segs, windows})
 	}
+	shown := windowAccounts(windows)
+	for _, s := range segs {
+		shown = append(shown, s.Cluster.Account)
+	}
+	o.names = e.accountNames(ctx, "access", o.naming, o.names, h, shown)
 	writePrincipal(out, o.principal, since, until, segs, windows, o.names)
 	return nil
 }

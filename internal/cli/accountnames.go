@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/organizations"
 )
 
 // This file reads what history, access and report share about accounts:
@@ -37,9 +39,23 @@ func (a *accountsFlag) Set(v string) error {
 	return nil
 }
 
-// accountNamer gives an account's name, "" when it has none. The aliases
-// file is one; organizations:DescribeAccount, wired by the caller, another.
-type accountNamer func(ctx context.Context, account string) (string, error)
+// accountNamer names accounts beyond the --aliases file: for each of
+// accounts, its name or why it has none. --org-names wires
+// organizations:DescribeAccount (organizations.Namer); tests wire their own.
+type accountNamer func(ctx context.Context, accounts []string) []organizations.Named
+
+// namesFlags are the flags that name the accounts history, access and
+// report show: --aliases FILE, and --org-names for the names Organizations
+// gives. A file's name wins over Organizations'.
+type namesFlags struct {
+	aliases string
+	org     bool
+}
+
+func (n *namesFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&n.aliases, "aliases", "", "YAML or JSON file mapping account ID to a name shown beside it")
+	f.BoolVar(&n.org, "org-names", false, "name accounts that --aliases does not through organizations:DescribeAccount (management or delegated administrator credentials); an account it cannot describe is shown by ID alone, with a warning")
+}
 
 // maxAliasesFile bounds what --aliases reads: a map of a few thousand
 // accounts is far smaller.
@@ -74,46 +90,80 @@ func loadAliases(cmd, path string) (drift.AccountAliases, error) {
 	return a, nil
 }
 
-// accountNames names the accounts of found for cmd's output: from the
-// --aliases file first, then from e.describeAccount when it is wired. Names
-// only decorate IDs, so a lookup that fails is a warning, and the accounts
-// it could not name are shown by ID alone.
-func (e *env) accountNames(ctx context.Context, cmd string, file drift.AccountAliases, found []drift.Finding) drift.AccountAliases {
-	if e.describeAccount == nil {
+// maxNameWarnings bounds the warnings of one command: past it, one line
+// counts the rest.
+const maxNameWarnings = 20
+
+// accountNames names accounts for cmd's output: from the --aliases file
+// first, then, with --org-names, through Organizations, once per account.
+// Names only decorate IDs, so an account that cannot be named is a warning
+// naming it and why, and it is shown by ID alone; the command goes on.
+func (e *env) accountNames(ctx context.Context, cmd string, n namesFlags, file drift.AccountAliases, h *historySource, accounts []string) drift.AccountAliases {
+	if !n.org {
 		return file
 	}
-	accounts := make([]string, 0, len(found))
-	for i := range found {
-		accounts = append(accounts, found[i].Account)
-	}
-	slices.Sort(accounts)
-	namer := func(ctx context.Context, account string) (string, error) {
-		if name := file.Name(account); name != "" {
-			return name, nil
+	var ask []string
+	for _, id := range accounts {
+		if drift.IsAccountID(id) && file.Name(id) == "" {
+			ask = append(ask, id)
 		}
-		return e.describeAccount(ctx, account)
 	}
-	names, err := nameAccounts(ctx, namer, slices.Compact(accounts))
+	slices.Sort(ask)
+	if ask = slices.Compact(ask); len(ask) == 0 {
+		return file
+	}
+	namer, err := e.orgNamer(ctx, h)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: warning: %v; accounts without a name in --aliases are shown by ID alone\n", cmd, err)
+		fmt.Fprintf(e.stderr, "%s: warning: cannot name accounts through Organizations: %v; they are shown by ID alone\n", cmd, err)
+		return file
+	}
+	raw := map[string]string{}
+	for id, name := range file {
+		raw[id] = name
+	}
+	warned := 0
+	for _, got := range namer(ctx, ask) {
+		if got.Reason == "" {
+			raw[got.ID] = got.Name
+			continue
+		}
+		if warned++; warned <= maxNameWarnings {
+			fmt.Fprintf(e.stderr, "%s: warning: account %s shown by ID alone: organizations:DescribeAccount: %s\n", cmd, got.ID, got.Reason)
+		}
+	}
+	if warned > maxNameWarnings {
+		fmt.Fprintf(e.stderr, "%s: warning: %d more accounts shown by ID alone\n", cmd, warned-maxNameWarnings)
+	}
+	names, err := drift.NewAccountAliases(raw)
+	if err != nil {
+		// Only a namer that answers for what is not an account ID gets here.
+		fmt.Fprintf(e.stderr, "%s: warning: %v; accounts are shown by ID alone\n", cmd, err)
 		return file
 	}
 	return names
 }
 
-// nameAccounts asks namer for the name of each account, once, and returns
-// them as aliases, cleaned like a file's. A namer's error is the caller's.
-func nameAccounts(ctx context.Context, namer accountNamer, accounts []string) (drift.AccountAliases, error) {
-	raw := map[string]string{}
-	for _, id := range accounts {
-		if _, done := raw[id]; done || !drift.IsAccountID(id) {
-			continue
-		}
-		name, err := namer(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("cannot name account %s: %w", id, err)
-		}
-		raw[id] = name
+// orgNamer is the Organizations lookup: the wired one, or a Namer with the
+// history's AWS configuration (Organizations is global: the region does not
+// matter).
+func (e *env) orgNamer(ctx context.Context, h *historySource) (accountNamer, error) {
+	if e.describeAccount != nil {
+		return e.describeAccount, nil
 	}
-	return drift.NewAccountAliases(raw)
+	cfg, err := h.aws(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := &organizations.Namer{Client: organizations.New(cfg)}
+	return n.Names, nil
+}
+
+// findingAccounts lists the accounts of found, each once.
+func findingAccounts(found []drift.Finding) []string {
+	accounts := make([]string, 0, len(found))
+	for i := range found {
+		accounts = append(accounts, found[i].Account)
+	}
+	slices.Sort(accounts)
+	return slices.Compact(accounts)
 }

@@ -268,7 +268,7 @@ func TestAccessAtOnMiniStack(t *testing.T) {
 	cfg := awstest.Config(t)
 	s3c := awss3.NewFromConfig(cfg, func(o *awss3.Options) { o.UsePathStyle = true })
 	bucket, key := awstest.Name(t, "baseline"), "eksdrift/baseline.yaml"
-	if _, err := s3c.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := s3c.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.PutBucketVersioning(t.Context(), &awss3.PutBucketVersioningInput{Bucket: aws.String(bucket),

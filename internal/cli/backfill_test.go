@@ -94,7 +94,7 @@ func TestBackfillFromS3(t *testing.T) {
 	}
 	s3c := awss3.NewFromConfig(awstest.Config(t), func(o *awss3.Options) { o.UsePathStyle = true })
 	bucket := awstest.Name(t, "trail")
-	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	local := t.TempDir()

@@ -110,6 +110,7 @@ func TestCapturePlanUsers(t *testing.T) {
 	fake.add(name, "ACCAKNOWN", iamtypes.StatusTypeActive)
 	fake.add(name, "ACCAOFF", iamtypes.StatusTypeInactive)
 	_, err = im.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String(name), Password: aws.String("Correct-Horse-9")})
+	err = awstest.Created(err)
 	must("CreateLoginProfile", err)
 	_, err = im.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
 	must("AttachUserPolicy", err)
@@ -117,6 +118,7 @@ func TestCapturePlanUsers(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Eks","Effect":"Allow","Action":"eks:Describe*","Resource":"*"}]}`)})
 	must("PutUserPolicy", err)
 	_, err = im.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String(group)})
+	err = awstest.Created(err)
 	must("CreateGroup", err)
 	_, err = im.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{UserName: aws.String(name), GroupName: aws.String(group)})
 	must("AddUserToGroup", err)
@@ -127,6 +129,7 @@ func TestCapturePlanUsers(t *testing.T) {
 		AccessConfig:       &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi, BootstrapClusterCreatorAdminPermissions: aws.Bool(false)}})
 	must("CreateCluster", err)
 	_, err = ek.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(userARN)})
+	err = awstest.Created(err)
 	must("CreateAccessEntry", err)
 	_, err = ek.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(userARN),
 		PolicyArn:   aws.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),

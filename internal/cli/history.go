@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,7 @@ func newHistoryCmd(e *env) *cobra.Command {
 		kind, severity, decision, outcome string
 		since, until, output              string
 		store                             storeFlags
+		naming                            namesFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "history [flags]",
@@ -39,7 +41,8 @@ func newHistoryCmd(e *env) *cobra.Command {
   eksdrift history --principal arn:aws:iam::111122223333:role/contractor --output csv > contractor.csv
   eksdrift history --actor arn:aws:iam::111122223333:user/bob --drift-only --output json
   eksdrift history --table eksdrift-history --severity critical --outcome revert-failed --since 90d
-  eksdrift history --account 111122223333,444455556666 --drift-only --since 7d`,
+  eksdrift history --account 111122223333,444455556666 --drift-only --since 7d
+  eksdrift history --table eksdrift-history --account 111122223333,444455556666 --org-names`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
@@ -59,7 +62,7 @@ func newHistoryCmd(e *env) *cobra.Command {
 			if _, ok := findingFormats[output]; !ok && output != "table" && output != "json" && output != "csv" {
 				return usageError{fmt.Errorf("history: --output must be table, json or csv, or a finding format: asff or ocsf; got %q", output)}
 			}
-			return e.history(cmd.Context(), store, q, output)
+			return e.history(cmd.Context(), store, naming, q, output)
 		},
 	}
 	f := cmd.Flags()
@@ -76,11 +79,16 @@ func newHistoryCmd(e *env) *cobra.Command {
 	f.BoolVar(&q.DriftOnly, "drift-only", false, "leave out compliant changes")
 	f.IntVar(&q.Limit, "limit", 0, "at most this many findings (0: all)")
 	f.StringVarP(&output, "output", "o", "table", "table, json (one object a line), csv, asff (Security Hub) or ocsf (Detection Finding), one object a line")
+	naming.add(f)
 	store.add(f)
 	return cmd
 }
 
-func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, output string) error {
+func (e *env) history(ctx context.Context, s storeFlags, naming namesFlags, q drift.HistoryQuery, output string) error {
+	file, err := loadAliases("history", naming.aliases)
+	if err != nil {
+		return err
+	}
 	h, err := e.openHistory(ctx, "history", s)
 	if err != nil {
 		return err
@@ -98,8 +106,7 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 		cw = csv.NewWriter(out)
 		w = &csvWriter{w: cw}
 	default:
-		// Findings of several accounts asked for: say which is which.
-		w = &tableWriter{w: out, outcome: true, account: len(q.Accounts) > 1}
+		w = e.historyTable(ctx, out, naming, file, h, q.Accounts)
 	}
 	p := newProgress(e.stderr)
 	n, err := h.each(ctx, q, p, func(page []drift.Finding) error {
@@ -128,4 +135,25 @@ func (e *env) history(ctx context.Context, s storeFlags, q drift.HistoryQuery, o
 	}
 	fmt.Fprintf(e.stderr, "%d findings in %s\n", n, h.where)
 	return nil
+}
+
+// historyTable is the history's table. Findings of several accounts asked
+// for get an ACCOUNT column that says which is which, with their names;
+// the accounts are known before the first page, so the column's width is
+// too, and the table still streams.
+func (e *env) historyTable(ctx context.Context, out io.Writer, naming namesFlags, file drift.AccountAliases, h *historySource, accounts []string) *tableWriter {
+	t := &tableWriter{w: out, outcome: true, account: len(accounts) > 1}
+	if !t.account {
+		return t
+	}
+	// Only the names of these accounts: the column is as wide as its
+	// widest, not as the file's.
+	names := e.accountNames(ctx, "history", naming, file, h, accounts)
+	t.names = drift.AccountAliases{}
+	for _, id := range accounts {
+		if n := names.Name(id); n != "" {
+			t.names[id] = n
+		}
+	}
+	return t
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
@@ -33,10 +34,15 @@ type tableWriter struct {
 	// a history of several accounts: clusters of one name in two accounts
 	// are two clusters.
 	account bool
+	// names label the ACCOUNT column's IDs.
+	names drift.AccountAliases
+	// width is the ACCOUNT column's, set with the header.
+	width int
 }
 
-// accountFormat is outcomeFormat with the ACCOUNT column.
-const accountFormat = "%-20s  %-8s  %-11s  %-17s  %-10s  %-12s  %-24s  %-8s  %-50s  %-24s  %s\n"
+// accountFormat is outcomeFormat with the ACCOUNT column, as wide as its
+// widest label (an ID, or an ID with its name).
+const accountFormat = "%-20s  %-8s  %-11s  %-17s  %-10s  %-*s  %-24s  %-8s  %-50s  %-24s  %s\n"
 
 const tableFormat = "%-20s  %-8s  %-11s  %-10s  %-24s  %-8s  %-50s  %-24s  %s\n"
 
@@ -49,7 +55,11 @@ func (t *tableWriter) write(f *drift.Finding) error {
 		var err error
 		switch {
 		case t.outcome && t.account:
-			_, err = fmt.Fprintf(t.w, accountFormat, "TIME", "SEVERITY", "DECISION", "OUTCOME", "CLUSTER", "ACCOUNT", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
+			t.width = 12
+			for id := range t.names {
+				t.width = max(t.width, utf8.RuneCountInString(t.names.Label(id)))
+			}
+			_, err = fmt.Fprintf(t.w, accountFormat, "TIME", "SEVERITY", "DECISION", "OUTCOME", "CLUSTER", t.width, "ACCOUNT", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
 		case t.outcome:
 			_, err = fmt.Fprintf(t.w, outcomeFormat, "TIME", "SEVERITY", "DECISION", "OUTCOME", "CLUSTER", "KIND", "CHANGE", "RESOURCE", "ACTOR", "WHY")
 		default:
@@ -69,7 +79,7 @@ func (t *tableWriter) write(f *drift.Finding) error {
 	}
 	if t.outcome && t.account {
 		_, err := fmt.Fprintf(t.w, accountFormat, f.EventTime.UTC().Format(time.RFC3339), f.Severity, f.Decision,
-			outcomeOf(f, "-"), cluster, dash(f.Account), f.Kind, f.Change, shortResource(f), shortActor(f), why)
+			outcomeOf(f, "-"), cluster, t.width, dash(t.names.Label(f.Account)), f.Kind, f.Change, shortResource(f), shortActor(f), why)
 		return err
 	}
 	if t.outcome {

@@ -18,7 +18,7 @@ import (
 type reportOptions struct {
 	since, until, cluster, baseline, output string
 	accounts                                accountsFlag
-	aliases                                 string
+	naming                                  namesFlags
 	store                                   storeFlags
 }
 
@@ -42,7 +42,8 @@ baseline as "eksdrift access" does (--baseline FILE or s3://bucket/key).`,
 		Example: `  eksdrift report --since 90d -o report.html
   eksdrift report --table eksdrift-history --baseline s3://eksdrift-config/baseline.yaml \
       --since 2026-07-01 --until 2026-10-01 -o q3.html
-  eksdrift report --since 90d --account 111122223333,444455556666 --aliases accounts.yaml -o accounts.html`,
+  eksdrift report --since 90d --account 111122223333,444455556666 --aliases accounts.yaml -o accounts.html
+  eksdrift report --table eksdrift-history --since 90d --org-names -o org.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.output == "" {
@@ -59,7 +60,7 @@ baseline as "eksdrift access" does (--baseline FILE or s3://bucket/key).`,
 	f.StringVar(&o.until, "until", "", "end of the period, same forms (default: now)")
 	f.StringVar(&o.cluster, "cluster", "", "only this cluster")
 	f.Var(&o.accounts, "account", "only these AWS accounts (12 digits each, comma-separated); several accounts get a section each")
-	f.StringVar(&o.aliases, "aliases", "", "YAML or JSON file mapping account ID to a name shown beside it")
+	o.naming.add(f)
 	f.StringVar(&o.baseline, "baseline", "", "baseline file, or s3://bucket/key for its versions (default $EKSDRIFT_BASELINE_BUCKET/$EKSDRIFT_BASELINE_KEY)")
 	f.StringVarP(&o.output, "output", "o", "", "the HTML file to write, - for stdout")
 	o.store.add(f)
@@ -82,7 +83,7 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 	if !since.Before(until) {
 		return usageError{fmt.Errorf("report: --since %s is not before --until %s", since.Format(time.RFC3339), until.Format(time.RFC3339))}
 	}
-	aliases, err := loadAliases("report", o.aliases)
+	aliases, err := loadAliases("report", o.naming.aliases)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (e *env) report(ctx context.Context, o reportOptions) error {
 
 	r := audit.BuildReport(audit.ReportInput{
 		Since: since, Until: until, GeneratedAt: now, HistorySource: h.where, Cluster: o.cluster,
-		Accounts: o.accounts, Aliases: e.accountNames(ctx, "report", aliases, history), Versions: versions, History: history,
+		Accounts: o.accounts, Aliases: e.accountNames(ctx, "report", o.naming, aliases, h, findingAccounts(history)), Versions: versions, History: history,
 	})
 	var page bytes.Buffer
 	if err := report.Write(&page, r); err != nil {

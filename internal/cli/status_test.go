@@ -39,7 +39,7 @@ func newStatusStack(t *testing.T) *statusStack {
 	}
 	s.store = dynamodb.New(ddb, s.table)
 	s3c := awss3.NewFromConfig(cfg, func(o *awss3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(s.bucket)}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: aws.String(s.bucket),

@@ -95,7 +95,7 @@ func deploy(t *testing.T) (*stack, error) {
 	// The Slack stand-in and its secret exist before the notifier runs.
 	s.slack = newSlackStub()
 	sm := awssm.NewFromConfig(s.cfg)
-	if _, err := sm.CreateSecret(ctx, &awssm.CreateSecretInput{Name: aws.String(slackSecret), SecretString: aws.String(s.slack.URL + "/services/T000/B000/e2e")}); err != nil {
+	if _, err := sm.CreateSecret(ctx, &awssm.CreateSecretInput{Name: aws.String(slackSecret), SecretString: aws.String(s.slack.URL + "/services/T000/B000/e2e")}); awstest.Created(err) != nil {
 		return nil, fmt.Errorf("slack secret: %w", err)
 	}
 	// The baseline's writer, before the bucket policy names it.
@@ -152,7 +152,7 @@ func deploy(t *testing.T) (*stack, error) {
 // calls an SSE-KMS upload makes.
 func (s *stack) createWriter(ctx context.Context) error {
 	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, account)
-	if _, err := s.iam.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(writerRole), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+	if _, err := s.iam.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(writerRole), AssumeRolePolicyDocument: aws.String(trust)}); awstest.Created(err) != nil {
 		return fmt.Errorf("baseline writer role: %w", err)
 	}
 	// The bucket is named at deployment; the grant names the stack's prefix.
@@ -223,7 +223,7 @@ func (s *stack) buildWorld(ctx context.Context, body []byte) error {
 	}
 	for _, name := range []string{"platform-boundary", "workload-boundary"} {
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
-		if _, err := s.iam.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); err != nil {
+		if _, err := s.iam.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); awstest.Created(err) != nil {
 			return fmt.Errorf("policy %s: %w", name, err)
 		}
 	}
@@ -268,7 +268,7 @@ func (s *stack) createRole(ctx context.Context, r drift.RoleBaseline) error {
 	if r.PermissionsBoundary != nil && *r.PermissionsBoundary != "" {
 		in.PermissionsBoundary = r.PermissionsBoundary
 	}
-	if _, err := s.iam.CreateRole(ctx, in); err != nil {
+	if _, err := s.iam.CreateRole(ctx, in); awstest.Created(err) != nil {
 		return fmt.Errorf("role %s: %w", r.ARN, err)
 	}
 	for _, m := range r.ManagedPolicies {
@@ -315,7 +315,7 @@ func (s *stack) createCluster(ctx context.Context, c drift.ClusterBaseline) erro
 		if a.Policy != nil {
 			in.Policy = aws.String(a.Policy.String())
 		}
-		if _, err := s.eks.CreatePodIdentityAssociation(ctx, in); err != nil {
+		if _, err := s.eks.CreatePodIdentityAssociation(ctx, in); awstest.Created(err) != nil {
 			return fmt.Errorf("cluster %s: pod identity %s/%s: %w", c.Name, a.Namespace, a.ServiceAccount, err)
 		}
 	}
@@ -336,7 +336,7 @@ func (s *stack) createEntry(ctx context.Context, cluster string, e drift.AccessE
 	if e.Username != "" {
 		in.Username = aws.String(e.Username)
 	}
-	if _, err := s.eks.CreateAccessEntry(ctx, in); err != nil {
+	if _, err := s.eks.CreateAccessEntry(ctx, in); awstest.Created(err) != nil {
 		return fmt.Errorf("cluster %s: access entry %s: %w", cluster, e.PrincipalARN, err)
 	}
 	for _, ap := range e.AccessPolicies {

@@ -129,7 +129,7 @@ func TestObserveAccessEntry(t *testing.T) {
 		if username != "" {
 			in.Username = aws.String(username)
 		}
-		if _, err := c.CreateAccessEntry(ctx, in); err != nil {
+		if _, err := c.CreateAccessEntry(ctx, in); awstest.Created(err) != nil {
 			t.Fatalf("CreateAccessEntry %s: %v", principal, err)
 		}
 	}
@@ -180,7 +180,7 @@ func TestObserveAccessPolicy(t *testing.T) {
 
 	admin, dev, gone := roleARN(t, "admin"), roleARN(t, "dev"), roleARN(t, "gone")
 	for _, p := range []string{admin, dev, gone} {
-		if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(p)}); err != nil {
+		if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(p)}); awstest.Created(err) != nil {
 			t.Fatalf("CreateAccessEntry %s: %v", p, err)
 		}
 	}

@@ -33,7 +33,7 @@ func TestScanClusterOnMiniStack(t *testing.T) {
 		{PrincipalArn: aws.String(node), Type: aws.String(drift.EntryEC2Linux)},
 	} {
 		in.ClusterName = aws.String(name)
-		if _, err := c.CreateAccessEntry(ctx, in); err != nil {
+		if _, err := c.CreateAccessEntry(ctx, in); awstest.Created(err) != nil {
 			t.Fatal(err)
 		}
 	}
@@ -114,7 +114,7 @@ func TestScanManyEntriesOnMiniStack(t *testing.T) {
 	for i := range n {
 		p := fmt.Sprintf("arn:aws:iam::%s:role/many-%03d", account, i)
 		want = append(want, p)
-		if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(name), PrincipalArn: aws.String(p)}); err != nil {
+		if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(name), PrincipalArn: aws.String(p)}); awstest.Created(err) != nil {
 			t.Fatal(err)
 		}
 	}

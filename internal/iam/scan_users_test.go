@@ -59,6 +59,7 @@ func TestScanUserOnMiniStack(t *testing.T) {
 		}
 	}
 	_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name), Path: aws.String("/ops/")})
+	err = awstest.Created(err)
 	must("CreateUser", err)
 	var keys []string
 	for range 2 {
@@ -69,6 +70,7 @@ func TestScanUserOnMiniStack(t *testing.T) {
 	_, err = c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(name), AccessKeyId: aws.String(keys[1]), Status: types.StatusTypeInactive})
 	must("UpdateAccessKey", err)
 	_, err = c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String(name), Password: aws.String("Correct-Horse-9")})
+	err = awstest.Created(err)
 	must("CreateLoginProfile", err)
 	var managed []string
 	for i := range 3 {
@@ -82,6 +84,7 @@ func TestScanUserOnMiniStack(t *testing.T) {
 		must("PutUserPolicy", err)
 	}
 	_, err = c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)})
+	err = awstest.Created(err)
 	must("CreateGroup", err)
 	_, err = c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String(name), GroupName: aws.String(group)})
 	must("AddUserToGroup", err)

@@ -49,6 +49,7 @@ func TestButtonToRevertLatency(t *testing.T) {
 	must(t, err)
 	for _, p := range []string{admin, intruder} {
 		_, err := ec.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(p)})
+		err = awstest.Created(err)
 		must(t, err)
 	}
 	_, err = ec.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(admin),

@@ -142,12 +142,14 @@ func cluster(t *testing.T, id string) *awseks.Client {
 	must(t, err)
 	admin := "arn:aws:iam::" + id + ":role/platform-admin"
 	_, err = c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(admin)})
+	err = awstest.Created(err)
 	must(t, err)
 	_, err = c.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(admin),
 		PolicyArn: aws.String(clusterAdm), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})
 	must(t, err)
 	// The drift: a contractor given an entry by hand.
 	_, err = c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(contractor(id)), KubernetesGroups: []string{"viewers"}})
+	err = awstest.Created(err)
 	must(t, err)
 	return c
 }

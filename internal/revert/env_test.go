@@ -95,7 +95,7 @@ func newEnv(t *testing.T, o options) *env {
 		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1"}},
 		AccessConfig: &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi,
 			BootstrapClusterCreatorAdminPermissions: aws.Bool(false)}})
-	must(t, err)
+	must(t, awstest.Created(err))
 	// The live state starts as the baseline says.
 	if !o.noAdmins {
 		e.createEntry(admin, nil)
@@ -105,7 +105,7 @@ func newEnv(t *testing.T, o options) *env {
 	e.associate(developer, edit, ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"app"}})
 	_, err = e.iamc.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(e.role), AssumeRolePolicyDocument: aws.String(trustDoc),
 		PermissionsBoundary: aws.String("arn:aws:iam::111122223333:policy/boundary")})
-	must(t, err)
+	must(t, awstest.Created(err))
 	_, err = e.iamc.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String(e.role), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
 	must(t, err)
 	_, err = e.iamc.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String(e.role), PolicyName: aws.String("describe"), PolicyDocument: aws.String(inlineDoc)})
@@ -182,7 +182,7 @@ iamRoles:
 func (e *env) createEntry(principal string, groups []string) {
 	e.t.Helper()
 	_, err := e.eksc.CreateAccessEntry(context.Background(), &awseks.CreateAccessEntryInput{ClusterName: aws.String(e.cluster), PrincipalArn: aws.String(principal), KubernetesGroups: groups})
-	must(e.t, err)
+	must(e.t, awstest.Created(err))
 }
 
 func (e *env) associate(principal, policy string, scope ekstypes.AccessScope) {

@@ -93,6 +93,7 @@ func TestNodeEntriesAndAWSServicesAreNotTouched(t *testing.T) {
 	e := newEnv(t, options{})
 	nodes := "arn:aws:iam::111122223333:role/other-nodes"
 	_, err := e.eksc.CreateAccessEntry(context.Background(), accessEntryInput(e.cluster, nodes, "EC2_LINUX"))
+	err = awstest.Created(err)
 	must(t, err)
 	f := e.finding(person, drift.OpAdded, &drift.AccessEntry{PrincipalARN: nodes, Type: "EC2_LINUX"})
 	if o := e.handle(f); o.Result != drift.ResultSkipped || f.Decision != drift.DecisionAlert {

@@ -131,7 +131,7 @@ func downClient(t *testing.T) *awss3.Client {
 func bucket(t *testing.T, c *awss3.Client, versioned bool) string {
 	t.Helper()
 	name := awstest.Name(t, "baseline")
-	if _, err := c.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+	if _, err := c.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(name)}); awstest.Created(err) != nil {
 		t.Fatalf("CreateBucket %s: %v", name, err)
 	}
 	if versioned {

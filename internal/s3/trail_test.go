@@ -31,7 +31,7 @@ func trailBucket(t *testing.T) (*awss3.Client, string) {
 	t.Helper()
 	c := awss3.NewFromConfig(awstest.Config(t), func(o *awss3.Options) { o.UsePathStyle = true })
 	bucket := awstest.Name(t, "trail")
-	if _, err := c.CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := c.CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); awstest.Created(err) != nil {
 		t.Fatal(err)
 	}
 	for _, k := range trailKeys {

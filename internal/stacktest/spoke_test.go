@@ -237,7 +237,7 @@ func TestSpokeOnMiniStack(t *testing.T) {
 		}
 		c := awseks.NewFromConfig(rv)
 		principal := "arn:aws:iam::" + memberA + ":role/developers"
-		if _, err := c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: &principal}); err != nil {
+		if _, err := c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: &principal}); awstest.Created(err) != nil {
 			t.Fatalf("CreateAccessEntry on the baseline's cluster: %v", err)
 		}
 		// The admin-policy denies (eks:policyArn) are not checked here:

@@ -62,7 +62,7 @@ func sweptMember(t *testing.T, base aws.Config, account, role string, noRole, in
 		principals = append(principals, "arn:aws:iam::"+account+":role/intruder")
 	}
 	for _, p := range principals {
-		if _, err := ek.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(p)}); err != nil {
+		if _, err := ek.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String(p)}); awstest.Created(err) != nil {
 			t.Fatal(err)
 		}
 	}

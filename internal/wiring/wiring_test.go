@@ -46,7 +46,7 @@ func object(t testing.TB, cfg aws.Config, body string) (bucket, key string) {
 	t.Helper()
 	c := awss3.NewFromConfig(cfg)
 	bucket, key = awstest.Name(t, "baseline"), "baseline.yaml"
-	if _, err := c.CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := c.CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); awstest.Created(err) != nil {
 		t.Fatalf("CreateBucket %s: %v", bucket, err)
 	}
 	if _, err := c.PutObject(context.Background(), &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
