@@ -11,6 +11,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
 	"github.com/eksdrift/eksdrift/internal/lookup"
+	"github.com/eksdrift/eksdrift/internal/organizations"
 )
 
 func TestReconcilerSchedule(t *testing.T) {
@@ -103,7 +104,12 @@ var reconcilerMay = func() map[string]bool {
 	// organizations:DescribeAccount: the member check of an account not
 	// listed, on the organization's accounts only
 	// (TestFunctionsDescribeOnlyTheirOrgAccounts checks on what).
+	// organizations.TreeActions: the sweep of an OU-only deployment lists
+	// the OUs' accounts (TestSweepListsOnlyItsOrganizationsOUs).
 	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true, "organizations:DescribeAccount": true}
+	for _, a := range organizations.TreeActions {
+		m[a] = true
+	}
 	for a := range detectorMay {
 		m[a] = true
 	}

@@ -117,7 +117,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Progress:         store,
 		Margin:           fan.Margin,
 	}
-	if fan.Enabled() {
+	if fan.Enabled() || fan.ListsOrganization() {
 		// The sweep fans out over the members, through their read roles;
 		// the detector's path and the catch-up stay on this account.
 		r.Members, r.SweepRegions, r.AccountParallel = fan.Members, fan.Regions, fan.AccountConcurrency
@@ -127,6 +127,11 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		}
 		accounts := wiring.NewAccounts(awsCfg, home, fan.Org, "reconcile")
 		accounts.Log = log
+		if fan.ListsOrganization() {
+			// An OU-only deployment: the sweep lists the accounts (each
+			// also admitted through DescribeAccount, as the detector's).
+			r.ListMembers = wiring.OrgAccounts(awsCfg, fan.OrganizationID, fan.Units, home)
+		}
 		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(accounts, fan.ReadRole, fan.CallRate), cfg.ScanConcurrency)
 	}
 	if cfg.CatchUp {

@@ -49,3 +49,12 @@ func unconfirmed(f drift.Finding, err *drift.AccountError) drift.Finding {
 	}
 	return f
 }
+
+// outsideRegions is a drift finding from a region outside the deployment's
+// (drift.RegionSet): forged, or from a spoke deployed outside the set. It
+// is an alert, to look at; nothing is read or reverted on its word.
+func outsideRegions(f drift.Finding, why string) drift.Finding {
+	f.Reason += "; " + why + ": not confirmed, not reverted"
+	f.Decision = drift.DecisionAlert
+	return f
+}

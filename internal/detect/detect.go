@@ -87,6 +87,10 @@ type Detector struct {
 	// was made in (the shared baseline merged with the account's file);
 	// nil judges every change against Baseline.
 	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
+	// Regions are the deployment's regions: a drift change from outside
+	// them is recorded as such, an alert, its live state never read
+	// (no role assumed for it). The zero value checks nothing.
+	Regions drift.RegionSet
 
 	// Deployment is eksdrift's own deployment: calls against it are judged
 	// as tamper (tamper.go); nil judges none.
@@ -193,6 +197,10 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 			if f, err = d.judgeAwsAuth(ctx, ev, c); err != nil {
 				return err
 			}
+		} else if why := d.Regions.Outside(c); why != "" && f.Drift && f.Decision != drift.DecisionRemediation {
+			f = outsideRegions(f, why)
+			d.Log.WarnContext(ctx, "change from outside the deployment's regions: recorded, not confirmed, not reverted", "eventId", c.Event.ID,
+				"account", c.Event.Account, "region", c.Event.Region)
 		} else if f.Drift && f.Decision != drift.DecisionRemediation && c.Kind().Service() != drift.ServiceSSO {
 			rd, err := d.readerIn(ctx, c)
 			var refused *drift.AccountError

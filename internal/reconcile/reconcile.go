@@ -117,7 +117,13 @@ type Reconciler struct {
 	// the round between invocations (nil: every invocation sweeps every
 	// target); Margin is how long before ctx's deadline no target is
 	// started (0: a minute). Now is the clock (nil: time.Now).
-	Members         []string
+	Members []string
+	// ListMembers, when set, gives at each sweep more member accounts to
+	// fan out over (an organization's accounts under its OUs), merged
+	// with Members. Its error is reported in the sweep's Unread (what:
+	// UnreadOrganization) and does not stop the accounts it did give, or
+	// Members, from being swept.
+	ListMembers     func(ctx context.Context) ([]string, error)
 	SweepRegions    []string
 	ScannerFor      ScannerFor
 	AccountParallel int
@@ -397,7 +403,7 @@ func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, erro
 		return rep, fmt.Errorf("sweep: no baseline to judge against: %w", err)
 	}
 	ev := drift.NewEvaluator(ix).WithRemediators(r.Remediators...)
-	if len(r.Members) > 0 {
+	if len(r.Members) > 0 || r.ListMembers != nil {
 		return r.sweepMembers(ctx, at, ix, ev)
 	}
 	targets := scan.BaselineTargets(ix.Baseline, r.Account)
