@@ -101,7 +101,15 @@ type Deployment struct {
 	// Deployers are the principals whose redeploys through CloudFormation
 	// are not tamper; UpdateStack and DeleteStack by anyone else are.
 	Deployers []string
+	// Spoke is the member accounts' spoke, in an organization deployment
+	// (spoke.go); nil in one account.
+	Spoke *Spoke
 }
+
+// SpokeOutputKeys are the outputs an organization deployment adds, which
+// give the Deployment its Spoke: the StackSet's name, the spoke's roles
+// (comma-separated) and the StackSet's execution role.
+var SpokeOutputKeys = []string{"SpokeStackSet", "SpokeRoles", "SpokeExecutionRole"}
 
 // The keys of the deployment's outputs, by the type of resource they name.
 // The stack outputs each of them (infra) and `replay --deployment` reads
@@ -149,6 +157,14 @@ func DeploymentFromOutputs(outputs map[string]string) (*Deployment, error) {
 	for _, p := range strings.Split(outputs["Deployers"], ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			d.Deployers = append(d.Deployers, p)
+		}
+	}
+	if set := strings.TrimSpace(outputs["SpokeStackSet"]); set != "" {
+		d.Spoke = &Spoke{StackSet: set, ExecutionRole: strings.TrimSpace(outputs["SpokeExecutionRole"])}
+		for _, r := range strings.Split(outputs["SpokeRoles"], ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				d.Spoke.Roles = append(d.Spoke.Roles, r)
+			}
 		}
 	}
 	return d, nil
@@ -314,6 +330,13 @@ func JudgeTamper(c Change, d *Deployment) (f Finding, ok bool) {
 		t = &TamperTarget{Type: TamperRole, Name: name, ARN: c.Resource.Principal(), Detail: string(c.Kind()) + " " + string(c.Op)}
 	}
 	cp := *t
+	// The spoke's first: its names start with eksdrift-, as the hub's
+	// do when the hub's stack is named eksdrift.
+	if own, owned := d.Spoke.Owns(&cp); owned {
+		cp.Own = own
+		c.Resource = &cp
+		return newFinding(subjectOf(c), judgeSpokeTamper(c, &cp, d.Spoke)), true
+	}
 	own, owned := d.Owns(&cp)
 	if !owned {
 		return f, false
