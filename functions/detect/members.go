@@ -33,6 +33,7 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 	d.Accounts = wiring.PerAccount(accounts, org.ReadRole, "read", func(c aws.Config) detect.Readers {
 		return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
 	})
+	d.Admitted = accounts.Admit
 	managed := func(account string) bool { return account == home || org.IsMember(account) }
 	d.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
 		d.Baseline, managed, set, log).For

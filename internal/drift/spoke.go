@@ -121,3 +121,29 @@ func judgeSpokeTamper(c Change, t *TamperTarget, s *Spoke) judgement {
 	}
 	return j
 }
+
+// OnSpoke reports whether c is a call on the spoke's resources, which
+// JudgeTamper judges in the member account c names.
+func (d *Deployment) OnSpoke(c Change) bool {
+	if d == nil {
+		return false
+	}
+	t, ok := tamperTargetOf(c)
+	if !ok {
+		return false
+	}
+	_, owned := d.Spoke.Owns(t)
+	return owned
+}
+
+// NotAdmitted is f, a tamper finding on the spoke in an account that is not
+// one of eksdrift's members (why says so): recorded, and never acted on.
+// The event may be forged, or come from an account eksdrift does not
+// watch; either way it is nobody's alarm, and nothing is assumed there.
+func NotAdmitted(f Finding, why error) Finding {
+	f.Drift = false
+	f.Severity, f.SeverityReason = SeverityInfo, "not one of eksdrift's member accounts"
+	f.Decision = DecisionNone
+	f.Reason += "; not acted on: " + why.Error()
+	return f
+}

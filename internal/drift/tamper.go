@@ -318,16 +318,9 @@ func JudgeTamper(c Change, d *Deployment) (f Finding, ok bool) {
 	if d == nil {
 		return f, false
 	}
-	t, isTamper := c.Resource.(*TamperTarget)
-	if !isTamper {
-		if !ownRoleKinds[c.Kind()] {
-			return f, false
-		}
-		name := roleNameOf(c.Resource)
-		if name == "" {
-			return f, false
-		}
-		t = &TamperTarget{Type: TamperRole, Name: name, ARN: c.Resource.Principal(), Detail: string(c.Kind()) + " " + string(c.Op)}
+	t, ok := tamperTargetOf(c)
+	if !ok {
+		return f, false
 	}
 	cp := *t
 	// The spoke's first: its names start with eksdrift-, as the hub's
@@ -344,6 +337,22 @@ func JudgeTamper(c Change, d *Deployment) (f Finding, ok bool) {
 	cp.Own = own
 	c.Resource = &cp
 	return newFinding(subjectOf(c), judgeTamper(c, &cp, d)), true
+}
+
+// tamperTargetOf is the resource a change names that may be the
+// deployment's: a TamperTarget, or the role of an IAM change to a role.
+func tamperTargetOf(c Change) (*TamperTarget, bool) {
+	if t, ok := c.Resource.(*TamperTarget); ok {
+		return t, true
+	}
+	if !ownRoleKinds[c.Kind()] {
+		return nil, false
+	}
+	name := roleNameOf(c.Resource)
+	if name == "" {
+		return nil, false
+	}
+	return &TamperTarget{Type: TamperRole, Name: name, ARN: c.Resource.Principal(), Detail: string(c.Kind()) + " " + string(c.Op)}, true
 }
 
 // judgeTamper concludes about a tamper call on the deployment's resource t.
