@@ -8,8 +8,9 @@ import (
 const (
 	// RuleSpokeTamper starts the names of the member accounts' rules that
 	// forward the calls on the spoke's own resources to the security
-	// account's bus, where the detector judges them.
-	RuleSpokeTamper = "spoke-tamper"
+	// account's bus, where the detector judges them (named, with
+	// drift.SpokePrefix, eksdrift-spoke-tamper-*).
+	RuleSpokeTamper = "tamper"
 	// RuleSpokeTamperAlarm starts the names of the security account's
 	// rules that send the same calls, from any member, straight to the
 	// alarm topic.
