@@ -312,7 +312,9 @@ func TestSpokeWritesNothingUnlessRevert(t *testing.T) {
 // Describe, List and Get, in any service.
 func isWriteAction(action string) bool {
 	_, verb, _ := strings.Cut(action, ":")
-	return !strings.HasPrefix(verb, "Describe") && !strings.HasPrefix(verb, "List") && !strings.HasPrefix(verb, "Get")
+	// cloudtrail:LookupEvents is a read (IAM's access level "Read").
+	return !strings.HasPrefix(verb, "Describe") && !strings.HasPrefix(verb, "List") && !strings.HasPrefix(verb, "Get") &&
+		action != "cloudtrail:LookupEvents"
 }
 
 // normalizeTokens renders {"Fn::Join": ["", [...]]} with {"Ref": X} parts

@@ -19,6 +19,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/lookup"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
@@ -49,8 +50,9 @@ func spokeForwards(r routing.Rule) bool {
 // live-state reads, the sweep's (eks.ScanActions but eks:ListClusters, as
 // the hub's reconciler: the sweep reads the clusters the baseline names,
 // and ListClusters would need Resource "*") and the users' (the detector's
-// reads and the sweep's iam.UserScanActions). Nothing else: no write, no
-// read of anything else.
+// reads and the sweep's iam.UserScanActions); and the catch-up's
+// cloudtrail:LookupEvents (NewSpoke). Nothing else: no write, no read of
+// anything else.
 var (
 	spokeEKSRead     = union(eksReadActions, reconcileScanActions)
 	spokeIAMRead     = union(iamRoleReadActions, iam.ScanActions)
@@ -183,6 +185,14 @@ func NewSpoke(scope constructs.Construct, id string, s Settings) *Spoke {
 		Description: jsii.String("eksdrift: reads who can reach this account's EKS clusters (the security account's detector and sweep)"),
 	})
 	grantSpokeRead(sp.ReadRole, stack, scope2, o.Regions)
+	// The reconcile function's catch-up looks up this account's events
+	// through the read role (missed events, and calls on the spoke made
+	// while its rules forwarded nothing).
+	sp.ReadRole.AddToPrincipalPolicy(allow(lookup.Actions, []*string{jsii.String("*")}))
+	suppress(sp.ReadRole, "AwsSolutions-IAM5",
+		"cloudtrail:LookupEvents has no resource-level permissions: IAM accepts it only on Resource \"*\". It reads "+
+			"this account's management events, the catch-up's only source, and changes nothing.",
+		"Resource::*")
 	suppressScopeWildcards(sp.ReadRole, scope2)
 	onCondition(sp.ReadRole, iamRegion)
 

@@ -3,6 +3,7 @@ package infra
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,5 +147,27 @@ func TestHubMailsSpokeTamper(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpokeReadRoleLooksUpEvents: the catch-up reads each member's
+// CloudTrail through the read role, which may LookupEvents (on "*", its
+// only resource); the revert role may not.
+func TestSpokeReadRoleLooksUpEvents(t *testing.T) {
+	tpl := spokeOf(t, caseOrgRevert)
+	has := func(role string) bool {
+		_, _, stmts := spokeRole(t, tpl, role)
+		for _, st := range stmts {
+			if st.raw["Effect"] == "Allow" && slices.Contains(st.actions, "cloudtrail:LookupEvents") {
+				return slices.Contains(st.resources, any("*"))
+			}
+		}
+		return false
+	}
+	if !has(config.DefaultMemberReadRole) {
+		t.Errorf("%s: got no cloudtrail:LookupEvents on *, want it", config.DefaultMemberReadRole)
+	}
+	if has(config.DefaultMemberRevertRole) {
+		t.Errorf("%s: got cloudtrail:LookupEvents, want none", config.DefaultMemberRevertRole)
 	}
 }
