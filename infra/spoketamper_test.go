@@ -171,3 +171,22 @@ func TestSpokeReadRoleLooksUpEvents(t *testing.T) {
 		t.Errorf("%s: got cloudtrail:LookupEvents, want none", config.DefaultMemberRevertRole)
 	}
 }
+
+// TestSpokeTemplateFitsTemplateBody: the StackSet inlines the spoke as its
+// TemplateBody, which CloudFormation takes up to 51,200 bytes; the tamper
+// rules made it larger.
+func TestSpokeTemplateFitsTemplateBody(t *testing.T) {
+	const maxTemplateBody = 51200
+	for _, c := range []synthCase{caseOrg, caseOrgRevert, caseMembers} {
+		t.Run(c.name, func(t *testing.T) {
+			body, err := jsonString(spokeOf(t, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(body) > maxTemplateBody {
+				t.Errorf("got a TemplateBody of %d bytes, want at most %d", len(body), maxTemplateBody)
+			}
+			t.Logf("TemplateBody: %d bytes", len(body))
+		})
+	}
+}
