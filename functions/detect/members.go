@@ -21,8 +21,14 @@ import (
 // with Organizations) it changes nothing: one account, as before.
 func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, d *detect.Detector, set *metrics.Set, log *slog.Logger) error {
 	org, err := config.LoadOrg(getenv)
-	if err != nil || !org.AdmitsMembers() {
+	if err != nil {
 		return err
+	}
+	// EKSDRIFT_REGIONS: nothing is read, assumed or reverted on the word
+	// of an event from another region.
+	d.Regions = wiring.RegionsOf(org, awsCfg.Region)
+	if !org.AdmitsMembers() {
+		return nil
 	}
 	home, err := wiring.HomeAccount(ctx, awsCfg)
 	if err != nil {
@@ -34,9 +40,9 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 	d.Accounts = wiring.PerAccount(accounts, org.ReadRole, "read", func(c aws.Config) detect.Readers {
 		return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
 	})
-	managed := func(account string) bool { return account == home || org.IsMember(account) }
+	d.Admitted = accounts.Admit
 	d.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
-		d.Baseline, managed, set, log).For
+		d.Baseline, accounts.Manages, set, log).For
 	log.InfoContext(ctx, "organization deployment", "home", home, "members", len(org.Members), "readRole", org.ReadRole)
 	return nil
 }

@@ -113,8 +113,8 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 	if err != nil {
 		return err
 	}
-	managed := func(account string) bool { return account == home || org.IsMember(account) }
+	accounts := wiring.NewAccounts(awsCfg, home, org, "interact")
 	h.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
-		h.Baseline, managed, &metrics.Set{}, log).For
+		h.Baseline, accounts.Manages, &metrics.Set{}, log).For
 	return nil
 }

@@ -21,8 +21,14 @@ import (
 // changes nothing: one account, as before.
 func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, r *revert.Reverter, set *metrics.Set, log *slog.Logger) error {
 	org, err := config.LoadOrg(getenv)
-	if err != nil || !org.AdmitsMembers() {
+	if err != nil {
 		return err
+	}
+	// EKSDRIFT_REGIONS: nothing is read, assumed or reverted on the word
+	// of an event from another region.
+	r.Regions = wiring.RegionsOf(org, awsCfg.Region)
+	if !org.AdmitsMembers() {
+		return nil
 	}
 	home, err := wiring.HomeAccount(ctx, awsCfg)
 	if err != nil {
@@ -34,9 +40,8 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 		w := eks.NewWriter(c)
 		return revert.Clients{EKS: eks.NewReader(c), IAM: iam.NewReader(c), EKSWriter: w, IAMWriter: iam.NewWriter(c), Admins: w}
 	})
-	managed := func(account string) bool { return account == home || org.IsMember(account) }
 	baselines := wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
-		r.Baseline, managed, set, log)
+		r.Baseline, accounts.Manages, set, log)
 	r.BaselineFor = baselines.For
 	// The hold-down covers the account files as the shared one.
 	r.Versions = baselines.Versions(cfg.BaselineHoldDown)

@@ -26,12 +26,15 @@ type planOptions struct {
 	concurrency int
 	pageSize    int32
 	acct        accountOptions
+	// perAccount is the folder or S3 prefix of the account files
+	// (<account>.yaml) merged with baseline for each account.
+	perAccount string
 }
 
 func newPlanCmd(e *env) *cobra.Command {
 	var o planOptions
 	cmd := &cobra.Command{
-		Use:   "plan --baseline FILE|s3://BUCKET/KEY [--output table|json]",
+		Use:   "plan --baseline FILE|s3://BUCKET/KEY [--per-account DIR|s3://BUCKET/PREFIX] [--output table|json]",
 		Short: "Show what drifted from the baseline and what a revert would do",
 		Long: `Plan reads the live state of every cluster, role and IAM user the baseline
 declares in the account the credentials reach, judges it against the baseline with the
@@ -43,12 +46,22 @@ With --accounts or --organization it reads each account through the role
 --role-name (assumed from these credentials, with --external-id) and plans
 each; an account that cannot be read is named on stderr and skipped.
 
+With --per-account DIR (or s3://BUCKET/PREFIX) each account is judged
+against --baseline merged with its own file, DIR/<account>.yaml, exactly as
+the functions merge baselines/<account>.yaml (docs/baseline.md): an account
+with no file gets --baseline alone. Every file is checked before any
+account is read (a name that is not <12-digit account>.yaml, breakGlass,
+another account's resources, anything declared twice, an invalid file): one
+that fails is named with what is wrong, and nothing is planned.
+
 Exit codes: 0 no drift, 2 drift (with --output json too), 1 something
 failed (the baseline, a cluster, role or user that could not be read), 3 no drift
 in the accounts read but some accounts could not be read.`,
 		Example: `  eksdrift plan --baseline baseline.yaml
   eksdrift plan --baseline s3://eksdrift-config/baseline.yaml --output json | jq '.drift[].finding.reason'
-  eksdrift plan --baseline baseline.yaml --organization --external-id "$XID"`,
+  eksdrift plan --baseline baseline.yaml --organization --external-id "$XID"
+  eksdrift plan --baseline baseline.yaml --per-account baselines --organization --external-id "$XID"
+  eksdrift plan --baseline s3://eksdrift-config/baseline.yaml --per-account s3://eksdrift-config/baselines --accounts 111122223333`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.baseline == "" {
@@ -70,6 +83,7 @@ in the accounts read but some accounts could not be read.`,
 	f.IntVar(&o.concurrency, "concurrency", eks.DefaultScanConcurrency, "EKS calls in flight at once")
 	f.Int32Var(&o.pageSize, "page-size", 0, "EKS page size (default 100, the maximum)")
 	_ = f.MarkHidden("page-size")
+	f.StringVar(&o.perAccount, "per-account", "", "folder or s3://bucket/prefix of account baselines (<account>.yaml) merged with --baseline")
 	addAccountFlags(f, &o.acct)
 	return cmd
 }
@@ -86,7 +100,11 @@ func (e *env) plan(ctx context.Context, o planOptions) error {
 	if o.acct.multi() {
 		return e.planAccounts(ctx, o, cfg, ix, account)
 	}
-	r, errs := e.planScan(ctx, o, cfg, ix, account)
+	bs, err := e.planBaselines(ctx, o, cfg, ix, []string{account})
+	if err != nil {
+		return err
+	}
+	r, errs := e.planScan(ctx, o, cfg, bs.of(account), account)
 	if err := e.writePlanOutput(o, r, func(w *bufio.Writer) error { return writePlan(w, r) }); err != nil {
 		return err
 	}

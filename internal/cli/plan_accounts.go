@@ -27,11 +27,16 @@ type SkippedAccount struct {
 }
 
 // planAccounts plans each account of --accounts or --organization through
-// its role, against the one baseline. An account whose role cannot be
+// its role, against its baseline (the shared one, merged with the
+// account's file with --per-account). An account whose role cannot be
 // assumed, or whose clusters or roles cannot all be read, is skipped (a
 // plan of part of an account would miss drift in the rest) and named.
 func (e *env) planAccounts(ctx context.Context, o planOptions, cfg aws.Config, ix *drift.Index, home string) error {
 	list, accounts, err := o.acct.reach(ctx, cfg, home)
+	if err != nil {
+		return err
+	}
+	bs, err := e.planBaselines(ctx, o, cfg, ix, list)
 	if err != nil {
 		return err
 	}
@@ -44,7 +49,7 @@ func (e *env) planAccounts(ctx context.Context, o planOptions, cfg aws.Config, i
 			failed[account] = err
 			continue
 		}
-		r, errs := e.planScan(ctx, o, acfg, ix, account)
+		r, errs := e.planScan(ctx, o, acfg, bs.of(account), account)
 		if len(errs) > 0 {
 			failed[account] = fmt.Errorf("%d clusters or roles could not be read, the first: %w", len(errs), errs[0])
 			continue

@@ -1,6 +1,11 @@
 package drift
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // AccountError says why eksdrift will not, or cannot, read or act in an
 // account other than its own: the account is neither the home account nor
@@ -95,7 +100,29 @@ func MergeAccount(shared, member *Baseline, account string) (*Index, error) {
 	}
 	b.Source = shared.Source + " + " + member.Source
 	b.VersionID = shared.VersionID + "+" + member.VersionID
-	return NewIndex(&b)
+	ix, err := NewIndex(&b)
+	var ie *InvalidBaselineError
+	if errors.As(err, &ie) && ie.Source == "" {
+		return nil, inMember(ie, shared, member)
+	}
+	return ix, err
+}
+
+// inMember names the account file's own field in an error NewIndex found
+// in the merged baseline: each file was indexed alone when it was loaded,
+// so what is declared twice is an item of the account file (listed after
+// the shared file's) that the shared file declares too.
+func inMember(ie *InvalidBaselineError, shared, member *Baseline) error {
+	lists := map[string]int{"clusters": len(shared.Clusters), "iamRoles": len(shared.IAMRoles), "iamUsers": len(shared.IAMUsers), "oidcProviders": len(shared.OIDCProviders)}
+	list, rest, _ := strings.Cut(ie.Field, "[")
+	n, tail, ok := strings.Cut(rest, "]")
+	i, err := strconv.Atoi(n)
+	shift, known := lists[list]
+	if !ok || !known || err != nil || i < shift {
+		return &InvalidBaselineError{Source: shared.Source + " + " + member.Source, Field: ie.Field, Problem: ie.Problem}
+	}
+	return &InvalidBaselineError{Source: member.Source, Field: fmt.Sprintf("%s[%d]%s", list, i-shift, tail),
+		Problem: ie.Problem + " (in the shared baseline " + shared.Source + " too)"}
 }
 
 // ReasonAccountsDisagree starts (after "not judged: ") the reason of a

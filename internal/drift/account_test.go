@@ -71,11 +71,19 @@ func TestMergeAccount(t *testing.T) {
 
 func TestMergeAccountModeAndDuplicates(t *testing.T) {
 	const acct = "111122223333"
-	shared := &Baseline{Version: 1, Mode: ModeRevert, Clusters: []ClusterBaseline{{Name: "prod", Account: acct, Region: "us-east-1"}}}
-	t.Run("declared in both is declared twice", func(t *testing.T) {
-		member := &Baseline{Clusters: []ClusterBaseline{{Name: "prod", Account: acct, Region: "us-east-1"}}}
-		if _, err := MergeAccount(shared, member, acct); err == nil || !strings.Contains(err.Error(), "declared twice") {
-			t.Errorf("got %v, want declared twice", err)
+	shared := &Baseline{Version: 1, Mode: ModeRevert, Source: "baseline.yaml", Clusters: []ClusterBaseline{{Name: "prod", Account: acct, Region: "us-east-1"}}}
+	t.Run("declared in both is declared twice, at the account file's field", func(t *testing.T) {
+		member := &Baseline{Source: "baselines/" + acct + ".yaml", Clusters: []ClusterBaseline{{Name: "prod", Account: acct, Region: "us-east-1"}}}
+		_, err := MergeAccount(shared, member, acct)
+		var ie *InvalidBaselineError
+		if !errors.As(err, &ie) || !strings.Contains(ie.Problem, "declared twice") {
+			t.Fatalf("got %v, want declared twice", err)
+		}
+		if got, want := ie.Source+" "+ie.Field, "baselines/"+acct+".yaml clusters[0]"; got != want {
+			t.Errorf("where: got %v, want %v", got, want)
+		}
+		if !strings.Contains(ie.Problem, "in the shared baseline baseline.yaml too") {
+			t.Errorf("problem: got %v, want the shared file named", ie.Problem)
 		}
 	})
 	t.Run("the account file's mode is its clusters' default", func(t *testing.T) {

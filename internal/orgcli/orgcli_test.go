@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awsorg "github.com/aws/aws-sdk-go-v2/service/organizations"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/baseline"
@@ -280,6 +282,166 @@ func TestHostileFlags(t *testing.T) {
 			code, _, stderr := run(t, nil, args...)
 			if code != cli.ExitUsage || !strings.Contains(stderr, tt.want) {
 				t.Errorf("got %d, %q, want %d and %q", code, stderr, cli.ExitUsage, tt.want)
+			}
+		})
+	}
+}
+
+// TestPlanPerAccount: plan --per-account judges each account against the
+// shared baseline merged with its own <account>.yaml, as the functions
+// merge baselines/<account>.yaml: from a folder or from S3, an account with
+// no file judged against the shared file alone.
+func TestPlanPerAccount(t *testing.T) {
+	w := theWorld(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	base := filepath.Join(dir, "baseline.yaml")
+	must(t, os.WriteFile(base, []byte("version: 1\nmode: alert\n"), 0o644))
+	files := filepath.Join(dir, "baselines")
+	must(t, os.MkdirAll(files, 0o755))
+	for _, id := range []string{w.a, w.b, "999999999999"} {
+		must(t, os.WriteFile(filepath.Join(files, id+".yaml"), []byte("version: 1\nclusters:\n"+clusterYAML(id)), 0o644))
+	}
+	must(t, os.WriteFile(filepath.Join(files, "README.md"), []byte("not a baseline\n"), 0o644))
+	onlyB := filepath.Join(dir, "only-b")
+	must(t, os.MkdirAll(onlyB, 0o755))
+	must(t, os.WriteFile(filepath.Join(onlyB, w.b+".yaml"), []byte("version: 1\nclusters:\n"+clusterYAML(w.b)), 0o644))
+
+	s3c := awss3.NewFromConfig(account(t, security))
+	bucket := awstest.Name(t, "config")
+	_, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(bucket)})
+	must(t, err)
+	put := func(key, body string) {
+		_, err := s3c.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
+		must(t, err)
+	}
+	put("baseline.yaml", "version: 1\nmode: alert\n")
+	put("baselines/"+w.b+".yaml", "version: 1\nclusters:\n"+clusterYAML(w.b))
+
+	tests := []struct {
+		name           string
+		baseline, from string
+		code           int
+		clusters       map[string]int // clusters planned, by account
+		drift          map[string]int
+	}{
+		{name: "a folder with both accounts' files", baseline: base, from: files, code: cli.ExitDrift,
+			clusters: map[string]int{w.a: 1, w.b: 1}, drift: map[string]int{w.a: 0, w.b: 1}},
+		{name: "a folder without a's file: a gets the shared file alone", baseline: base, from: onlyB, code: cli.ExitDrift,
+			clusters: map[string]int{w.a: 0, w.b: 1}, drift: map[string]int{w.a: 0, w.b: 1}},
+		{name: "an S3 prefix, as deployed", baseline: "s3://" + bucket + "/baseline.yaml", from: "s3://" + bucket + "/baselines", code: cli.ExitDrift,
+			clusters: map[string]int{w.a: 0, w.b: 1}, drift: map[string]int{w.a: 0, w.b: 1}},
+		{name: "no --per-account: the shared file alone", baseline: base, code: 0,
+			clusters: map[string]int{w.a: 0, w.b: 0}, drift: map[string]int{w.a: 0, w.b: 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"plan", "--baseline", tt.baseline, "--accounts", w.a + "," + w.b, "--external-id", externalID, "--output", "json"}
+			if tt.from != "" {
+				args = append(args, "--per-account", tt.from)
+			}
+			code, out, stderr := run(t, nil, args...)
+			if code != tt.code {
+				t.Fatalf("exit: got %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			var p cli.AccountsPlan
+			must(t, json.Unmarshal([]byte(out), &p))
+			clusters, drifts := map[string]int{}, map[string]int{}
+			for _, r := range p.Accounts {
+				clusters[r.Account], drifts[r.Account] = r.Scanned.Clusters, len(r.Drift)
+				if tt.clusters[r.Account] > 0 && !strings.Contains(r.Baseline.Source, r.Account+".yaml") {
+					t.Errorf("%s's baseline source: got %q, want its file named", r.Account, r.Baseline.Source)
+				}
+			}
+			if !maps.Equal(clusters, tt.clusters) || !maps.Equal(drifts, tt.drift) {
+				t.Errorf("clusters, drift by account: got %v %v, want %v %v", clusters, drifts, tt.clusters, tt.drift)
+			}
+		})
+	}
+	code, _, stderr := run(t, nil, "plan", "--baseline", base, "--accounts", w.a, "--external-id", externalID, "--per-account", files)
+	if code != 0 || !strings.Contains(stderr, "999999999999.yaml: account 999999999999 is not planned") {
+		t.Errorf("a file of an account not planned: got %d, %q, want 0 and the file named", code, stderr)
+	}
+
+	// Without --accounts, the credentials' own account gets its file.
+	must(t, os.WriteFile(filepath.Join(files, security+".yaml"), []byte("version: 1\nclusters:\n"+clusterYAML(security)), 0o644))
+	_, out, stderr := run(t, nil, "plan", "--baseline", base, "--per-account", files, "--output", "json")
+	var r cli.PlanReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("plan of the caller's account: %v; stderr:\n%s", err, stderr)
+	}
+	// The security account has no cluster: its file's prod is looked for,
+	// and not found.
+	if r.Account != security || !slices.Equal(r.NotFound, []string{awstest.Region + "/prod"}) || !strings.Contains(r.Baseline.Source, security+".yaml") {
+		t.Errorf("plan of the caller's account: got %s, not found %v, %q, want %s, its file's prod and its file", r.Account, r.NotFound, r.Baseline.Source, security)
+	}
+}
+
+// TestPlanPerAccountRefusesBadFiles: an account file that cannot be merged
+// as the functions merge it stops the plan before any account is read,
+// naming the file and what is wrong with it.
+func TestPlanPerAccountRefusesBadFiles(t *testing.T) {
+	w := theWorld(t)
+	ctx := context.Background()
+	s3c := awss3.NewFromConfig(account(t, security))
+	bucket := awstest.Name(t, "config")
+	_, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(bucket)})
+	must(t, err)
+	_, err = s3c.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("baselines/" + w.a + ".yaml"),
+		Body: strings.NewReader("version: 1\nclusters:\n" + clusterYAML(w.b))})
+	must(t, err)
+	glass := "breakGlass:\n  - {principal: arn:aws:iam::" + w.a + ":role/me, expires: \"2099-01-01T00:00:00Z\", allowLongExpiry: {reason: x}}\n"
+	tests := []struct {
+		name   string
+		shared string            // the shared file's clusters
+		files  map[string]string // the folder's files
+		from   string            // --per-account when not the folder
+		want   []string          // in stderr
+	}{
+		{name: "another account's cluster", files: map[string]string{w.a + ".yaml": "version: 1\nclusters:\n" + clusterYAML(w.b)},
+			want: []string{w.a + ".yaml", "cluster prod is in account " + w.b + ", not " + w.a}},
+		{name: "breakGlass", files: map[string]string{w.a + ".yaml": "version: 1\n" + glass},
+			want: []string{w.a + ".yaml", "may not declare breakGlass"}},
+		{name: "declared in both files", shared: clusterYAML(w.a), files: map[string]string{w.a + ".yaml": "version: 1\nclusters:\n" + clusterYAML(w.a)},
+			want: []string{w.a + ".yaml", "declared twice"}},
+		{name: "an invalid file", files: map[string]string{w.a + ".yaml": "version: 1\nclusters: ["},
+			want: []string{w.a + ".yaml"}},
+		{name: "a name that is not an account ID", files: map[string]string{"12345.yaml": "version: 1\n"},
+			want: []string{"12345.yaml: not an account file"}},
+		{name: "a name with a path in it", files: map[string]string{"..111122223333.yaml": "version: 1\n"},
+			want: []string{"..111122223333.yaml: not an account file"}},
+		{name: ".yml, which the functions never read", files: map[string]string{w.a + ".yml": "version: 1\n"},
+			want: []string{w.a + ".yml: not an account file"}},
+		{name: "a missing folder", from: filepath.Join(t.TempDir(), "none"), want: []string{"--per-account", "no such file"}},
+		{name: "an S3 file of another account's cluster", from: "s3://" + bucket + "/baselines",
+			want: []string{"s3://" + bucket + "/baselines/" + w.a + ".yaml", "is in account " + w.b + ", not " + w.a}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			base := filepath.Join(dir, "baseline.yaml")
+			shared := "version: 1\nmode: alert\n"
+			if tt.shared != "" {
+				shared += "clusters:\n" + tt.shared
+			}
+			must(t, os.WriteFile(base, []byte(shared), 0o644))
+			files := filepath.Join(dir, "baselines")
+			must(t, os.MkdirAll(files, 0o755))
+			for name, body := range tt.files {
+				must(t, os.WriteFile(filepath.Join(files, name), []byte(body), 0o644))
+			}
+			from := files
+			if tt.from != "" {
+				from = tt.from
+			}
+			code, out, stderr := run(t, nil, "plan", "--baseline", base, "--accounts", w.a+","+w.b, "--external-id", externalID, "--per-account", from)
+			if code != cli.ExitError || out != "" {
+				t.Errorf("got exit %d and %q, want %d and no plan", code, out, cli.ExitError)
+			}
+			for _, s := range append(tt.want, "nothing planned") {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr: got %q, want %q in it", stderr, s)
+				}
 			}
 		})
 	}

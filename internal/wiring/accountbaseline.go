@@ -33,12 +33,16 @@ func AccountKey(key, account string) string {
 // unless the shared file declares them); an account file that cannot be
 // read or is invalid makes the account's baseline unusable, as an
 // unusable shared baseline does: changes are recorded unjudged and nothing
-// is reverted there. Only accounts that managed says yes to have a file
-// read; the others get the shared baseline alone, so that an event naming
-// any account cannot make eksdrift read keys of its choosing.
+// is reverted there. Only accounts that managed says yes to (a 12-digit ID
+// first: Accounts.Manages, the home account, a listed member, or one
+// Organizations says is the organization's) have a file read; the others
+// get the shared baseline alone, so that an event naming any account cannot
+// make eksdrift read keys of its choosing. When managed cannot answer, the
+// account's baseline is unusable: an account file might have declared
+// users or providers the shared baseline alone would call drift.
 type AccountBaselines struct {
 	shared  func(context.Context) (*drift.Index, error)
-	managed func(account string) bool
+	managed func(ctx context.Context, account string) (bool, error)
 	newSrc  func(key string) *s3.BaselineSource
 	newPrev func(key string) *s3.Previous
 	key     string
@@ -60,9 +64,10 @@ type mergedIndex struct {
 
 // NewAccountBaselines reads the account files of s3://bucket/key's folder
 // with the functions' cache settings; shared is the function's shared
-// baseline (Baseline's result), managed the accounts that may have a file.
+// baseline (Baseline's result), managed the accounts that may have a file
+// (Accounts.Manages in the functions).
 func NewAccountBaselines(cfg aws.Config, bucket, key string, revalidate, maxStale time.Duration,
-	shared func(context.Context) (*drift.Index, error), managed func(string) bool, set *metrics.Set, log *slog.Logger) *AccountBaselines {
+	shared func(context.Context) (*drift.Index, error), managed func(context.Context, string) (bool, error), set *metrics.Set, log *slog.Logger) *AccountBaselines {
 	client := awss3.NewFromConfig(cfg)
 	return &AccountBaselines{
 		shared: shared, managed: managed, key: key, set: set, log: log,
@@ -81,8 +86,14 @@ func NewAccountBaselines(cfg aws.Config, bucket, key string, revalidate, maxStal
 // versions, so the detector's evaluator cache keeps working.
 func (b *AccountBaselines) For(ctx context.Context, account string) (*drift.Index, error) {
 	shared, err := b.shared(ctx)
-	if err != nil || !isAccountID(account) || !b.managed(account) {
+	if err != nil || !isAccountID(account) {
 		return shared, err
+	}
+	switch ok, err := b.managed(ctx, account); {
+	case err != nil:
+		return nil, fmt.Errorf("account %s's baseline: cannot tell whether its file %s may be read: %w", account, AccountKey(b.key, account), err)
+	case !ok:
+		return shared, nil
 	}
 	b.mu.Lock()
 	src, ok := b.sources[account]
@@ -113,6 +124,24 @@ func (b *AccountBaselines) For(ctx context.Context, account string) (*drift.Inde
 	m := mergedIndex{account: account, shared: shared, member: member, ix: ix}
 	b.merged[account], b.byIndex[ix] = m, m
 	return ix, nil
+}
+
+// Manages reports whether account's own baseline file may be read: it is
+// the home account, a listed member, or (with an organization set) one
+// Organizations says is the organization's: Admit's answer as a yes or
+// no. A refusal is false with no error; an error
+// says the question could not be answered (Organizations unavailable), and
+// is not a refusal.
+func (a *Accounts) Manages(ctx context.Context, account string) (bool, error) {
+	err := a.Admit(ctx, account)
+	var ae *drift.AccountError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ae) && ae.Refused:
+		return false, nil
+	}
+	return false, err
 }
 
 func (b *AccountBaselines) previous(key string) *s3.Previous {

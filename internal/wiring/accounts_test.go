@@ -125,7 +125,7 @@ func TestAccountBaselines(t *testing.T) {
 	put("666666666666", "version: 1\nclusters: [")                                                                                                                        // unreadable
 	put("777777777777", "version: 1\nbreakGlass:\n  - {principal: arn:aws:iam::777777777777:role/me, expires: \"2099-01-01T00:00:00Z\", allowLongExpiry: {reason: x}}\n") // widens break-glass
 	shared := wiring.Baseline(wiring.BaselineSource(cfg, bucket, key, 0, 0), nil, discard())
-	managed := func(a string) bool { return a != "333333333333" }
+	managed := func(_ context.Context, a string) (bool, error) { return a != "333333333333", nil }
 	b := wiring.NewAccountBaselines(cfg, bucket, key, 0, 0, shared, managed, nil, discard())
 	tests := []struct {
 		account string
@@ -201,7 +201,7 @@ func TestAccountHoldDown(t *testing.T) {
 	put(wiring.AccountKey(key, member), file(true)) // the grant, just now
 	put(key, "version: 1\nmode: revert\n")          // then the shared file
 	shared := wiring.Baseline(wiring.BaselineSource(cfg, bucket, key, 0, 0), nil, discard())
-	b := wiring.NewAccountBaselines(cfg, bucket, key, 0, 0, shared, func(string) bool { return true }, nil, discard())
+	b := wiring.NewAccountBaselines(cfg, bucket, key, 0, 0, shared, func(context.Context, string) (bool, error) { return true, nil }, nil, discard())
 	current, err := b.For(ctx, member)
 	if err != nil {
 		t.Fatal(err)
