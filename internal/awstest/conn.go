@@ -24,9 +24,10 @@ var reports io.Writer = os.Stderr
 // already closed (the kernel never says "closed network connection"; only
 // Go's poller does, for a descriptor this process closed). Who closed it
 // tells the cases apart: net/http's cancelRequest is a cancelled context
-// (the caller's own doing, harmless), its writeLoop or readLoop is the
-// transport giving up on the connection, and anything else is a bug to
-// chase. Recording the closer costs one runtime.Callers per connection.
+// (the caller's own doing, harmless; the SDK does not retry it), its
+// writeLoop is a write that failed while the answer came in (what
+// aws-sdk-go-v2#2737 traced the same line to), and anything else is a bug
+// to chase. Recording the closer costs one runtime.Callers per connection.
 type watchedConn struct {
 	net.Conn
 	mu       sync.Mutex
