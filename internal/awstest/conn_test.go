@@ -45,8 +45,8 @@ func TestReadAfterOwnCloseNamesTheCloser(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The whole request first, as MiniStack reads it: answering
-		// before it would make net/http's writeLoop close the connection
-		// (the SDK closes the unsent request body once the answer comes).
+		// before it makes net/http's writeLoop close the connection now
+		// and then, before the context is cancelled.
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/xml")
 		w.Header().Set("Content-Length", "400")
