@@ -328,6 +328,9 @@ func Config(t testing.TB) aws.Config {
 	if err != nil {
 		t.Fatalf("awstest: loading SDK config: %v", err)
 	}
+	// Wrapped after loading: the loader adds AWS_CA_BUNDLE's roots only to
+	// its own client type.
+	cfg.HTTPClient = bodyDoer{cfg.HTTPClient}
 	cfg.APIOptions = append(cfg.APIOptions, retries)
 	return cfg
 }
