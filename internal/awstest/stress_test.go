@@ -22,10 +22,8 @@ import (
 // attempt fails the test (awstest's stderr names the first attempt's error,
 // and conn.go who closed its connection). It is skipped unless
 // EKSDRIFT_STRESS=1; EKSDRIFT_STRESS_N sets the creates per worker (50).
-// The conditions tried so far, none of which reproduced a lost answer on
-// this machine, are in docs/ARCHITECTURE.md#testing; to run several fresh
-// emulators at once with no Python bytecode cache, point MINISTACK_BIN at a
-// copy of .venv and set PYTHONDONTWRITEBYTECODE=1.
+// To run several fresh emulators at once with no Python bytecode cache,
+// point MINISTACK_BIN at a copy of .venv and set PYTHONDONTWRITEBYTECODE=1.
 func TestStressLostAnswers(t *testing.T) {
 	if os.Getenv("EKSDRIFT_STRESS") != "1" {
 		t.Skip("set EKSDRIFT_STRESS=1 to hunt lost answers")
