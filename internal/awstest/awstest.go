@@ -318,12 +318,19 @@ func Config(t testing.TB) aws.Config {
 	// MiniStack's server closes idle keep-alive connections without
 	// warning; a request sent on one fails after the emulator acted on it,
 	// and the SDK's retry then meets "already exists". One connection per
-	// request avoids the race.
-	client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+	// request avoids the race. Each connection remembers where this process
+	// closed it, so a response read after that says who did (conn.go).
+	client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.DisableKeepAlives = true
+		tr.DialContext = dialWatched
+	})
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithHTTPClient(client))
 	if err != nil {
 		t.Fatalf("awstest: loading SDK config: %v", err)
 	}
+	// Wrapped after loading: the loader adds AWS_CA_BUNDLE's roots only to
+	// its own client type.
+	cfg.HTTPClient = bodyDoer{cfg.HTTPClient}
 	cfg.APIOptions = append(cfg.APIOptions, retries)
 	return cfg
 }
