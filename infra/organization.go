@@ -284,7 +284,9 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	m := &Members{Construct: c}
 	grantAssumeMemberRole(out.Detector.Function, o, config.DefaultMemberReadRole)
 	grantAssumeMemberRole(out.Reconciler.Function, o, config.DefaultMemberReadRole)
-	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, false)
+	// The detector reads the account files, and their versions around a
+	// write to one (BaselineWatch watches the folder).
+	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, true)
 	params := []awscloudformation.CfnStackSet_ParameterProperty{
 		{ParameterKey: jsii.String(SpokeParamDetectorRole), ParameterValue: out.Detector.Role.RoleArn()},
 		{ParameterKey: jsii.String(SpokeParamReconcileRole), ParameterValue: out.Reconciler.Role.RoleArn()},
