@@ -41,6 +41,8 @@ func TestFunctionsReadAccountBaselines(t *testing.T) {
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Detector.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
 		{caseMembers, func(s *Stacks) *Function { return s.Reverter.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
+		{caseOrg, func(s *Stacks) *Function { return s.Reconciler.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
+		{caseRevert, func(s *Stacks) *Function { return s.Reconciler.Function }, nil},
 		{caseOrg, func(s *Stacks) *Function { return s.Notifier.Function }, nil},
 		{caseRevert, func(s *Stacks) *Function { return s.Reverter.Function }, nil},
 		{caseRevert, func(s *Stacks) *Function { return s.Detector.Function }, nil},

@@ -287,6 +287,8 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	// The detector reads the account files, and their versions around a
 	// write to one (BaselineWatch watches the folder).
 	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, true)
+	// The sweep judges each member against its own baseline file.
+	grantAccountBaselines(out.Reconciler.Function, out.Stores, s.BaselineKey, false)
 	params := []awscloudformation.CfnStackSet_ParameterProperty{
 		{ParameterKey: jsii.String(SpokeParamDetectorRole), ParameterValue: out.Detector.Role.RoleArn()},
 		{ParameterKey: jsii.String(SpokeParamReconcileRole), ParameterValue: out.Reconciler.Role.RoleArn()},

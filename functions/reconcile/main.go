@@ -128,6 +128,10 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		accounts := wiring.NewAccounts(awsCfg, home, fan.Org, "reconcile")
 		accounts.Log = log
 		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(accounts, fan.ReadRole, fan.CallRate), cfg.ScanConcurrency)
+		// Each member is judged against its own baseline, as the detector
+		// judges its events: the shared file merged with baselines/<account>.yaml.
+		r.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
+			baselineOf, accounts.Manages, set, log).For
 	}
 	if cfg.CatchUp {
 		lk := lookup.New(awsCfg)
