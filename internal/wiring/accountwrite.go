@@ -25,11 +25,11 @@ func AccountBaselineVersions(cfg aws.Config, bucket, key string, shared func(con
 		if err != nil {
 			return a, err
 		}
-		return MergeAround(ctx, a, account, deleted, shared), nil
+		return mergeAround(ctx, a, account, deleted, shared), nil
 	}
 }
 
-// MergeAround turns an account file's versions into the account's merged
+// mergeAround turns an account file's versions into the account's merged
 // baselines around a write. A file that a deletion left gone (no
 // version, a delete marker) leaves the shared baseline alone in force. A
 // deletion that left a version in force (a version deleted) is compared
@@ -38,7 +38,7 @@ func AccountBaselineVersions(cfg aws.Config, bucket, key string, shared func(con
 // version that does not merge (breakGlass in an account file, another
 // account's cluster) is a new version that cannot be used; a shared
 // baseline that cannot be read leaves nothing to merge with.
-func MergeAround(ctx context.Context, a s3.Around, account string, deleted bool, shared func(context.Context) (*drift.Index, error)) s3.Around {
+func mergeAround(ctx context.Context, a s3.Around, account string, deleted bool, shared func(context.Context) (*drift.Index, error)) s3.Around {
 	sh, err := shared(ctx)
 	if err != nil {
 		return s3.Around{VersionID: a.VersionID, PreviousID: a.PreviousID, BaselineVersions: drift.BaselineVersions{
