@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/organizations"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
@@ -252,6 +253,35 @@ func grantDescribeOrgAccount(f *Function, o Organization) {
 		fmt.Sprintf(`/^Resource::arn:[^:]+:organizations::\*:account\/%s\/\*$/`, regexp.QuoteMeta(o.ID)))
 }
 
+// grantListOrgTree lets the sweep of an OU-only deployment (no
+// memberAccounts) list the accounts under the OUs
+// (wiring.OrgAccounts: organizations.TreeActions), and tells it which
+// (config.EnvOrganizationalUnits). Those calls take the parent as their
+// resource: the organization's OUs (any of them, since child OUs are
+// walked and cannot be named ahead) and the roots given, by ID; no
+// condition key narrows them further. With memberAccounts the StackSet
+// deploys to those accounts alone, and the sweep reads those.
+func grantListOrgTree(f *Function, o Organization) {
+	stack := awscdk.Stack_Of(f.Construct)
+	resources := []*string{jsii.String(fmt.Sprintf("arn:%s:organizations::*:ou/%s/*", *stack.Partition(), o.ID))}
+	for _, u := range o.Units {
+		if strings.HasPrefix(u, "r-") {
+			resources = append(resources, jsii.String(fmt.Sprintf("arn:%s:organizations::*:root/%s/%s", *stack.Partition(), o.ID, u)))
+		}
+	}
+	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ListOrgAccounts"),
+		Actions:   jsii.Strings(organizations.TreeActions...),
+		Resources: &resources,
+	}))
+	suppress(f.Role, "AwsSolutions-IAM5",
+		"organizations:ListAccountsForParent and ListOrganizationalUnitsForParent on the organization's OUs: the sweep "+
+			"walks the child OUs of the OUs given, which cannot be named ahead, and the management account is not known "+
+			"to the stack; the organization ID keeps it to this organization. Roots are named by ID.",
+		fmt.Sprintf(`/^Resource::arn:[^:]+:organizations::\*:(ou|root)\/%s\/.*$/`, regexp.QuoteMeta(o.ID)))
+	f.Fn.AddEnvironment(jsii.String(config.EnvOrganizationalUnits), jsii.String(strings.Join(o.Units, ",")), nil)
+}
+
 // memberEnvironment is what the functions read of an organization
 // deployment (internal/config).
 func memberEnvironment(o Organization) map[string]string {
@@ -289,6 +319,9 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, true)
 	// The sweep judges each member against its own baseline file.
 	grantAccountBaselines(out.Reconciler.Function, out.Stores, s.BaselineKey, false)
+	if o.ID != "" && len(o.Accounts) == 0 {
+		grantListOrgTree(out.Reconciler.Function, o)
+	}
 	params := []awscloudformation.CfnStackSet_ParameterProperty{
 		{ParameterKey: jsii.String(SpokeParamDetectorRole), ParameterValue: out.Detector.Role.RoleArn()},
 		{ParameterKey: jsii.String(SpokeParamReconcileRole), ParameterValue: out.Reconciler.Role.RoleArn()},
@@ -309,7 +342,7 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 
 	targets := &awscloudformation.CfnStackSet_DeploymentTargetsProperty{}
 	props := &awscloudformation.CfnStackSetProps{
-		StackSetName: jsii.String(s.StackName + "-spoke"),
+		StackSetName: jsii.String(spokeStackSetName(s)),
 		Description:  jsii.String("eksdrift spoke: forwards EKS and IAM access events to the security account and holds the roles its functions assume"),
 		Capabilities: jsii.Strings("CAPABILITY_NAMED_IAM"),
 		// Only this stack changes the StackSet: operations queue instead

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/organizations"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
@@ -312,7 +313,9 @@ func TestSpokeWritesNothingUnlessRevert(t *testing.T) {
 // Describe, List and Get, in any service.
 func isWriteAction(action string) bool {
 	_, verb, _ := strings.Cut(action, ":")
-	return !strings.HasPrefix(verb, "Describe") && !strings.HasPrefix(verb, "List") && !strings.HasPrefix(verb, "Get")
+	// cloudtrail:LookupEvents is a read (IAM's access level "Read").
+	return !strings.HasPrefix(verb, "Describe") && !strings.HasPrefix(verb, "List") && !strings.HasPrefix(verb, "Get") &&
+		action != "cloudtrail:LookupEvents"
 }
 
 // normalizeTokens renders {"Fn::Join": ["", [...]]} with {"Ref": X} parts
@@ -429,8 +432,9 @@ func TestSpokeRulesAreRoutingPatterns(t *testing.T) {
 	tpl := spokeOf(t, caseOrg)
 	rules := resources(tpl, "AWS::Events::Rule")
 	want := map[string]string{"eks-access-changes": "IsWatchedRegion", "iam-access-changes": "IsIAMRegion"}
-	if len(rules) != len(want) {
-		t.Errorf("rules: got %d, want %d", len(rules), len(want))
+	// Beside the spoke's tamper rules (TestSpokeForwardsTamperCalls).
+	if tamper := len(routing.SpokeTamperRules(routing.SpokeScope{}, false)); len(rules) != len(want)+tamper {
+		t.Errorf("rules: got %d, want %d", len(rules), len(want)+tamper)
 	}
 	for _, rule := range routing.Rules() {
 		cond, forwarded := want[rule.Name]
@@ -804,5 +808,58 @@ func TestSpokeGolden(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("%s is out of date: run go test ./infra -run TestSpokeGolden -update and review the diff", path)
+	}
+}
+
+// TestSweepListsOnlyItsOrganizationsOUs: the sweep of an OU-only
+// deployment lists the accounts under the OUs (wiring.OrgAccounts), on
+// that organization's OUs and the roots given alone, and is told which; a
+// deployment that lists its members, and every other function, may not.
+func TestSweepListsOnlyItsOrganizationsOUs(t *testing.T) {
+	tests := []struct {
+		c        synthCase
+		function func(*Stacks) *Function
+		want     []any // nil: no listing
+	}{
+		{caseOrg, func(s *Stacks) *Function { return s.Reconciler.Function },
+			[]any{"arn:aws:organizations::*:ou/o-abcdefghij/*", "arn:aws:organizations::*:root/o-abcdefghij/r-ab12"}},
+		{caseOrg, func(s *Stacks) *Function { return s.Detector.Function }, nil},
+		{caseOrgRevert, func(s *Stacks) *Function { return s.Reconciler.Function }, nil},
+		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, nil},
+		{caseMembers, func(s *Stacks) *Function { return s.Reconciler.Function }, nil},
+	}
+	for _, tt := range tests {
+		s := synth(t, tt.c)
+		f := tt.function(s.stacks)
+		t.Run(tt.c.name+"/"+f.Name, func(t *testing.T) {
+			var got []statement
+			for _, st := range roleStatements(t, s, f.Role) {
+				if slices.ContainsFunc(st.actions, func(a string) bool { return slices.Contains(organizations.TreeActions, a) }) {
+					got = append(got, st)
+				}
+			}
+			env := props(resource(t, s, f.Fn))["Environment"].(map[string]any)["Variables"].(map[string]any)
+			if tt.want == nil {
+				if len(got) != 0 {
+					t.Errorf("got %v, want no listing of the organization", got[0].raw)
+				}
+				if v, ok := env[config.EnvOrganizationalUnits]; ok {
+					t.Errorf("%s: got %v, want unset", config.EnvOrganizationalUnits, v)
+				}
+				return
+			}
+			if len(got) != 1 || !slices.Equal(got[0].actions, organizations.TreeActions) {
+				t.Fatalf("got %v, want one statement of %v", got, organizations.TreeActions)
+			}
+			if r := normalizeTokens(t, got[0].resources); !reflect.DeepEqual(r, tt.want) {
+				t.Errorf("on: got %v, want %v", r, tt.want)
+			}
+			if got[0].raw["Condition"] != nil {
+				t.Errorf("condition: got %v, want none (no condition key narrows these calls)", got[0].raw["Condition"])
+			}
+			if got, want := env[config.EnvOrganizationalUnits], "ou-ab12-cdefgh34,r-ab12"; got != want {
+				t.Errorf("%s: got %v, want %v", config.EnvOrganizationalUnits, got, want)
+			}
+		})
 	}
 }

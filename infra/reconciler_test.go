@@ -11,6 +11,7 @@ import (
 	"github.com/eksdrift/eksdrift/internal/eks"
 	"github.com/eksdrift/eksdrift/internal/iam"
 	"github.com/eksdrift/eksdrift/internal/lookup"
+	"github.com/eksdrift/eksdrift/internal/organizations"
 )
 
 func TestReconcilerSchedule(t *testing.T) {
@@ -103,7 +104,12 @@ var reconcilerMay = func() map[string]bool {
 	// organizations:DescribeAccount: the member check of an account not
 	// listed, on the organization's accounts only
 	// (TestFunctionsDescribeOnlyTheirOrgAccounts checks on what).
+	// organizations.TreeActions: the sweep of an OU-only deployment lists
+	// the OUs' accounts (TestSweepListsOnlyItsOrganizationsOUs).
 	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true, "organizations:DescribeAccount": true}
+	for _, a := range organizations.TreeActions {
+		m[a] = true
+	}
 	for a := range detectorMay {
 		m[a] = true
 	}
@@ -193,7 +199,8 @@ func TestReconcilerGrantsWhatItCalls(t *testing.T) {
 }
 
 // TestOnlyLookupEventsOnStar: of every identity policy the stacks make,
-// the reconciler's LookupEvents is the one allowed on Resource "*", and
+// the reconciler's LookupEvents (and, in the members, the spoke read
+// role's, for the catch-up there) is the one allowed on Resource "*", and
 // its cdk-nag suppression, the only one of Resource::*, says why.
 func TestOnlyLookupEventsOnStar(t *testing.T) {
 	for _, c := range allCases {
@@ -202,6 +209,14 @@ func TestOnlyLookupEventsOnStar(t *testing.T) {
 			mine := map[string]bool{}
 			for _, st := range roleStatements(t, s, s.stacks.Reconciler.Role) {
 				mine[st.where] = true
+			}
+			if tpl, ok := s.templates[spokeTemplateName]; ok {
+				_, _, stmts := spokeRole(t, tpl, config.DefaultMemberReadRole)
+				for _, st := range stmts {
+					if slices.Contains(st.resources, any("*")) {
+						mine[st.where] = true
+					}
+				}
 			}
 			for name, tpl := range s.templates {
 				for id, r := range tpl["Resources"].(map[string]any) {

@@ -412,18 +412,20 @@ func TestFunctionsAsDeployed(t *testing.T) {
 		async    bool // fed by EventBridge (asynchronous invocations), not by a queue
 		timeout  float64
 		reserved any
+		memory   float64
 	}{
-		{st.Detector.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvDeployment, config.EnvHeartbeatRule), true, 30.0, nil},
-		{st.Notifier.Function, []string{config.EnvChatbotTopicARN, config.EnvReportBatchItemFailures, config.EnvMetricsNamespace, config.EnvSlackWebhookSecretARN}, false, 120.0, nil},
-		{st.Reverter.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvAllowGrantingAdmin), false, 120.0, 3.0},
-		{st.Reconciler.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvDeployment), true, config.DefaultReconcileTimeout.Seconds(), nil},
+		{st.Detector.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvDeployment, config.EnvHeartbeatRule), true, 30.0, nil, 128},
+		{st.Notifier.Function, []string{config.EnvChatbotTopicARN, config.EnvReportBatchItemFailures, config.EnvMetricsNamespace, config.EnvSlackWebhookSecretARN}, false, 120.0, nil, 128},
+		{st.Reverter.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvAllowGrantingAdmin), false, 120.0, 3.0, 128},
+		// The sweep of 100 accounts peaks at 185 MB RSS (bench/orgsweep).
+		{st.Reconciler.Function, append(slices.Clone(common), config.EnvReverterRoleARN, config.EnvBaselineHoldDown, config.EnvDeployment), true, config.DefaultReconcileTimeout.Seconds(), nil, ReconcileMemoryMB},
 	}
 	for _, tt := range tests {
 		f := tt.f
 		t.Run(f.Name, func(t *testing.T) {
 			p := props(resource(t, s, f.Fn))
 			for k, want := range map[string]any{
-				"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap", "MemorySize": 128.0,
+				"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap", "MemorySize": tt.memory,
 				"Timeout": tt.timeout, "ReservedConcurrentExecutions": tt.reserved,
 			} {
 				if got := p[k]; !reflect.DeepEqual(got, want) {

@@ -21,8 +21,14 @@ import (
 // with Organizations) it changes nothing: one account, as before.
 func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, d *detect.Detector, set *metrics.Set, log *slog.Logger) error {
 	org, err := config.LoadOrg(getenv)
-	if err != nil || !org.AdmitsMembers() {
+	if err != nil {
 		return err
+	}
+	// EKSDRIFT_REGIONS: nothing is read, assumed or reverted on the word
+	// of an event from another region.
+	d.Regions = wiring.RegionsOf(org, awsCfg.Region)
+	if !org.AdmitsMembers() {
+		return nil
 	}
 	home, err := wiring.HomeAccount(ctx, awsCfg)
 	if err != nil {
@@ -40,6 +46,7 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 		a, err := accountVersions(ctx, account, versionID, deleted)
 		return detect.BaselineAround{BaselineVersions: a.BaselineVersions, VersionID: a.VersionID, PreviousID: a.PreviousID}, err
 	}
+	d.Admitted = accounts.Admit
 	d.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
 		d.Baseline, accounts.Manages, set, log).For
 	log.InfoContext(ctx, "organization deployment", "home", home, "members", len(org.Members), "readRole", org.ReadRole)

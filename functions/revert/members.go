@@ -21,8 +21,14 @@ import (
 // changes nothing: one account, as before.
 func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Shared, r *revert.Reverter, set *metrics.Set, log *slog.Logger) error {
 	org, err := config.LoadOrg(getenv)
-	if err != nil || !org.AdmitsMembers() {
+	if err != nil {
 		return err
+	}
+	// EKSDRIFT_REGIONS: nothing is read, assumed or reverted on the word
+	// of an event from another region.
+	r.Regions = wiring.RegionsOf(org, awsCfg.Region)
+	if !org.AdmitsMembers() {
+		return nil
 	}
 	home, err := wiring.HomeAccount(ctx, awsCfg)
 	if err != nil {

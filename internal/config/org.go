@@ -27,6 +27,11 @@ const (
 	// EnvMemberAccounts lists the member accounts, comma-separated 12-digit
 	// IDs. Only these accounts (and the home account) are ever acted in.
 	EnvMemberAccounts = "EKSDRIFT_MEMBER_ACCOUNTS"
+	// EnvOrganizationalUnits lists, comma-separated, the OUs (ou-...) or
+	// the root (r-..., the whole organization) whose accounts the sweep
+	// reads when no member is listed: the stack passes it to the sweep
+	// alone, with EnvOrganizationID.
+	EnvOrganizationalUnits = "EKSDRIFT_ORGANIZATIONAL_UNITS"
 	// EnvRegions lists the regions watched, comma-separated; empty: the
 	// function's own region.
 	EnvRegions = "EKSDRIFT_REGIONS"
@@ -47,6 +52,9 @@ type Org struct {
 	OrganizationID string
 	// Members are the member accounts, sorted, without duplicates.
 	Members []string
+	// Units are the OUs or the root whose accounts the sweep lists from
+	// Organizations (with OrganizationID), in the order given.
+	Units []string
 	// Regions are the regions watched, in the order given; nil: the
 	// function's own.
 	Regions []string
@@ -60,6 +68,10 @@ func (o Org) Enabled() bool { return len(o.Members) > 0 }
 // are its members (a StackSet deployed to OUs lists none).
 func (o Org) AdmitsMembers() bool { return o.Enabled() || o.OrganizationID != "" }
 
+// ListsOrganization reports whether the sweep lists the organization's
+// accounts under Units (an OU-only deployment).
+func (o Org) ListsOrganization() bool { return o.OrganizationID != "" && len(o.Units) > 0 }
+
 // IsMember reports whether account is one of the listed members.
 func (o Org) IsMember(account string) bool {
 	_, ok := slices.BinarySearch(o.Members, account)
@@ -69,6 +81,7 @@ func (o Org) IsMember(account string) bool {
 var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	unitRE    = regexp.MustCompile(`^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	// IAM's role name characters, 1 to 64 of them.
 	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
@@ -92,6 +105,7 @@ func (p *parser) org(getenv func(string) string) Org {
 		ExternalID:     strings.TrimSpace(getenv(EnvMemberExternalID)),
 		OrganizationID: strings.TrimSpace(getenv(EnvOrganizationID)),
 		Members:        p.list(getenv, EnvMemberAccounts, accountRE, "a 12-digit account ID"),
+		Units:          p.list(getenv, EnvOrganizationalUnits, unitRE, "an OU ID (ou-...) or a root ID (r-...)"),
 		Regions:        p.list(getenv, EnvRegions, regionRE, "a region such as us-east-1"),
 	}
 	slices.Sort(o.Members)
@@ -103,6 +117,9 @@ func (p *parser) org(getenv func(string) string) Org {
 	}
 	if o.OrganizationID != "" && !orgRE.MatchString(o.OrganizationID) {
 		p.errs = append(p.errs, fmt.Sprintf("%s=%q is not an organization ID such as o-a1b2c3d4e5", EnvOrganizationID, o.OrganizationID))
+	}
+	if strings.TrimSpace(getenv(EnvOrganizationalUnits)) != "" && o.OrganizationID == "" {
+		p.errs = append(p.errs, fmt.Sprintf("%s is set, and %s is not: OUs are an organization's", EnvOrganizationalUnits, EnvOrganizationID))
 	}
 	switch {
 	case o.ExternalID != "" && (len(o.ExternalID) < 2 || len(o.ExternalID) > 1224 || !externalIDRE.MatchString(o.ExternalID)):

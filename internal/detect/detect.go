@@ -93,10 +93,19 @@ type Detector struct {
 	// change was made in (accounts.go): an organization deployment. nil
 	// reads every change with EKS and IAM, the single-account path.
 	Accounts func(ctx context.Context, account string) (Readers, error)
+	// Admitted, when set, says whether an account is admitted without
+	// assuming anything (accounts.go): a tamper call on the spoke counts
+	// only in an admitted account. nil admits none: outside an
+	// organization deployment there is no spoke.
+	Admitted Admitter
 	// BaselineFor, when set, gives the baseline of the account a change
 	// was made in (the shared baseline merged with the account's file);
 	// nil judges every change against Baseline.
 	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
+	// Regions are the deployment's regions: a drift change from outside
+	// them is recorded as such, an alert, its live state never read
+	// (no role assumed for it). The zero value checks nothing.
+	Regions drift.RegionSet
 
 	// Deployment is eksdrift's own deployment: calls against it are judged
 	// as tamper (tamper.go); nil judges none.
@@ -203,6 +212,10 @@ func (d *Detector) handleChange(ctx context.Context, c drift.Change) error {
 			if f, err = d.judgeAwsAuth(ctx, ev, c); err != nil {
 				return err
 			}
+		} else if why := d.Regions.Outside(c); why != "" && f.Drift && f.Decision != drift.DecisionRemediation {
+			f = outsideRegions(f, why)
+			d.Log.WarnContext(ctx, "change from outside the deployment's regions: recorded, not confirmed, not reverted", "eventId", c.Event.ID,
+				"account", c.Event.Account, "region", c.Event.Region)
 		} else if f.Drift && f.Decision != drift.DecisionRemediation && c.Kind().Service() != drift.ServiceSSO {
 			rd, err := d.readerIn(ctx, c)
 			var refused *drift.AccountError

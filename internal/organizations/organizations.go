@@ -19,8 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 )
 
-// api is the two Organizations calls eksdrift makes.
+// api is the Organizations calls eksdrift makes (treeAPI: tree.go).
 type api interface {
+	treeAPI
 	ListAccounts(context.Context, *organizations.ListAccountsInput, ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
 	DescribeAccount(context.Context, *organizations.DescribeAccountInput, ...func(*organizations.Options)) (*organizations.DescribeAccountOutput, error)
 }
@@ -103,12 +104,17 @@ func accountOf(a types.Account) Account {
 // ParseAccountARN reads arn:PARTITION:organizations::MANAGEMENT:account/o-ORG/ACCOUNT
 // into the organization and account IDs; ok is false for any other shape.
 func ParseAccountARN(arn string) (org, account string, ok bool) {
+	return parseARN(arn, "account")
+}
+
+// parseARN reads arn:PARTITION:organizations::MANAGEMENT:KIND/o-ORG/ID.
+func parseARN(arn, kind string) (org, id string, ok bool) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "organizations" || parts[3] != "" {
 		return "", "", false
 	}
 	res := strings.Split(parts[5], "/")
-	if len(res) != 3 || res[0] != "account" || !strings.HasPrefix(res[1], "o-") || len(res[1]) < 3 || res[2] == "" {
+	if len(res) != 3 || res[0] != kind || !strings.HasPrefix(res[1], "o-") || len(res[1]) < 3 || res[2] == "" {
 		return "", "", false
 	}
 	return res[1], res[2], true

@@ -143,6 +143,14 @@ func (f *fakeAPI) DescribeAccount(context.Context, *organizations.DescribeAccoun
 	return &organizations.DescribeAccountOutput{Account: &f.describe}, nil
 }
 
+func (f *fakeAPI) ListAccountsForParent(context.Context, *organizations.ListAccountsForParentInput, ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error) {
+	return nil, errors.New("not called")
+}
+
+func (f *fakeAPI) ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error) {
+	return nil, errors.New("not called")
+}
+
 func acct(id, arn string, status types.AccountStatus) types.Account {
 	return types.Account{Id: aws.String(id), Arn: aws.String(arn), Name: aws.String("n" + id), Status: status}
 }

@@ -16,17 +16,17 @@ type accountJudge struct {
 	ev *drift.Evaluator
 }
 
-// memberJudges gives each member account its baseline, as the detector
+// memberJudges gives each member account (members, the sweep's list) its baseline, as the detector
 // judges its events (BaselineFor; the shared baseline ix, with its
 // evaluator ev, when BaselineFor is nil or gives it back). An account
 // whose baseline cannot be had (its file unreadable or invalid, or
 // whether it may have one unknown) has no judge: it is reported unread,
 // none of its targets is read, so nothing there is judged against a wrong
 // baseline nor resolved, and the other accounts go on.
-func (r *Reconciler) memberJudges(ctx context.Context, ix *drift.Index, ev *drift.Evaluator) (map[string]accountJudge, []Unread) {
+func (r *Reconciler) memberJudges(ctx context.Context, ix *drift.Index, ev *drift.Evaluator, members []string) (map[string]accountJudge, []Unread) {
 	judges := map[string]accountJudge{}
 	var unread []Unread
-	members := slices.Clone(r.Members)
+	members = slices.Clone(members)
 	slices.Sort(members)
 	for _, a := range slices.Compact(members) {
 		if r.BaselineFor == nil {

@@ -96,8 +96,7 @@ type SweepRecord struct {
 // Each account's targets are those of its own baseline (judges, the
 // shared one merged with its file): a cluster only its file declares is
 // swept too. An account with no judge (its baseline unusable) has none.
-func (r *Reconciler) memberTargets(ix *drift.Index, judges map[string]accountJudge) (targets []Target, elsewhere scan.Targets, elsewhereUsers int) {
-	members := slices.Clone(r.Members)
+func (r *Reconciler) memberTargets(ix *drift.Index, members []string, judges map[string]accountJudge) (targets []Target, elsewhere scan.Targets, elsewhereUsers int) {
 	slices.Sort(members)
 	members = slices.Compact(members)
 	for _, c := range ix.Baseline.Clusters {
@@ -144,6 +143,22 @@ func (r *Reconciler) memberTargets(ix *drift.Index, judges map[string]accountJud
 	}
 }
 
+// UnreadOrganization is the What of an Unread whose accounts could not be
+// listed from Organizations (its Account is empty): the sweep went on with
+// the accounts it had.
+const UnreadOrganization = "organization's accounts"
+
+// members are the accounts this sweep fans out over: Members, and what
+// ListMembers gives (whatever it gave before an error).
+func (r *Reconciler) members(ctx context.Context) ([]string, error) {
+	members := slices.Clone(r.Members)
+	if r.ListMembers == nil {
+		return members, nil
+	}
+	listed, err := r.ListMembers(ctx)
+	return append(members, listed...), err
+}
+
 // of is what a target reads of the baseline.
 func (t Target) of(b *drift.Baseline) scan.Targets {
 	if t.Region != "" {
@@ -165,10 +180,14 @@ func (t Target) users(b *drift.Baseline) []string {
 // sweepMembers sweeps the members' targets this round has not read yet,
 // until they are done or the invocation's time is nearly up.
 func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.Index, ev *drift.Evaluator) (SweepReport, error) {
-	judges, unreadBaselines := r.memberJudges(ctx, ix, ev)
-	all, elsewhere, elsewhereUsers := r.memberTargets(ix, judges)
+	members, listErr := r.members(ctx)
+	judges, unreadBaselines := r.memberJudges(ctx, ix, ev, members)
+	all, elsewhere, elsewhereUsers := r.memberTargets(ix, members, judges)
 	rep := SweepReport{ElsewhereClusters: elsewhere.ElsewhereClusters, ElsewhereRoles: elsewhere.ElsewhereRoles, ElsewhereUsers: elsewhereUsers,
 		Unread: unreadBaselines}
+	if listErr != nil {
+		rep.Unread = append(rep.Unread, Unread{What: UnreadOrganization, Why: clip(listErr.Error())})
+	}
 	rec, resumed, err := r.loadRecord(ctx, at)
 	if err != nil {
 		return rep, err

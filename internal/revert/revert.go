@@ -86,7 +86,11 @@ type Reverter struct {
 	// BaselineFor, when set, gives the baseline of a finding's account;
 	// nil re-judges every finding against Baseline.
 	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
-	History     History
+	// Regions are the deployment's regions: a finding from outside them is
+	// never reverted (a critical skip), and no client is made for it. The
+	// zero value checks nothing.
+	Regions drift.RegionSet
+	History History
 	// Leases is required: without it nothing is reverted.
 	Leases Leases
 	// Approvals, when set, lets HandleApproved act on reverts asked for
@@ -402,6 +406,11 @@ func (r *Reverter) decide(ctx context.Context, f drift.Finding, scope string, ap
 	}
 	if change.Event.Actor.IsAWSService() {
 		return skipped("changes made by AWS services are never reverted"), false
+	}
+	if why := r.Regions.Outside(change); why != "" {
+		o := skipped(why + ": never reverted, nothing read or assumed there")
+		o.Critical = true
+		return o, false
 	}
 	// Newer changes win: a later change to the same resource (a fix, a
 	// break-glass change, another drift with its own finding) is never

@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,9 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
 	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
 // Accounts gives the AWS configuration that reads or acts in one account:
@@ -40,14 +43,16 @@ type Accounts struct {
 	OrgMember func(ctx context.Context, account string) (bool, error)
 	// Log, when set, says each time a role is assumed and how long it took.
 	Log *slog.Logger
+	// Now is the clock of the refusals kept (RefusalTTL); time.Now when nil.
+	Now func() time.Time
 
 	base    aws.Config
 	sts     stscreds.AssumeRoleAPIClient
 	session string
 
 	mu    sync.Mutex
-	cfgs  map[string]aws.Config // account/role
-	built map[string]any        // account/role/kind: PerAccount's values
+	cfgs  map[string]*assumed // account/role
+	built map[string]any      // account/role/kind: PerAccount's values
 
 	assumes atomic.Int64
 }
@@ -60,7 +65,7 @@ func NewAccounts(base aws.Config, home string, org config.Org, function string) 
 	a := &Accounts{
 		Home: home, Org: org, base: base, sts: sts.NewFromConfig(base),
 		session: "eksdrift-" + function,
-		cfgs:    map[string]aws.Config{}, built: map[string]any{},
+		cfgs:    map[string]*assumed{}, built: map[string]any{},
 	}
 	if org.OrganizationID != "" {
 		a.OrgMember = OrgMembership(base, org.OrganizationID)
@@ -82,11 +87,33 @@ func HomeAccount(ctx context.Context, cfg aws.Config) (string, error) {
 // none).
 func (a *Accounts) Assumes() int64 { return a.assumes.Load() }
 
+// RefusalTTL is how long Accounts keeps STS's refusal to let a member's
+// role be assumed (AccessDenied, NoSuchEntity: a role not deployed yet, a
+// trust policy or external ID that does not match): a burst of events
+// naming that account then costs one AssumeRole call, not one each, and a
+// role deployed meanwhile is assumed within this time. Throttling, network
+// and other errors that may pass are never kept.
+const RefusalTTL = 5 * time.Minute
+
+// assumed is one (account, role): its configuration, whose credentials
+// cache itself, and STS's last refusal while it holds. mu makes the
+// callers of one (account, role) wait for the one call in flight, so that
+// concurrent events cost one AssumeRole whatever its answer.
+type assumed struct {
+	cfg aws.Config
+
+	mu      sync.Mutex
+	refusal error
+	until   time.Time
+}
+
 // Config gives the configuration for account through the role named role.
 // It fetches the credentials before it returns, so that a role that cannot
 // be assumed is a *drift.AccountError here rather than a failure of the
 // first call made with them; an STS error that may pass (throttling, a
-// service error) wraps drift.ErrTransient instead.
+// service error) wraps drift.ErrTransient instead. A refusal is kept for
+// RefusalTTL: until then the same *drift.AccountError (with STS's words) is
+// returned without asking STS again.
 func (a *Accounts) Config(ctx context.Context, account, role string) (aws.Config, error) {
 	if account == a.Home {
 		return a.base, nil
@@ -96,9 +123,9 @@ func (a *Accounts) Config(ctx context.Context, account, role string) (aws.Config
 	}
 	key := account + "/" + role
 	a.mu.Lock()
-	cfg, ok := a.cfgs[key]
+	m, ok := a.cfgs[key]
 	if !ok {
-		cfg = a.base.Copy()
+		cfg := a.base.Copy()
 		arn := "arn:" + partitionOf(a.base.Region) + ":iam::" + account + ":role/" + role
 		cfg.Credentials = aws.NewCredentialsCache(&countingProvider{
 			a: a, account: account, role: role,
@@ -109,16 +136,47 @@ func (a *Accounts) Config(ctx context.Context, account, role string) (aws.Config
 				}
 			}),
 		})
-		a.cfgs[key] = cfg
+		m = &assumed{cfg: cfg}
+		a.cfgs[key] = m
 	}
 	a.mu.Unlock()
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refusal != nil && a.now().Before(m.until) {
+		return aws.Config{}, &drift.AccountError{Account: account, Role: role, Err: m.refusal}
+	}
+	if _, err := m.cfg.Credentials.Retrieve(ctx); err != nil {
 		if retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary {
 			return aws.Config{}, fmt.Errorf("sts: assuming %s in account %s: %w: %w", role, account, drift.ErrTransient, err)
 		}
+		if isRefusal(err) {
+			m.refusal, m.until = err, a.now().Add(RefusalTTL)
+		}
 		return aws.Config{}, &drift.AccountError{Account: account, Role: role, Err: err}
 	}
-	return cfg, nil
+	m.refusal = nil
+	return m.cfg, nil
+}
+
+// refusalCodes are the errors of AssumeRole that say the role may not be
+// assumed by eksdrift, as it is: they do not pass by trying again soon.
+var refusalCodes = map[string]bool{
+	"AccessDenied": true, "AccessDeniedException": true,
+	"NoSuchEntity": true, "NoSuchEntityException": true,
+}
+
+// isRefusal reports whether err is STS refusing the role (refusalCodes),
+// not a failure to reach it.
+func isRefusal(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && refusalCodes[ae.ErrorCode()]
+}
+
+func (a *Accounts) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 // admit refuses an account that is neither listed nor, with an
@@ -205,4 +263,12 @@ func isAccountID(s string) bool {
 		}
 	}
 	return true
+}
+
+// RegionsOf is the deployment's regions as detect and revert enforce them
+// (drift.RegionSet): EKSDRIFT_REGIONS, the function's own region, and
+// IAM's us-east-1 for IAM's changes. With EKSDRIFT_REGIONS unset nothing is
+// checked.
+func RegionsOf(org config.Org, home string) drift.RegionSet {
+	return drift.RegionSet{Regions: org.Regions, Home: home, Global: routing.IAMRegion}
 }

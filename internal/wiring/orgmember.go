@@ -18,3 +18,23 @@ func OrgMembership(cfg aws.Config, org string) func(ctx context.Context, account
 	m := &organizations.Membership{Client: organizations.New(cfg), Organization: org, TTL: organizations.DefaultTTL}
 	return m.Member
 }
+
+// OrgAccounts lists, for the sweep of a deployment that names OUs rather
+// than accounts, the ACTIVE accounts of org under units (recursively; a
+// root is the whole organization), through Organizations with cfg's
+// credentials: never home, the security account, which is no member. It is
+// called once per sweep, so that an account that joins an OU is swept from
+// the next run. An error comes with the accounts listed before it.
+func OrgAccounts(cfg aws.Config, org string, units []string, home string) func(ctx context.Context) ([]string, error) {
+	c := organizations.New(cfg)
+	return func(ctx context.Context) ([]string, error) {
+		accounts, err := c.AccountsUnder(ctx, org, units)
+		var out []string
+		for _, a := range accounts {
+			if a.ID != home {
+				out = append(out, a.ID)
+			}
+		}
+		return out, err
+	}
+}
