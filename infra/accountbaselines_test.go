@@ -25,7 +25,8 @@ func TestAccountBaselinesPatternIsWiringsKey(t *testing.T) {
 
 // TestFunctionsReadAccountBaselines: in an organization deployment the
 // detector and the reverter read baselines/<account>.yaml (and the
-// reverter its versions, for the hold-down), and may list the bucket so
+// reverter its versions, for the hold-down; the detector too, to judge a
+// write to one by its versions), and may list the bucket so
 // that a missing file is a 404 (the shared baseline alone), not a 403 (an
 // unusable baseline: nothing reverted in an account with no file of its
 // own). Without members no function reads them. They used to be granted
@@ -36,11 +37,13 @@ func TestFunctionsReadAccountBaselines(t *testing.T) {
 		function func(*Stacks) *Function
 		want     []string // the actions on the account files and the bucket; nil none
 	}{
-		{caseOrg, func(s *Stacks) *Function { return s.Detector.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
-		{caseOrgRevert, func(s *Stacks) *Function { return s.Detector.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
+		{caseOrg, func(s *Stacks) *Function { return s.Detector.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
+		{caseOrgRevert, func(s *Stacks) *Function { return s.Detector.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
 		{caseMembers, func(s *Stacks) *Function { return s.Reverter.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
 		{caseOrgSlack, func(s *Stacks) *Function { return s.Interact.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
+		{caseOrg, func(s *Stacks) *Function { return s.Reconciler.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
+		{caseRevert, func(s *Stacks) *Function { return s.Reconciler.Function }, nil},
 		{caseOrg, func(s *Stacks) *Function { return s.Notifier.Function }, nil},
 		{caseRevert, func(s *Stacks) *Function { return s.Reverter.Function }, nil},
 		{caseRevert, func(s *Stacks) *Function { return s.Detector.Function }, nil},

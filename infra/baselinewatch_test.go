@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eksdrift/eksdrift/internal/routing"
@@ -41,6 +42,13 @@ func TestBaselineWatch(t *testing.T) {
 			got := props(rules[logicalID(s.stacks.Main, rule)])["EventPattern"]
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("pattern:\n got %v\nwant %v", got, want)
+			}
+			// The account files beside the baseline are watched too: a
+			// prefix match on baselines/, in both rules. They used to match
+			// the exact key only, so a write to baselines/<account>.yaml
+			// reached no rule.
+			if raw, _ := json.Marshal(got); !strings.Contains(string(raw), `"key":["baseline.yaml",{"prefix":"baselines/"}]`) {
+				t.Errorf("pattern %s: want the key baseline.yaml and the prefix baselines/", raw)
 			}
 			targets := asList(props(rules[logicalID(s.stacks.Main, rule)])["Targets"])
 			if len(targets) != 1 || targets[0].(map[string]any)["DeadLetterConfig"] == nil {

@@ -331,7 +331,11 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	m := &Members{Construct: c}
 	grantAssumeMemberRole(out.Detector.Function, o, config.DefaultMemberReadRole)
 	grantAssumeMemberRole(out.Reconciler.Function, o, config.DefaultMemberReadRole)
-	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, false)
+	// The detector reads the account files, and their versions around a
+	// write to one (BaselineWatch watches the folder).
+	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, true)
+	// The sweep judges each member against its own baseline file.
+	grantAccountBaselines(out.Reconciler.Function, out.Stores, s.BaselineKey, false)
 	if o.ID != "" && len(o.Accounts) == 0 {
 		grantListOrgTree(out.Reconciler.Function, o)
 	}

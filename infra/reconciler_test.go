@@ -106,7 +106,10 @@ var reconcilerMay = func() map[string]bool {
 	// (TestFunctionsDescribeOnlyTheirOrgAccounts checks on what).
 	// organizations.TreeActions: the sweep of an OU-only deployment lists
 	// the OUs' accounts (TestSweepListsOnlyItsOrganizationsOUs).
-	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true, "organizations:DescribeAccount": true}
+	// s3:ListBucket: the sweep of an organization reads the account files
+	// baselines/*.yaml, and a missing one must be a 404, not a 403
+	// (TestFunctionsReadAccountBaselines checks on what).
+	m := map[string]bool{"dynamodb:Query": true, "sts:AssumeRole": true, "organizations:DescribeAccount": true, "s3:ListBucket": true}
 	for _, a := range organizations.TreeActions {
 		m[a] = true
 	}

@@ -40,6 +40,13 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 	d.Accounts = wiring.PerAccount(accounts, org.ReadRole, "read", func(c aws.Config) detect.Readers {
 		return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
 	})
+	// Writes to the account files are judged by what they change in the
+	// account's merged baseline (internal/detect/baselinewrite.go).
+	accountVersions := wiring.AccountBaselineVersions(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, d.Baseline)
+	d.AccountBaselineVersions = func(ctx context.Context, account, versionID string, deleted bool) (detect.BaselineAround, error) {
+		a, err := accountVersions(ctx, account, versionID, deleted)
+		return detect.BaselineAround{BaselineVersions: a.BaselineVersions, VersionID: a.VersionID, PreviousID: a.PreviousID}, err
+	}
 	d.Admitted = accounts.Admit
 	d.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
 		d.Baseline, accounts.Manages, set, log).For

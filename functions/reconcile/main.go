@@ -136,6 +136,10 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 			r.ListMembers = wiring.OrgAccounts(awsCfg, fan.OrganizationID, fan.Units, home)
 		}
 		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(accounts, fan.ReadRole, fan.CallRate), cfg.ScanConcurrency)
+		// Each member is judged against its own baseline, as the detector
+		// judges its events: the shared file merged with baselines/<account>.yaml.
+		r.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
+			baselineOf, accounts.Manages, set, log).For
 		det.Admitted = accounts.Admit
 		det.Accounts = wiring.PerAccount(accounts, fan.ReadRole, "read", func(c aws.Config) detect.Readers {
 			return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}

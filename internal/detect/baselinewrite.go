@@ -16,12 +16,19 @@ type BaselineAround struct {
 }
 
 // handleBaselineWrite judges a write to an S3 object: a write to the
-// baseline object becomes a finding of kind baseline, with the diff of
-// what its new version grants; a write to any other object is ignored.
+// baseline object, or to an account's file beside it, becomes a finding of
+// kind baseline, with the diff of what its new version grants; a write to
+// another object under the account files' folder is reported as
+// unexpected; a write to any other object is ignored.
 func (d *Detector) handleBaselineWrite(ctx context.Context, c drift.Change) error {
 	obj, ok := c.Resource.(*drift.BaselineObject)
 	if !ok {
 		return fmt.Errorf("detect: a baseline change of type %T", c.Resource)
+	}
+	if d.BaselineBucket != "" && obj.Bucket == d.BaselineBucket && obj.ObjectKey != d.BaselineKey {
+		if account, problem, in := drift.AccountOfBaselineKey(d.BaselineKey, obj.ObjectKey); in {
+			return d.handleAccountBaselineWrite(ctx, c, obj, account, problem)
+		}
 	}
 	if d.BaselineBucket == "" || obj.Bucket != d.BaselineBucket || obj.ObjectKey != d.BaselineKey {
 		d.Metrics.Add(metrics.EventsIgnored, 1)
@@ -50,7 +57,45 @@ func (d *Detector) handleBaselineWrite(ctx context.Context, c drift.Change) erro
 			c.Resource = &cp
 		}
 	}
-	f := drift.JudgeBaselineWrite(c, vs)
+	return d.deliverBaselineWrite(ctx, drift.JudgeBaselineWrite(c, vs))
+}
+
+// handleAccountBaselineWrite judges a write to an object under the account
+// files' folder: account's file (problem "") by the merged baselines
+// around the write, anything else as an unexpected object. Deletions are
+// read too: a deleted version may leave an older one in force.
+func (d *Detector) handleAccountBaselineWrite(ctx context.Context, c drift.Change, obj *drift.BaselineObject, account, problem string) error {
+	if problem == "" && d.AccountBaselineVersions == nil {
+		problem = "this deployment reads no account files (it has no member accounts), so the file is in force nowhere yet"
+	}
+	if problem != "" {
+		return d.deliverBaselineWrite(ctx, drift.JudgeStrayBaselineObject(c, problem))
+	}
+	versionID, deleted := obj.VersionID, c.Op == drift.OpRemoved
+	if deleted {
+		versionID = "" // what is in force now: nothing, or the version a version delete left
+	}
+	around, err := d.AccountBaselineVersions(ctx, account, versionID, deleted)
+	if err != nil {
+		return fmt.Errorf("detect: versions of account %s's baseline file %s around %s: %w", account, obj.URI, orLatest(versionID), err)
+	}
+	cp := *obj
+	cp.VersionID, cp.PreviousVersionID = around.VersionID, around.PreviousID
+	if c.Op == drift.OpRemoved {
+		cp.VersionID = obj.VersionID
+	}
+	c.Resource = &cp
+	return d.deliverBaselineWrite(ctx, drift.JudgeAccountBaselineWrite(c, account, around.BaselineVersions))
+}
+
+func orLatest(versionID string) string {
+	if versionID == "" {
+		return "the latest version"
+	}
+	return "version " + versionID
+}
+
+func (d *Detector) deliverBaselineWrite(ctx context.Context, f drift.Finding) error {
 	if f.Drift {
 		d.Metrics.Add(driftMetric[f.Severity], 1)
 	} else {

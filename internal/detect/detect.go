@@ -72,8 +72,9 @@ type Detector struct {
 	ClaimWait time.Duration
 
 	// BaselineBucket and BaselineKey name the baseline object: writes to
-	// it are judged by BaselineVersions (see baselinewrite.go); writes to
-	// any other object are ignored.
+	// it are judged by BaselineVersions, writes to the account files
+	// beside it (drift.AccountBaselinesPrefix) by AccountBaselineVersions
+	// (see baselinewrite.go); writes to any other object are ignored.
 	BaselineBucket, BaselineKey string
 	// Home is the account eksdrift runs in, where the baseline object is,
 	// when the detector also hears members' events (an organization
@@ -83,6 +84,15 @@ type Detector struct {
 	// BaselineVersions reads the version a write made (versionID, "" for
 	// the latest) and the one before it.
 	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
+	// AccountBaselineVersions reads account's file around a write
+	// (versionID, "" for the latest) and gives the merged baselines in
+	// force for the account before and after it (the shared baseline with
+	// each version, drift.MergeAccount); deleted says the write deleted the
+	// object or a version of it, so that the latest version is what is in
+	// force after it. nil when the deployment reads no account files (a
+	// single account), whose writes are then reported as unexpected
+	// objects.
+	AccountBaselineVersions func(ctx context.Context, account, versionID string, deleted bool) (BaselineAround, error)
 
 	// Accounts, when set, gives the live-state readers of the account a
 	// change was made in (accounts.go): an organization deployment. nil

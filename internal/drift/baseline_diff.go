@@ -22,6 +22,9 @@ type BaselineObject struct {
 	URI       string `json:"uri"`
 	Bucket    string `json:"bucket"`
 	ObjectKey string `json:"key"`
+	// Account is the account whose own baseline file the object is
+	// (baselines/<account>.yaml); "" for the shared baseline.
+	Account string `json:"account,omitempty"`
 	// VersionID is the version the write made (a delete marker's for a
 	// deletion); "" when the event does not say.
 	VersionID string `json:"versionId,omitempty"`

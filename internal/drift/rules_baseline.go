@@ -35,6 +35,12 @@ type BaselineVersions struct {
 // baseline write is never reverted, and no break-glass entry makes it
 // less worth reporting.
 func JudgeBaselineWrite(c Change, v BaselineVersions) Finding {
+	return judgeBaselineWrite(c, v, "the baseline")
+}
+
+// judgeBaselineWrite is JudgeBaselineWrite of the object whose name (the
+// baseline, or an account's file) the reasons give.
+func judgeBaselineWrite(c Change, v BaselineVersions, name string) Finding {
 	obj := baselineObjectOf(c)
 	var (
 		sev    Severity
@@ -45,7 +51,7 @@ func JudgeBaselineWrite(c Change, v BaselineVersions) Finding {
 	switch {
 	case c.Op == OpRemoved:
 		sev, why = SeverityCritical, BaselineUnreadable
-		reason = fmt.Sprintf("the baseline %s was deleted", obj.URI)
+		reason = fmt.Sprintf("%s %s was deleted", name, obj.URI)
 		obj.Unread = "deleted"
 	case v.Next == nil:
 		sev, why = SeverityCritical, BaselineUnreadable
@@ -60,7 +66,7 @@ func JudgeBaselineWrite(c Change, v BaselineVersions) Finding {
 		if obj.Diff == nil {
 			obj.Diff = []BaselineDelta{}
 		}
-		reason = fmt.Sprintf("new version of the baseline %s", obj.URI)
+		reason = fmt.Sprintf("new version of %s %s", name, obj.URI)
 		if v.Previous == nil {
 			if v.PreviousErr != nil {
 				reason += fmt.Sprintf("; the previous version cannot be read (%v), so everything it grants counts as new", v.PreviousErr)

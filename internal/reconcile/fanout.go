@@ -92,7 +92,11 @@ type SweepRecord struct {
 // memberTargets lists the targets of the members: for each account, a
 // target per declared cluster (only in SweepRegions when set), then its
 // roles and users; the accounts taken in turn.
-func (r *Reconciler) memberTargets(ix *drift.Index, members []string) (targets []Target, elsewhere scan.Targets, elsewhereUsers int) {
+//
+// Each account's targets are those of its own baseline (judges, the
+// shared one merged with its file): a cluster only its file declares is
+// swept too. An account with no judge (its baseline unusable) has none.
+func (r *Reconciler) memberTargets(ix *drift.Index, members []string, judges map[string]accountJudge) (targets []Target, elsewhere scan.Targets, elsewhereUsers int) {
 	slices.Sort(members)
 	members = slices.Compact(members)
 	for _, c := range ix.Baseline.Clusters {
@@ -112,7 +116,11 @@ func (r *Reconciler) memberTargets(ix *drift.Index, members []string) (targets [
 	}
 	per := make([][]Target, len(members))
 	for i, a := range members {
-		for _, c := range scan.BaselineTargets(ix.Baseline, a).Clusters {
+		j, ok := judges[a]
+		if !ok {
+			continue
+		}
+		for _, c := range scan.BaselineTargets(j.ix.Baseline, a).Clusters {
 			if len(r.SweepRegions) == 0 || slices.Contains(r.SweepRegions, c.Region) {
 				per[i] = append(per[i], Target{Account: a, Region: c.Region, Cluster: c.Name})
 			}
@@ -173,8 +181,10 @@ func (t Target) users(b *drift.Baseline) []string {
 // until they are done or the invocation's time is nearly up.
 func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.Index, ev *drift.Evaluator) (SweepReport, error) {
 	members, listErr := r.members(ctx)
-	all, elsewhere, elsewhereUsers := r.memberTargets(ix, members)
-	rep := SweepReport{ElsewhereClusters: elsewhere.ElsewhereClusters, ElsewhereRoles: elsewhere.ElsewhereRoles, ElsewhereUsers: elsewhereUsers}
+	judges, unreadBaselines := r.memberJudges(ctx, ix, ev, members)
+	all, elsewhere, elsewhereUsers := r.memberTargets(ix, members, judges)
+	rep := SweepReport{ElsewhereClusters: elsewhere.ElsewhereClusters, ElsewhereRoles: elsewhere.ElsewhereRoles, ElsewhereUsers: elsewhereUsers,
+		Unread: unreadBaselines}
 	if listErr != nil {
 		rep.Unread = append(rep.Unread, Unread{What: UnreadOrganization, Why: clip(listErr.Error())})
 	}
@@ -183,6 +193,11 @@ func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.I
 		return rep, err
 	}
 	rec.Targets = len(all)
+	for _, u := range unreadBaselines { // once per round, however many invocations it takes
+		if !slices.Contains(rec.Unread, u) {
+			rec.Unread = append(rec.Unread, u)
+		}
+	}
 	done := make(map[string]bool, len(rec.Done))
 	for _, d := range rec.Done {
 		done[d] = true
@@ -227,7 +242,8 @@ func (r *Reconciler) sweepMembers(ctx context.Context, at time.Time, ix *drift.I
 				return nil
 			}
 			var trep SweepReport
-			unread, done, err := r.sweepTarget(ctx, at, ix, ev, t, scannerOf, &trep)
+			j := judges[t.Account]
+			unread, done, err := r.sweepTarget(ctx, at, j.ix, j.ev, t, scannerOf, &trep)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

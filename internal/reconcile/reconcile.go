@@ -82,6 +82,10 @@ type Reconciler struct {
 	// judge and fails, while the catch-up still feeds events to the
 	// detector, which records them unjudged.
 	Baseline func(ctx context.Context) (*drift.Index, error)
+	// BaselineFor, when set, gives a member account's baseline (the shared
+	// one merged with the account's own file) for the fan-out's judging
+	// (accountbaselines.go); nil judges every member against Baseline.
+	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
 	// Account is the account the credentials reach: only its clusters and
 	// roles are swept.
 	Account  string

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 
 	"github.com/eksdrift/eksdrift/internal/cloudtrail"
+	"github.com/eksdrift/eksdrift/internal/drift"
 )
 
 // IAMRegion is the only region where IAM's CloudTrail events are delivered
@@ -75,16 +76,19 @@ const (
 // s3://bucket/key to the detector, in the bucket's region: S3's own
 // EventBridge notifications (the bucket must have them on), and CloudTrail
 // data events, for trails that log the bucket's object writes. Both pin
-// the bucket and the exact key, so writes to other objects never reach
-// the detector (which checks again).
+// the bucket, and the exact key or the account files' folder beside it
+// (drift.AccountBaselinesPrefix: baselines/<account>.yaml, and any other
+// object there, which the detector reports as unexpected), so writes to
+// other objects never reach the detector (which checks again).
 func BaselineRules(bucket, key string) []Rule {
+	keys := []any{key, map[string]string{"prefix": drift.AccountBaselinesPrefix(key)}}
 	return []Rule{
 		{Name: RuleBaselineNotifications, Pattern: Pattern{
 			"source":      []string{"aws.s3"},
 			"detail-type": []string{cloudtrail.DetailTypeObjectCreated, cloudtrail.DetailTypeObjectDeleted},
 			"detail": map[string]any{
 				"bucket": map[string]any{"name": []string{bucket}},
-				"object": map[string]any{"key": []string{key}},
+				"object": map[string]any{"key": keys},
 			},
 		}},
 		{Name: RuleBaselineDataEvents, Pattern: Pattern{
@@ -96,7 +100,7 @@ func BaselineRules(bucket, key string) []Rule {
 				"errorCode":   []map[string]bool{{"exists": false}},
 				"requestParameters": map[string]any{
 					"bucketName": []string{bucket},
-					"key":        []string{key},
+					"key":        keys,
 				},
 			},
 		}},

@@ -151,6 +151,41 @@ func TestBaselineRules(t *testing.T) {
 		{"data event of a read", data, `"eventName": "PutObject"`, `"eventName": "GetObject"`},
 		{"failed data event", data, `"eventName": "PutObject",`, `"eventName": "PutObject", "errorCode": "AccessDenied",`},
 	}
+	// Writes to the account files beside the baseline, and to any other
+	// object in their folder (which the detector reports as unexpected),
+	// reach the detector by both ways. They used to match neither rule:
+	// an account file could be rewritten with no finding at all.
+	account := []struct {
+		name, rule string
+		sample     []byte
+		from, to   string
+	}{
+		{"notification for an account file", RuleBaselineNotifications, created, `"key": "baseline.yaml"`, `"key": "baselines/111122223333.yaml"`},
+		{"data event for an account file", RuleBaselineDataEvents, data, `"key": "baseline.yaml"`, `"key": "baselines/111122223333.yaml"`},
+		{"notification for a backup in the folder", RuleBaselineNotifications, created, `"key": "baseline.yaml"`, `"key": "baselines/111122223333.yaml.bak"`},
+		{"data event for a dot-dot key in the folder", RuleBaselineDataEvents, data, `"key": "baseline.yaml"`, `"key": "baselines/../x"`},
+	}
+	for _, tt := range account {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := bytes.Replace(tt.sample, []byte(tt.from), []byte(tt.to), 1)
+			if bytes.Equal(ev, tt.sample) {
+				t.Fatalf("the sample has no %s", tt.from)
+			}
+			for _, r := range rules {
+				if got := matches(t, client, r.Pattern, ev); got != (r.Name == tt.rule) {
+					t.Errorf("rule %s: got match %v, want %v", r.Name, got, r.Name == tt.rule)
+				}
+			}
+		})
+	}
+	forged = append(forged, []struct {
+		name     string
+		sample   []byte
+		from, to string
+	}{
+		{"notification for a folder named like the account files'", created, `"key": "baseline.yaml"`, `"key": "baselinesx/111122223333.yaml"`},
+		{"data event for an account file of another folder", data, `"key": "baseline.yaml"`, `"key": "prod/baselines/111122223333.yaml"`},
+	}...)
 	for _, tt := range forged {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := bytes.Replace(tt.sample, []byte(tt.from), []byte(tt.to), 1)

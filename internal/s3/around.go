@@ -75,7 +75,7 @@ func VersionsAround(ctx context.Context, client versionReader, parseNext, parseP
 		return b, nil
 	}
 	if all[i].DeleteMarker {
-		out.NextErr = fmt.Errorf("s3 baseline %s: version %s is a delete marker: the object is deleted", uri, all[i].ID)
+		out.NextErr = fmt.Errorf("s3 baseline %s: version %s is a delete marker: %w: the object is deleted", uri, all[i].ID, ErrNotFound)
 	} else if out.Next, err = read(all[i], parseNext); err != nil {
 		if retryable(ctx, err) {
 			return Around{}, err
