@@ -314,6 +314,7 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	m := &Members{Construct: c}
 	grantAssumeMemberRole(out.Detector.Function, o, config.DefaultMemberReadRole)
 	grantAssumeMemberRole(out.Reconciler.Function, o, config.DefaultMemberReadRole)
+	grantHomeSweepRegions(out.Reconciler.Function, Scope{Clusters: s.Clusters}, o.Regions)
 	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, false)
 	if o.ID != "" && len(o.Accounts) == 0 {
 		grantListOrgTree(out.Reconciler.Function, o)
