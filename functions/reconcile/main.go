@@ -118,8 +118,11 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Margin:           fan.Margin,
 	}
 	if fan.Enabled() || fan.ListsOrganization() {
-		// The sweep fans out over the members, through their read roles;
-		// the detector's path and the catch-up stay on this account.
+		// The sweep fans out over the members, through their read roles,
+		// and over this account's own targets (r.Account), with the
+		// function's credentials (Accounts gives them for the home account:
+		// no role assumed) and a call budget of its own; the detector's
+		// path and the catch-up stay on this account.
 		r.Members, r.SweepRegions, r.AccountParallel = fan.Members, fan.Regions, fan.AccountConcurrency
 		home, err := wiring.HomeAccount(ctx, awsCfg)
 		if err != nil {
