@@ -2,6 +2,7 @@ package wiring_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
@@ -145,5 +147,34 @@ func TestMemberConfigsOfTheHomeAccount(t *testing.T) {
 	}
 	if got := time.Since(start); got >= 400*time.Millisecond {
 		t.Errorf("got the member's first call in %v, want it unslowed by the home account's budget", got)
+	}
+}
+
+// TestAccountBaselinesOfTheHomeAccount: the home account's own file,
+// baselines/<home>.yaml, is merged into its baseline like a member's, with
+// no question to Organizations (here failing, a fake: MiniStack does not
+// fail on demand) and without the home account being listed, so that a
+// sweep judging each account by its own baseline judges the home
+// account's targets by its file too.
+func TestAccountBaselinesOfTheHomeAccount(t *testing.T) {
+	const home = "230000000021"
+	base := awstest.Config(t)
+	bucket, key := object(t, base, "version: 1\nmode: alert\n")
+	if _, err := awss3.NewFromConfig(base).PutObject(t.Context(), &awss3.PutObjectInput{Bucket: &bucket, Key: aws.String(wiring.AccountKey(key, home)),
+		Body: strings.NewReader("version: 1\nclusters:\n  - {name: prod, account: \"" + home + "\", region: us-west-2}\n")}); err != nil {
+		t.Fatal(err)
+	}
+	accounts := wiring.NewAccounts(base, home, config.Org{ExternalID: "xid-1", OrganizationID: "o-abcdefghij", Members: []string{"230000000022"}}, "reconcile")
+	accounts.OrgMember = func(context.Context, string) (bool, error) {
+		return false, errors.New("ThrottlingException: rate exceeded")
+	}
+	shared := wiring.Baseline(wiring.BaselineSource(base, bucket, key, 0, 0), nil, discard())
+	b := wiring.NewAccountBaselines(base, bucket, key, 0, 0, shared, accounts.Manages, nil, discard())
+	ix, err := b.For(t.Context(), home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ix.Cluster(home, "us-west-2", "prod"); !ok {
+		t.Errorf("the home account's baseline: got no cluster prod, want the one its file %s declares", wiring.AccountKey(key, home))
 	}
 }
