@@ -339,7 +339,7 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 
 	targets := &awscloudformation.CfnStackSet_DeploymentTargetsProperty{}
 	props := &awscloudformation.CfnStackSetProps{
-		StackSetName: jsii.String(s.StackName + "-spoke"),
+		StackSetName: jsii.String(spokeStackSetName(s)),
 		Description:  jsii.String("eksdrift spoke: forwards EKS and IAM access events to the security account and holds the roles its functions assume"),
 		Capabilities: jsii.Strings("CAPABILITY_NAMED_IAM"),
 		// Only this stack changes the StackSet: operations queue instead

@@ -199,7 +199,8 @@ func TestReconcilerGrantsWhatItCalls(t *testing.T) {
 }
 
 // TestOnlyLookupEventsOnStar: of every identity policy the stacks make,
-// the reconciler's LookupEvents is the one allowed on Resource "*", and
+// the reconciler's LookupEvents (and, in the members, the spoke read
+// role's, for the catch-up there) is the one allowed on Resource "*", and
 // its cdk-nag suppression, the only one of Resource::*, says why.
 func TestOnlyLookupEventsOnStar(t *testing.T) {
 	for _, c := range allCases {
@@ -208,6 +209,14 @@ func TestOnlyLookupEventsOnStar(t *testing.T) {
 			mine := map[string]bool{}
 			for _, st := range roleStatements(t, s, s.stacks.Reconciler.Role) {
 				mine[st.where] = true
+			}
+			if tpl, ok := s.templates[spokeTemplateName]; ok {
+				_, _, stmts := spokeRole(t, tpl, config.DefaultMemberReadRole)
+				for _, st := range stmts {
+					if slices.Contains(st.resources, any("*")) {
+						mine[st.where] = true
+					}
+				}
 			}
 			for name, tpl := range s.templates {
 				for id, r := range tpl["Resources"].(map[string]any) {

@@ -17,7 +17,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/iam"
+	"github.com/eksdrift/eksdrift/internal/lookup"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
@@ -48,8 +50,9 @@ func spokeForwards(r routing.Rule) bool {
 // live-state reads, the sweep's (eks.ScanActions but eks:ListClusters, as
 // the hub's reconciler: the sweep reads the clusters the baseline names,
 // and ListClusters would need Resource "*") and the users' (the detector's
-// reads and the sweep's iam.UserScanActions). Nothing else: no write, no
-// read of anything else.
+// reads and the sweep's iam.UserScanActions); and the catch-up's
+// cloudtrail:LookupEvents (NewSpoke). Nothing else: no write, no read of
+// anything else.
 var (
 	spokeEKSRead     = union(eksReadActions, reconcileScanActions)
 	spokeIAMRead     = union(iamRoleReadActions, iam.ScanActions)
@@ -109,10 +112,39 @@ func NewSpoke(scope constructs.Construct, id string, s Settings) *Spoke {
 
 	bus := awsevents.EventBus_FromEventBusArn(stack, jsii.String("SecurityAccountBus"), jsii.String(
 		fmt.Sprintf("arn:%s:events:%s:%s:event-bus/default", *stack.Partition(), s.Region, s.Account)))
+	// The spoke names its rules, queues and forwarding role (drift.SpokePrefix)
+	// so that its tamper rules, and the hub's, can pin them in any
+	// account; the role, global, carries its region.
 	sp.Forwarder = awsiam.NewRole(stack, jsii.String("ForwarderRole"), &awsiam.RoleProps{
+		RoleName:    awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(drift.SpokePrefix + "forwarder-"), stack.Region()}),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
 		Description: jsii.String("eksdrift spoke: puts this account's access events on the security account's bus"),
 	})
+	// forward makes a rule that forwards to the security account's bus,
+	// on cond (nil: every region of the StackSet), with dlq, or a queue
+	// of its own on the rule's condition when dlq is nil: the queue's
+	// policy names its rule, which exists in the rule's regions only.
+	forward := func(rule routing.Rule, cond awscdk.CfnCondition, dlq awssqs.Queue, description string) awsevents.Rule {
+		if dlq == nil {
+			dlq = spokeQueue(stack, rule.Name+"-dead-letters")
+			if cond != nil {
+				onCondition(dlq, cond)
+			}
+		}
+		r := awsevents.NewRule(stack, jsii.String(rule.Name), &awsevents.RuleProps{
+			RuleName:     jsii.String(drift.SpokePrefix + rule.Name),
+			Description:  jsii.String(fmt.Sprintf("eksdrift %s: %s, to the security account's default bus in %s", rule.Name, description, s.Region)),
+			EventPattern: eventPattern(rule.Pattern),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{
+				Role: sp.Forwarder, DeadLetterQueue: dlq,
+			})},
+		})
+		if cond != nil {
+			onCondition(r, cond)
+		}
+		sp.Rules[rule.Name] = r
+		return r
+	}
 	for _, rule := range routing.Rules() {
 		if !spokeForwards(rule) {
 			continue
@@ -121,25 +153,18 @@ func NewSpoke(scope constructs.Construct, id string, s Settings) *Spoke {
 		if rule.Region == routing.IAMRegion {
 			cond = iamRegion
 		}
-		// A queue per rule, on the rule's condition: the queue's policy
-		// names its rule, which exists in the rule's regions only.
-		dlq := awssqs.NewQueue(stack, jsii.String(rule.Name+"-dead-letters"), &awssqs.QueueProps{
-			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-			EnforceSSL:      jsii.Bool(true),
-			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-		})
-		suppress(dlq, "AwsSolutions-SQS3",
-			"This queue is itself a dead-letter queue: the forwarding rule keeps here the events it could not put on the security account's bus.")
-		r := awsevents.NewRule(stack, jsii.String(rule.Name), &awsevents.RuleProps{
-			Description:  jsii.String(fmt.Sprintf("eksdrift %s: forward to the security account's default bus in %s", rule.Name, s.Region)),
-			EventPattern: eventPattern(rule.Pattern),
-			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{
-				Role: sp.Forwarder, DeadLetterQueue: dlq,
-			})},
-		})
-		onCondition(r, cond)
-		onCondition(dlq, cond)
-		sp.Rules[rule.Name] = r
+		forward(rule, cond, nil, "forward access changes")
+	}
+	// The calls on the spoke's own resources, for the hub to judge as
+	// tamper: in every region of the StackSet (each has a forwarding rule
+	// and the stack), sharing one queue; the roles', in IAM's region.
+	tamperDLQ := spokeQueue(stack, routing.RuleSpokeTamper+"-dead-letters")
+	for _, rule := range routing.SpokeTamperRules(spokeScope(s), false) {
+		if rule.Region == routing.IAMRegion {
+			forward(rule, iamRegion, nil, "forward calls on eksdrift's spoke roles")
+		} else {
+			forward(rule, nil, tamperDLQ, "forward calls on eksdrift's spoke")
+		}
 	}
 
 	trust := func(principals ...awscdk.CfnParameter) awsiam.IPrincipal {
@@ -160,6 +185,14 @@ func NewSpoke(scope constructs.Construct, id string, s Settings) *Spoke {
 		Description: jsii.String("eksdrift: reads who can reach this account's EKS clusters (the security account's detector and sweep)"),
 	})
 	grantSpokeRead(sp.ReadRole, stack, scope2, o.Regions)
+	// The reconcile function's catch-up looks up this account's events
+	// through the read role (missed events, and calls on the spoke made
+	// while its rules forwarded nothing).
+	sp.ReadRole.AddToPrincipalPolicy(allow(lookup.Actions, []*string{jsii.String("*")}))
+	suppress(sp.ReadRole, "AwsSolutions-IAM5",
+		"cloudtrail:LookupEvents has no resource-level permissions: IAM accepts it only on Resource \"*\". It reads "+
+			"this account's management events, the catch-up's only source, and changes nothing.",
+		"Resource::*")
 	suppressScopeWildcards(sp.ReadRole, scope2)
 	onCondition(sp.ReadRole, iamRegion)
 
@@ -174,6 +207,55 @@ func NewSpoke(scope constructs.Construct, id string, s Settings) *Spoke {
 		onCondition(sp.RevertRole, iamRegion)
 	}
 	return sp
+}
+
+// spokeQueue is a dead-letter queue of the spoke's forwarding rules, named
+// drift.SpokePrefix + id.
+func spokeQueue(stack awscdk.Stack, id string) awssqs.Queue {
+	q := awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
+		QueueName:       jsii.String(drift.SpokePrefix + id),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	suppress(q, "AwsSolutions-SQS3",
+		"This queue is itself a dead-letter queue: the forwarding rule keeps here the events it could not put on the security account's bus.")
+	return q
+}
+
+// spokeRoles are the spoke's roles of fixed names.
+func spokeRoles(s Settings) []string {
+	roles := []string{config.DefaultMemberReadRole}
+	if s.Mode == ModeRevert {
+		roles = append(roles, config.DefaultMemberRevertRole)
+	}
+	return roles
+}
+
+// spokeScope is what the spoke's own tamper rules pin: this stack, in this
+// account.
+func spokeScope(s Settings) routing.SpokeScope {
+	// The pseudo parameters, not stack.StackName(): the StackSet names
+	// each instance itself (StackSet-<name>-<id>).
+	return routing.SpokeScope{Account: *awscdk.Aws_ACCOUNT_ID(), StackName: *awscdk.Aws_STACK_NAME(), Roles: spokeRoles(s)}
+}
+
+// hubSpokeScope is what the security account's alarm rules pin: the
+// StackSet's stack in any member.
+func hubSpokeScope(s Settings) routing.SpokeScope {
+	return routing.SpokeScope{Account: "*", StackName: drift.SpokeStackPrefix(spokeStackSetName(s)), StackPrefix: true, Roles: spokeRoles(s)}
+}
+
+// spokeStackSetName is the StackSet's name.
+func spokeStackSetName(s Settings) string { return s.StackName + "-spoke" }
+
+// spokeExecutionRole is the StackSet's execution role in the members, as
+// drift.Spoke takes it.
+func spokeExecutionRole(o Organization) string {
+	if o.ServiceManaged() {
+		return drift.ServiceManagedExecutionRolePrefix + "*"
+	}
+	return o.ExecutionRoleName
 }
 
 // regionIn is a condition that holds in any of regions (Fn::Or takes 2 to

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
 	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
@@ -104,6 +105,11 @@ func NewTamperWatch(scope constructs.Construct, id string, out *Stacks, s Settin
 		Table:  *st.History.TableName(), TableARN: *st.History.TableArn(),
 		KeyID: *st.Key.KeyId(), KeyARN: *st.Key.KeyArn(),
 	})
+	if s.Organization.Enabled() {
+		// The members' spokes forward the calls on their own resources
+		// to this bus (spoke.go): mailed too, from any member.
+		alarms = append(alarms, routing.SpokeTamperRules(hubSpokeScope(s), true)...)
+	}
 	// Only fields AWS sets go in the message (no request parameters, no
 	// user agent): nothing in it is the attacker's text. EventBridge
 	// escapes each value into the quoted template.
@@ -181,6 +187,9 @@ func NewTamperWatch(scope constructs.Construct, id string, out *Stacks, s Settin
 	}
 	if out.Reverter != nil {
 		dep["RevertFunction"], dep["RevertRole"] = out.Reverter.Fn.FunctionName(), out.Reverter.Role.RoleName()
+	}
+	for k, v := range spokeDeployment(s) {
+		dep[k] = v
 	}
 	det.Fn.AddEnvironment(jsii.String(config.EnvDeployment), stack.ToJsonString(dep, nil), nil)
 	// The reconcile function judges the tamper calls its catch-up finds:
@@ -296,4 +305,23 @@ func tamperOutputs(stack awscdk.Stack, out *Stacks, s Settings) {
 	}
 	output("HeartbeatSchedule", "The heartbeat's rule", out.Heartbeat.Rule.RuleName())
 	output("Deployers", "Who redeploys eksdrift: not tamper when through CloudFormation (comma-separated ARNs)", awscdk.Fn_Join(jsii.String(","), &w.Deployers))
+	spoke := spokeDeployment(s)
+	for _, k := range drift.SpokeOutputKeys {
+		if v, ok := spoke[k]; ok {
+			output(k, "The member accounts' spoke (drift.SpokeOutputKeys)", jsii.String(v))
+		}
+	}
+}
+
+// spokeDeployment is what the detector knows of the members' spoke
+// (drift.SpokeOutputKeys); empty outside an organization deployment.
+func spokeDeployment(s Settings) map[string]string {
+	if !s.Organization.Enabled() {
+		return nil
+	}
+	return map[string]string{
+		"SpokeStackSet":      spokeStackSetName(s),
+		"SpokeRoles":         strings.Join(spokeRoles(s), ","),
+		"SpokeExecutionRole": spokeExecutionRole(s.Organization),
+	}
 }

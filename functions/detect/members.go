@@ -39,6 +39,7 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 	d.Accounts = wiring.PerAccount(accounts, org.ReadRole, "read", func(c aws.Config) detect.Readers {
 		return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
 	})
+	d.Admitted = accounts.Admit
 	d.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
 		d.Baseline, accounts.Manages, set, log).For
 	log.InfoContext(ctx, "organization deployment", "home", home, "members", len(org.Members), "readRole", org.ReadRole)

@@ -117,18 +117,21 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		Progress:         store,
 		Margin:           fan.Margin,
 	}
+	var accounts *wiring.Accounts
 	if fan.Enabled() || fan.ListsOrganization() {
 		// The sweep fans out over the members, through their read roles,
 		// and over this account's own targets (r.Account), with the
 		// function's credentials (Accounts gives them for the home account:
-		// no role assumed) and a call budget of its own; the detector's
-		// path and the catch-up stay on this account.
+		// no role assumed) and a call budget of its own; so does the
+		// catch-up over the members: the events it finds in a member are
+		// judged in that member (its live state through the read role, a
+		// call on its spoke only if it is admitted).
 		r.Members, r.SweepRegions, r.AccountParallel = fan.Members, fan.Regions, fan.AccountConcurrency
 		home, err := wiring.HomeAccount(ctx, awsCfg)
 		if err != nil {
 			return nil, err
 		}
-		accounts := wiring.NewAccounts(awsCfg, home, fan.Org, "reconcile")
+		accounts = wiring.NewAccounts(awsCfg, home, fan.Org, "reconcile")
 		accounts.Log = log
 		if fan.ListsOrganization() {
 			// An OU-only deployment: the sweep lists the accounts (each
@@ -136,17 +139,19 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 			r.ListMembers = wiring.OrgAccounts(awsCfg, fan.OrganizationID, fan.Units, home)
 		}
 		r.ScannerFor = wiring.MemberScanners(wiring.MemberConfigs(accounts, fan.ReadRole, fan.CallRate), cfg.ScanConcurrency)
+		det.Admitted = accounts.Admit
+		det.Accounts = wiring.PerAccount(accounts, fan.ReadRole, "read", func(c aws.Config) detect.Readers {
+			return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
+		})
 	}
 	if cfg.CatchUp {
-		lk := lookup.New(awsCfg)
-		lk.Interval = cfg.CatchUpInterval
-		r.Lookup = func(ctx context.Context, region, name string, from, to time.Time) ([]json.RawMessage, error) {
-			events, err := lk.Events(ctx, region, name, from, to)
-			out := make([]json.RawMessage, len(events))
-			for i, e := range events {
-				out[i] = e.Record
-			}
-			return out, err
+		r.Lookup = lookupOf(awsCfg, cfg.CatchUpInterval)
+		if accounts != nil {
+			// One client per member: CloudTrail's two calls a second are
+			// per account and region, and each client paces its regions.
+			r.MemberLookup = wiring.PerAccount(accounts, fan.ReadRole, "lookup", func(c aws.Config) reconcile.Lookup {
+				return lookupOf(c, cfg.CatchUpInterval)
+			})
 		}
 	}
 	return func(ctx context.Context, event json.RawMessage) (reconcile.Report, error) {
@@ -163,6 +168,21 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		}
 		return rep, err
 	}, nil
+}
+
+// lookupOf is CloudTrail's LookupEvents with cfg's credentials, interval
+// apart in each region.
+func lookupOf(cfg aws.Config, interval time.Duration) reconcile.Lookup {
+	lk := lookup.New(cfg)
+	lk.Interval = interval
+	return func(ctx context.Context, region, name string, from, to time.Time) ([]json.RawMessage, error) {
+		events, err := lk.Events(ctx, region, name, from, to)
+		out := make([]json.RawMessage, len(events))
+		for i, e := range events {
+			out[i] = e.Record
+		}
+		return out, err
+	}
 }
 
 // scheduledAt is the time of the scheduled event that invoked the function:

@@ -12,6 +12,10 @@ type Readers struct {
 	EKS, IAM drift.StateReader
 }
 
+// Admitter says whether an account is one of eksdrift's (its own, or a
+// member): nil, or a *drift.AccountError with Refused. It assumes no role.
+type Admitter func(ctx context.Context, account string) error
+
 // readerIn is the reader of c's service in c's account: the detector's own
 // readers when it has no Accounts (one account), else those Accounts gives
 // for the account, or a *drift.AccountError when the account is refused or

@@ -83,6 +83,11 @@ type Detector struct {
 	// change was made in (accounts.go): an organization deployment. nil
 	// reads every change with EKS and IAM, the single-account path.
 	Accounts func(ctx context.Context, account string) (Readers, error)
+	// Admitted, when set, says whether an account is admitted without
+	// assuming anything (accounts.go): a tamper call on the spoke counts
+	// only in an admitted account. nil admits none: outside an
+	// organization deployment there is no spoke.
+	Admitted Admitter
 	// BaselineFor, when set, gives the baseline of the account a change
 	// was made in (the shared baseline merged with the account's file);
 	// nil judges every change against Baseline.

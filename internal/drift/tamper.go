@@ -101,7 +101,15 @@ type Deployment struct {
 	// Deployers are the principals whose redeploys through CloudFormation
 	// are not tamper; UpdateStack and DeleteStack by anyone else are.
 	Deployers []string
+	// Spoke is the member accounts' spoke, in an organization deployment
+	// (spoke.go); nil in one account.
+	Spoke *Spoke
 }
+
+// SpokeOutputKeys are the outputs an organization deployment adds, which
+// give the Deployment its Spoke: the StackSet's name, the spoke's roles
+// (comma-separated) and the StackSet's execution role.
+var SpokeOutputKeys = []string{"SpokeStackSet", "SpokeRoles", "SpokeExecutionRole"}
 
 // The keys of the deployment's outputs, by the type of resource they name.
 // The stack outputs each of them (infra) and `replay --deployment` reads
@@ -149,6 +157,14 @@ func DeploymentFromOutputs(outputs map[string]string) (*Deployment, error) {
 	for _, p := range strings.Split(outputs["Deployers"], ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			d.Deployers = append(d.Deployers, p)
+		}
+	}
+	if set := strings.TrimSpace(outputs["SpokeStackSet"]); set != "" {
+		d.Spoke = &Spoke{StackSet: set, ExecutionRole: strings.TrimSpace(outputs["SpokeExecutionRole"])}
+		for _, r := range strings.Split(outputs["SpokeRoles"], ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				d.Spoke.Roles = append(d.Spoke.Roles, r)
+			}
 		}
 	}
 	return d, nil
@@ -302,18 +318,18 @@ func JudgeTamper(c Change, d *Deployment) (f Finding, ok bool) {
 	if d == nil {
 		return f, false
 	}
-	t, isTamper := c.Resource.(*TamperTarget)
-	if !isTamper {
-		if !ownRoleKinds[c.Kind()] {
-			return f, false
-		}
-		name := roleNameOf(c.Resource)
-		if name == "" {
-			return f, false
-		}
-		t = &TamperTarget{Type: TamperRole, Name: name, ARN: c.Resource.Principal(), Detail: string(c.Kind()) + " " + string(c.Op)}
+	t, ok := tamperTargetOf(c)
+	if !ok {
+		return f, false
 	}
 	cp := *t
+	// The spoke's first: its names start with eksdrift-, as the hub's
+	// do when the hub's stack is named eksdrift.
+	if own, owned := d.Spoke.Owns(&cp); owned {
+		cp.Own = own
+		c.Resource = &cp
+		return newFinding(subjectOf(c), judgeSpokeTamper(c, &cp, d.Spoke)), true
+	}
 	own, owned := d.Owns(&cp)
 	if !owned {
 		return f, false
@@ -321,6 +337,22 @@ func JudgeTamper(c Change, d *Deployment) (f Finding, ok bool) {
 	cp.Own = own
 	c.Resource = &cp
 	return newFinding(subjectOf(c), judgeTamper(c, &cp, d)), true
+}
+
+// tamperTargetOf is the resource a change names that may be the
+// deployment's: a TamperTarget, or the role of an IAM change to a role.
+func tamperTargetOf(c Change) (*TamperTarget, bool) {
+	if t, ok := c.Resource.(*TamperTarget); ok {
+		return t, true
+	}
+	if !ownRoleKinds[c.Kind()] {
+		return nil, false
+	}
+	name := roleNameOf(c.Resource)
+	if name == "" {
+		return nil, false
+	}
+	return &TamperTarget{Type: TamperRole, Name: name, ARN: c.Resource.Principal(), Detail: string(c.Kind()) + " " + string(c.Op)}, true
 }
 
 // judgeTamper concludes about a tamper call on the deployment's resource t.

@@ -92,8 +92,11 @@ type Reconciler struct {
 	History  History
 	Detector Detector
 
-	Lookup      Lookup
-	Checkpoints Checkpoints
+	Lookup Lookup
+	// MemberLookup, when set, gives each of Members' LookupEvents, through
+	// its read role (members.go): the catch-up looks there too.
+	MemberLookup MemberLookup
+	Checkpoints  Checkpoints
 	// Regions are where EKS events are looked up, besides the regions of
 	// the baseline's clusters (the function's own region, typically).
 	Regions []string
@@ -160,6 +163,11 @@ type CatchUpReport struct {
 	// Malformed events cannot be read; they are logged and passed over,
 	// since asking again will not make them readable.
 	Malformed int `json:"malformed"`
+	// Unread are the member accounts (and regions) whose events could not
+	// be looked up: their role could not be assumed, or LookupEvents
+	// failed. The others are caught up; an unread member's window is
+	// looked at again next time (its checkpoint stays).
+	Unread []Unread `json:"unread,omitempty"`
 }
 
 // SweepReport is what the sweep did.
@@ -246,11 +254,6 @@ func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport,
 	}
 	r.Metrics.AddUnit(metrics.CatchUpWindow, rep.To.Sub(rep.From).Seconds(), metrics.Seconds)
 
-	type event struct {
-		id  string
-		at  time.Time
-		raw json.RawMessage
-	}
 	var events []event
 	seen := map[string]bool{}
 	lookup := func(region, name string) error {
@@ -259,19 +262,7 @@ func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport,
 		if err != nil {
 			return err
 		}
-		for _, raw := range recs {
-			var head struct {
-				EventID   string `json:"eventID"`
-				EventTime string `json:"eventTime"`
-			}
-			_ = json.Unmarshal(raw, &head) // an unreadable record is the detector's to report
-			if head.EventID != "" && seen[head.EventID] {
-				continue
-			}
-			seen[head.EventID] = true
-			t, _ := time.Parse(time.RFC3339, head.EventTime)
-			events = append(events, event{id: head.EventID, at: t, raw: raw})
-		}
+		events = appendNew(events, seen, recs)
 		return nil
 	}
 	for _, region := range r.eksRegions(ctx) {
@@ -296,6 +287,11 @@ func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport,
 				return rep, fmt.Errorf("catch-up: %w", err)
 			}
 		}
+	}
+	// The members', through their read roles (members.go).
+	members := r.memberCatchUp(ctx, rep.To, &rep)
+	for _, m := range members {
+		events = appendNew(events, seen, m.records)
 	}
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	rep.Events = len(events)
@@ -331,8 +327,9 @@ func (r *Reconciler) CatchUp(ctx context.Context, now time.Time) (CatchUpReport,
 		// Another run got further: it covers this window too.
 		r.Log.WarnContext(ctx, "catch-up: checkpoint not moved", "error", err)
 	}
+	r.memberCheckpoints(ctx, members, rep.To)
 	r.Log.InfoContext(ctx, "catch-up done", "from", rep.From, "to", rep.To, "lookups", rep.Calls, "events", rep.Events,
-		"known", rep.Known, "new", rep.New, "ignored", rep.Ignored, "malformed", rep.Malformed)
+		"known", rep.Known, "new", rep.New, "ignored", rep.Ignored, "malformed", rep.Malformed, "unread", len(rep.Unread))
 	return rep, nil
 }
 

@@ -112,72 +112,125 @@ func TamperAlarmRules(s TamperScope) []Rule {
 	arn := func(service, resource string) string {
 		return "arn:" + s.Partition + ":" + service + ":" + s.Region + ":" + s.Account + ":" + resource
 	}
-	pre := func(vs ...string) []any {
-		out := make([]any, len(vs))
-		for i, v := range vs {
-			out[i] = map[string]string{"prefix": v}
-		}
-		return out
-	}
-	req := func(k string, v any) map[string]any { return map[string]any{"requestParameters": map[string]any{k: v}} }
 	lambda := cloudtrail.SourceLambda
 	var subs []any
 	for _, t := range s.Topics {
 		subs = append(subs, map[string]string{"prefix": t + ":"})
 	}
-	type call struct {
-		name   string
-		source string
-		names  []any
-		field  map[string]any
-	}
 	calls := []call{
 		{"trail", cloudtrail.SourceCloudTrail, tamperNames(cloudtrail.SourceCloudTrail), nil},
-		{"rule", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "DeleteRule", "DisableRule", "PutRule"), req("name", pre(prefix))},
-		{"rule-targets", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutTargets", "RemoveTargets"), req("rule", pre(prefix))},
-		{"bus", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutPermission", "RemovePermission"), nil},
-		{"function", lambda, tamperNames(lambda, "DeleteFunction", "DeleteFunctionConcurrency", "PutFunctionConcurrency", "PutFunctionEventInvokeConfig",
+	}
+	calls = append(calls, ruleCalls(pre(prefix))...)
+	calls = append(calls,
+		call{"bus", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutPermission", "RemovePermission"), nil},
+		call{"function", lambda, tamperNames(lambda, "DeleteFunction", "DeleteFunctionConcurrency", "PutFunctionConcurrency", "PutFunctionEventInvokeConfig",
 			"RemovePermission", "UpdateFunctionCode", "UpdateFunctionConfiguration"), req("functionName", pre(prefix, arn("lambda", "function:"+prefix), s.Account+":function:"+prefix))},
-		{"event-source-mapping", lambda, tamperNames(lambda, "DeleteEventSourceMapping", "UpdateEventSourceMapping"),
+		call{"event-source-mapping", lambda, tamperNames(lambda, "DeleteEventSourceMapping", "UpdateEventSourceMapping"),
 			map[string]any{"responseElements": map[string]any{"functionArn": pre(arn("lambda", "function:"+prefix))}}},
-		{"bucket", cloudtrail.SourceS3, tamperNames(cloudtrail.SourceS3), req("bucketName", []string{s.Bucket})},
-		{"topic", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "DeleteTopic", "RemovePermission", "SetTopicAttributes"), req("topicArn", s.Topics)},
-		{"subscription", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "Unsubscribe"), req("subscriptionArn", subs)},
-		{"queue", cloudtrail.SourceSQS, tamperNames(cloudtrail.SourceSQS), req("queueUrl", []any{map[string]string{"wildcard": "*/" + s.Account + "/" + prefix + "*"}})},
-		{"table", cloudtrail.SourceDynamoDB, tamperNames(cloudtrail.SourceDynamoDB), req("tableName", []string{s.Table, s.TableARN})},
-		{"key", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateGrant", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion"), req("keyId", []string{s.KeyID, s.KeyARN})},
-		{"key-alias", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateAlias", "UpdateAlias"), req("targetKeyId", []string{s.KeyID, s.KeyARN})},
-		{"stack", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation),
-			req("stackName", append([]any{s.StackName}, pre(prefix, arn("cloudformation", "stack/"+s.StackName+"/"))...))},
+		call{"bucket", cloudtrail.SourceS3, tamperNames(cloudtrail.SourceS3), req("bucketName", []string{s.Bucket})},
+		call{"topic", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "DeleteTopic", "RemovePermission", "SetTopicAttributes"), req("topicArn", s.Topics)},
+		call{"subscription", cloudtrail.SourceSNS, tamperNames(cloudtrail.SourceSNS, "Unsubscribe"), req("subscriptionArn", subs)},
+		queueCall(s.Account, prefix),
+		call{"table", cloudtrail.SourceDynamoDB, tamperNames(cloudtrail.SourceDynamoDB), req("tableName", []string{s.Table, s.TableARN})},
+		call{"key", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateGrant", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion"), req("keyId", []string{s.KeyID, s.KeyARN})},
+		call{"key-alias", cloudtrail.SourceKMS, tamperNames(cloudtrail.SourceKMS, "CreateAlias", "UpdateAlias"), req("targetKeyId", []string{s.KeyID, s.KeyARN})},
+		stackCall(append([]any{s.StackName}, pre(prefix, arn("cloudformation", "stack/"+s.StackName+"/"))...)),
 		// ExecuteChangeSet may name the change set by its ARN alone, which
 		// does not carry the stack: any such call is mailed.
-		{"change-set", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation, "ExecuteChangeSet"),
+		call{"change-set", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation, "ExecuteChangeSet"),
 			map[string]any{"requestParameters": map[string]any{"stackName": []map[string]bool{{"exists": false}}, "changeSetName": pre(arn("cloudformation", "changeSet/"))}}},
-		{"role", cloudtrail.SourceIAM, roleCalls(), req("roleName", pre(prefix))},
-	}
+		roleCall(pre(prefix)),
+	)
 	out := make([]Rule, len(calls))
 	for i, c := range calls {
-		detail := map[string]any{
-			"eventSource": []string{c.source},
-			"eventName":   c.names,
-			"errorCode":   []map[string]bool{{"exists": false}},
-			// A redeploy is CloudFormation's calls: not mailed (the
-			// detector records them, compliant only when through a
-			// deployer).
-			"userIdentity": map[string]any{"invokedBy": []any{
-				map[string]bool{"exists": false}, map[string]any{"anything-but": []string{"cloudformation.amazonaws.com"}},
-			}},
-		}
-		for k, v := range c.field {
-			detail[k] = v
-		}
-		out[i] = Rule{Name: RuleTamperAlarm + "-" + c.name, Pattern: Pattern{
-			"source":      []string{awsSource(c.source)},
-			"detail-type": []string{cloudtrail.DetailTypeAPICall},
-			"detail":      detail,
-		}}
+		out[i] = c.rule(RuleTamperAlarm, true, s.Account)
 	}
 	return out
+}
+
+// call is one tamper rule's calls: the calls of one source on one kind of
+// resource, and the field that pins the resource. The hub's alarm rules
+// and the spoke's forwarding rules are built from the same calls.
+type call struct {
+	name   string
+	source string
+	names  []any
+	field  map[string]any
+}
+
+// rule is c's rule, named prefix-c.name, on the events of account ("*":
+// any account's). Calls that failed never match; with notCloudFormation
+// neither do the calls CloudFormation makes (a redeploy, a StackSet
+// update): the alarm rules mail nobody for them, while the spoke forwards
+// them, for the detector to record. The account matters on the security
+// account's bus, which also receives the members' events: the hub's names
+// (eksdrift-...) would otherwise match the spoke's in every member.
+func (c call) rule(prefix string, notCloudFormation bool, account string) Rule {
+	detail := map[string]any{
+		"eventSource": []string{c.source},
+		"eventName":   c.names,
+		"errorCode":   []map[string]bool{{"exists": false}},
+	}
+	if notCloudFormation {
+		// A redeploy is CloudFormation's calls: not mailed (the
+		// detector records them, compliant only when through a
+		// deployer).
+		detail["userIdentity"] = map[string]any{"invokedBy": []any{
+			map[string]bool{"exists": false}, map[string]any{"anything-but": []string{cloudFormationService}},
+		}}
+	}
+	for k, v := range c.field {
+		detail[k] = v
+	}
+	p := Pattern{
+		"source":      []string{awsSource(c.source)},
+		"detail-type": []string{cloudtrail.DetailTypeAPICall},
+		"detail":      detail,
+	}
+	if account != "*" {
+		p["account"] = []string{account}
+	}
+	return Rule{Name: prefix + "-" + c.name, Pattern: p}
+}
+
+// cloudFormationService is CloudFormation's userIdentity.invokedBy.
+const cloudFormationService = "cloudformation.amazonaws.com"
+
+func req(k string, v any) map[string]any {
+	return map[string]any{"requestParameters": map[string]any{k: v}}
+}
+
+func pre(vs ...string) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = map[string]string{"prefix": v}
+	}
+	return out
+}
+
+// ruleCalls are the calls on EventBridge rules whose names match names:
+// the rule itself, and its targets.
+func ruleCalls(names []any) []call {
+	return []call{
+		{"rule", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "DeleteRule", "DisableRule", "PutRule"), req("name", names)},
+		{"rule-targets", cloudtrail.SourceEvents, tamperNames(cloudtrail.SourceEvents, "PutTargets", "RemoveTargets"), req("rule", names)},
+	}
+}
+
+// queueCall is the calls on the queues of account ("*": any) whose names
+// start with prefix, by their URL.
+func queueCall(account, prefix string) call {
+	return call{"queue", cloudtrail.SourceSQS, tamperNames(cloudtrail.SourceSQS), req("queueUrl", []any{map[string]string{"wildcard": "*/" + account + "/" + prefix + "*"}})}
+}
+
+// stackCall is the calls on the stacks whose stackName matches names.
+func stackCall(names []any) call {
+	return call{"stack", cloudtrail.SourceCloudFormation, tamperNames(cloudtrail.SourceCloudFormation), req("stackName", names)}
+}
+
+// roleCall is the role calls on the roles whose names match names.
+func roleCall(names []any) call {
+	return call{"role", cloudtrail.SourceIAM, roleCalls(), req("roleName", names)}
 }
 
 // roleCalls are the IAM calls that change a role, watched for the detector

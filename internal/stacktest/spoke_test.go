@@ -1,11 +1,14 @@
 package stacktest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +26,8 @@ import (
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
+	"github.com/eksdrift/eksdrift/internal/drift"
+	"github.com/eksdrift/eksdrift/internal/routing"
 )
 
 // The accounts of infra's caseMembers, whose spoke template is
@@ -97,8 +102,13 @@ func hubRole(t *testing.T, hub aws.Config, name, memberRole string) string {
 // as the StackSet would, and waits for it.
 func deploySpoke(t *testing.T, account string, params map[string]string) {
 	ctx := context.Background()
-	body, err := os.ReadFile(filepath.Join("..", "..", "infra", "testdata", "spoke.template.json"))
+	indented, err := os.ReadFile(filepath.Join("..", "..", "infra", "testdata", "spoke.template.json"))
 	must(t, err)
+	// Compact, as the StackSet's TemplateBody is (infra.jsonString): the
+	// golden file is indented for review, and CloudFormation takes 51,200
+	// bytes at most.
+	var body bytes.Buffer
+	must(t, json.Compact(&body, indented))
 	cfn := awscfn.NewFromConfig(as(t, account))
 	name := awstest.Name(t, "eksdrift-spoke")
 	var ps []cfntypes.Parameter
@@ -106,7 +116,7 @@ func deploySpoke(t *testing.T, account string, params map[string]string) {
 		ps = append(ps, cfntypes.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(v)})
 	}
 	_, err = cfn.CreateStack(ctx, &awscfn.CreateStackInput{
-		StackName: &name, TemplateBody: aws.String(string(body)), Parameters: ps,
+		StackName: &name, TemplateBody: aws.String(body.String()), Parameters: ps,
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityNamedIam},
 	})
 	if err != nil && !strings.Contains(err.Error(), "AlreadyExistsException") {
@@ -175,18 +185,26 @@ func TestSpokeOnMiniStack(t *testing.T) {
 		}
 		rules, err := awsevents.NewFromConfig(m).ListRules(ctx, &awsevents.ListRulesInput{})
 		must(t, err)
-		forwarding := 0
+		// EKS's and IAM's forwarding rules, and the spoke's tamper rules
+		// (us-east-1 has all five), each named drift.SpokePrefix-...
+		want := []string{drift.SpokePrefix + "eks-access-changes", drift.SpokePrefix + "iam-access-changes"}
+		for _, r := range routing.SpokeTamperRules(routing.SpokeScope{}, false) {
+			want = append(want, drift.SpokePrefix+r.Name)
+		}
+		var forwarding []string
 		for _, r := range rules.Rules {
 			tg, err := awsevents.NewFromConfig(m).ListTargetsByRule(ctx, &awsevents.ListTargetsByRuleInput{Rule: r.Name})
 			must(t, err)
 			for _, x := range tg.Targets {
 				if aws.ToString(x.Arn) == "arn:aws:events:us-east-1:"+securityAccount+":event-bus/default" && x.RoleArn != nil {
-					forwarding++
+					forwarding = append(forwarding, aws.ToString(r.Name))
 				}
 			}
 		}
-		if forwarding != 2 {
-			t.Errorf("account %s: got %d rules forwarding to the security account's bus, want 2 (EKS's and IAM's in us-east-1)", member, forwarding)
+		slices.Sort(forwarding)
+		slices.Sort(want)
+		if !slices.Equal(forwarding, want) {
+			t.Errorf("account %s: got rules forwarding to the security account's bus %v, want %v", member, forwarding, want)
 		}
 		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 		clusterRole, err := awsiam.NewFromConfig(m).CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(awstest.Name(t, "eks")), AssumeRolePolicyDocument: &trust})

@@ -128,15 +128,12 @@ func (b *AccountBaselines) For(ctx context.Context, account string) (*drift.Inde
 
 // Manages reports whether account's own baseline file may be read: it is
 // the home account, a listed member, or (with an organization set) one
-// Organizations says is the organization's: the admission Config makes,
-// without assuming any role. A refusal is false with no error; an error
+// Organizations says is the organization's: Admit's answer as a yes or
+// no. A refusal is false with no error; an error
 // says the question could not be answered (Organizations unavailable), and
 // is not a refusal.
 func (a *Accounts) Manages(ctx context.Context, account string) (bool, error) {
-	if account == a.Home {
-		return true, nil
-	}
-	err := a.admit(ctx, account)
+	err := a.Admit(ctx, account)
 	var ae *drift.AccountError
 	switch {
 	case err == nil:
