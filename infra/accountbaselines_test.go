@@ -40,6 +40,7 @@ func TestFunctionsReadAccountBaselines(t *testing.T) {
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Detector.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
 		{caseMembers, func(s *Stacks) *Function { return s.Reverter.Function }, []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}},
+		{caseOrgSlack, func(s *Stacks) *Function { return s.Interact.Function }, []string{"s3:GetObject", "s3:ListBucket"}},
 		{caseOrg, func(s *Stacks) *Function { return s.Notifier.Function }, nil},
 		{caseRevert, func(s *Stacks) *Function { return s.Reverter.Function }, nil},
 		{caseRevert, func(s *Stacks) *Function { return s.Detector.Function }, nil},

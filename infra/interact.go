@@ -36,7 +36,9 @@ type InteractProps struct {
 // history's items (a finding, to look it up) and writes the replay,
 // approval, snooze and audit items; it sends to the reverter's queue.
 // With slackAccept it also writes the baseline object (Accept into
-// baseline), and only that object.
+// baseline), and only that object. In an organization deployment it also
+// reads the account files (grantInteractMembers), for the approvers of a
+// finding's own account.
 type Interact struct {
 	*Function
 	URL awslambda.FunctionUrl

@@ -237,6 +237,23 @@ func grantAssumeMemberRole(f *Function, o Organization, name string) {
 	}
 }
 
+// grantInteractMembers lets the Slack endpoint of an organization
+// deployment check a press against the approvers of the finding's own
+// account (interact.Handler.BaselineFor): it reads the account files,
+// asks Organizations about an account that is not listed
+// (wiring.Accounts.Manages) and gets the organization's settings. It
+// assumes no member role: it reads no live state and reverts nothing.
+func grantInteractMembers(f *Function, st *Stores, s Settings) {
+	o := s.Organization
+	grantAccountBaselines(f, st, s.BaselineKey, false)
+	if o.ID != "" {
+		grantDescribeOrgAccount(f, o)
+	}
+	for k, v := range memberEnvironment(o) {
+		f.Fn.AddEnvironment(jsii.String(k), jsii.String(v), nil)
+	}
+}
+
 // grantDescribeOrgAccount lets f ask Organizations whether an account that
 // is not listed is one of the organization's (wiring.OrgMembership), on the
 // organization's accounts only.

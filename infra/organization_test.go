@@ -45,6 +45,14 @@ var (
 		CtxOrganizationID: "o-abcdefghij", CtxOrganizationalUnits: []any{"ou-ab12-cdefgh34"},
 		CtxMemberAccounts: []any{"444455556666"}, CtxMemberExternalID: testExternalID,
 	}}
+	// caseOrgSlack is caseOrg with the Slack endpoint, which checks a
+	// press against the approvers of the finding's own account.
+	caseOrgSlack = synthCase{name: "organization-slack", overrides: map[string]any{
+		CtxAccount: "111122223333", CtxRegion: "eu-west-1",
+		CtxOrganizationID: "o-abcdefghij", CtxOrganizationalUnits: []any{"ou-ab12-cdefgh34"}, CtxMemberExternalID: testExternalID,
+		CtxSlackSecretARN:        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:eksdrift/slack-AbCdEf",
+		CtxSlackSigningSecretARN: testSigningSecret,
+	}}
 	// caseMembers lists two accounts outside any organization (a
 	// self-managed StackSet), in revert mode, from us-east-1: its spoke
 	// is testdata/spoke.template.json, which internal/stacktest deploys
@@ -666,6 +674,7 @@ func TestFunctionsAssumeOnlyTheirMemberRole(t *testing.T) {
 		{caseOrg, func(s *Stacks) *Function { return s.Detector.Function }, &want{[]any{"arn:aws:iam::*:role/eksdrift-read"}, orgCond}},
 		{caseOrg, func(s *Stacks) *Function { return s.Reconciler.Function }, &want{[]any{"arn:aws:iam::*:role/eksdrift-read"}, orgCond}},
 		{caseOrg, func(s *Stacks) *Function { return s.Notifier.Function }, nil},
+		{caseOrgSlack, func(s *Stacks) *Function { return s.Interact.Function }, nil},
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Detector.Function }, &want{[]any{"arn:aws:iam::444455556666:role/eksdrift-read"}, orgCond}},
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, &want{[]any{"arn:aws:iam::444455556666:role/eksdrift-revert"}, orgCond}},
 		{caseMembers, func(s *Stacks) *Function { return s.Reconciler.Function }, &want{[]any{
@@ -731,6 +740,7 @@ func TestFunctionsDescribeOnlyTheirOrgAccounts(t *testing.T) {
 	}{
 		{caseOrg, func(s *Stacks) *Function { return s.Detector.Function }, orgAccounts},
 		{caseOrgRevert, func(s *Stacks) *Function { return s.Reverter.Function }, orgAccounts},
+		{caseOrgSlack, func(s *Stacks) *Function { return s.Interact.Function }, orgAccounts},
 		{caseOrg, func(s *Stacks) *Function { return s.Notifier.Function }, nil},
 		{caseMembers, func(s *Stacks) *Function { return s.Detector.Function }, nil},
 	}
@@ -859,6 +869,36 @@ func TestSweepListsOnlyItsOrganizationsOUs(t *testing.T) {
 			}
 			if got, want := env[config.EnvOrganizationalUnits], "ou-ab12-cdefgh34,r-ab12"; got != want {
 				t.Errorf("%s: got %v, want %v", config.EnvOrganizationalUnits, got, want)
+			}
+		})
+	}
+}
+
+// TestInteractGetsTheOrganization: in an organization deployment the
+// Slack endpoint checks a press against the approvers of the finding's
+// own account (functions/interact wires interact.Handler.BaselineFor from
+// these settings); without them it read the shared file alone, where a
+// member cluster declared in its account's file has no approvers. It
+// assumes no member role (TestFunctionsAssumeOnlyTheirMemberRole), and
+// cdk-nag still finds nothing unsuppressed.
+func TestInteractGetsTheOrganization(t *testing.T) {
+	for _, c := range []synthCase{caseOrgSlack, caseInteract} {
+		s := synth(t, c)
+		t.Run(c.name, func(t *testing.T) {
+			env := props(resource(t, s, s.stacks.Interact.Fn))["Environment"].(map[string]any)["Variables"].(map[string]any)
+			o := s.settings.Organization
+			for k, v := range memberEnvironment(o) {
+				switch got, ok := env[k]; {
+				case o.Enabled() && got != v:
+					t.Errorf("%s: got %v, want %q", k, got, v)
+				case !o.Enabled() && ok:
+					t.Errorf("%s: got %v, want it unset outside an organization", k, got)
+				}
+			}
+			errs := assertions.Annotations_FromStack(s.stacks.Main).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String(".*")))
+			for _, e := range *errs {
+				//lint:ignore SA1019 FindError returns cxapi.SynthesisMessage, and the CDK's Go binding has no other type for it yet
+				t.Errorf("cdk-nag: %s: %v", *e.Id, e.Entry.Data)
 			}
 		})
 	}

@@ -144,6 +144,9 @@ func NewStacks(app constructs.Construct, s Settings) *Stacks {
 	}
 	if s.SlackSigningSecretARN != "" {
 		out.Interact = NewInteract(main, "Interact", InteractProps{Stores: out.Stores, BaselineKey: s.BaselineKey, Settings: s, Reverter: out.Reverter, AcceptRole: acceptRole})
+		if s.Organization.Enabled() {
+			grantInteractMembers(out.Interact.Function, out.Stores, s)
+		}
 		out.Operations.Watch(out.Interact.Function, nil, nil, nil)
 		notifierInteractive(out.Notifier, out.Stores, acceptRole != nil)
 	}

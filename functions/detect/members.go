@@ -34,6 +34,7 @@ func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config,
 	if err != nil {
 		return err
 	}
+	d.Home = home
 	accounts := wiring.NewAccounts(awsCfg, home, org, "detect")
 	accounts.Log = log
 	d.Accounts = wiring.PerAccount(accounts, org.ReadRole, "read", func(c aws.Config) detect.Readers {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -67,6 +68,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		ApprovalTTL:    cfg.ApprovalTTL,
 		Log:            log,
 	}
+	if err := members(ctx, getenv, awsCfg, cfg, h, log); err != nil {
+		return nil, err
+	}
 	// Accept into baseline only with the stack setting slackAccept, which
 	// also makes this function's role a baseline writer (infra/interact.go)
 	// and the notifier render the button. Without it the handler refuses
@@ -94,4 +98,23 @@ type acceptor struct{ a *accept.Accepter }
 func (a acceptor) Accept(ctx context.Context, f drift.Finding, approver string, at time.Time) (interact.AcceptResult, error) {
 	r, err := a.a.Accept(ctx, f, approver, at)
 	return interact.AcceptResult{Written: r.Written, Pending: r.Pending, Version: r.Version, Why: r.Why}, err
+}
+
+// members wires an organization deployment (config.Org), as the detector
+// does: a finding's approvers are those of its own account's baseline, the
+// shared file merged with baselines/<account>.yaml. Without members it
+// changes nothing.
+func members(ctx context.Context, getenv func(string) string, awsCfg aws.Config, cfg config.Interact, h *interact.Handler, log *slog.Logger) error {
+	org, err := config.LoadOrg(getenv)
+	if err != nil || !org.AdmitsMembers() {
+		return err
+	}
+	home, err := wiring.HomeAccount(ctx, awsCfg)
+	if err != nil {
+		return err
+	}
+	accounts := wiring.NewAccounts(awsCfg, home, org, "interact")
+	h.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
+		h.Baseline, accounts.Manages, &metrics.Set{}, log).For
+	return nil
 }

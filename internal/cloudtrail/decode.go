@@ -354,6 +354,7 @@ func (s *scanner) decodeOne(offset int, data []byte) (*Batch, error) {
 	var probe struct {
 		DetailType   string          `json:"detail-type"`
 		Detail       json.RawMessage `json:"detail"`
+		Account      text            `json:"account"`
 		EventVersion text            `json:"eventVersion"`
 		EventName    text            `json:"eventName"`
 	}
@@ -388,6 +389,7 @@ func (s *scanner) decodeOne(offset int, data []byte) (*Batch, error) {
 			}
 			return nil, fmt.Errorf("detail: %w", err)
 		}
+		rec.SenderAccount = string(probe.Account)
 	case probe.EventName != "" || probe.EventVersion != "":
 		if err := json.Unmarshal(data, &rec); err != nil {
 			if reason := prefilter(data); reason != "" {

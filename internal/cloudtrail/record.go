@@ -43,6 +43,12 @@ type Record struct {
 	EventType                    string          `json:"eventType"`
 	RecipientAccountID           string          `json:"recipientAccountId"`
 	SessionCredentialFromConsole string          `json:"sessionCredentialFromConsole"`
+	// SenderAccount is the EventBridge envelope's account when the record
+	// came in an event: EventBridge sets it to the account the event was
+	// put in (a spoke's rule forwards it unchanged), and no sender can
+	// forge it, unlike every field of the detail. "" for a bare record or
+	// a log file's.
+	SenderAccount string `json:"-"`
 }
 
 // UserIdentity is CloudTrail's description of the caller.
@@ -319,9 +325,27 @@ func (r *Record) Actor() drift.Actor {
 	return a
 }
 
-// Account is the account the call acted on.
+// Account is the account the call acted on, as far as eksdrift trusts it:
+// the envelope's (SenderAccount) when the record came in an EventBridge
+// event, else recipientAccountId, else the caller's account. An event whose
+// detail names another account than its envelope is not believed about
+// that account: see AccountConflict.
 func (r *Record) Account() string {
-	return firstNonEmpty(r.RecipientAccountID, r.UserIdentity.AccountID)
+	return firstNonEmpty(r.SenderAccount, r.RecipientAccountID, r.UserIdentity.AccountID)
+}
+
+// AccountConflict says how an event's detail disagrees with its envelope
+// about the account, "" when it does not (or there is no envelope). A
+// member account can put events on the hub's bus, so a detail naming
+// another account (recipientAccountId) is a claim about someone else's
+// account that only the envelope could vouch for, and it does not. The
+// caller's own account (userIdentity.accountId) may differ from both: a
+// role of another account acting here is an ordinary cross-account call.
+func (r *Record) AccountConflict() string {
+	if r.SenderAccount == "" || r.RecipientAccountID == "" || r.SenderAccount == r.RecipientAccountID {
+		return ""
+	}
+	return fmt.Sprintf("the event came from account %s but its record says account %s (recipientAccountId)", r.SenderAccount, r.RecipientAccountID)
 }
 
 // Time parses eventTime.

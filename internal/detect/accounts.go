@@ -62,3 +62,24 @@ func outsideRegions(f drift.Finding, why string) drift.Finding {
 	f.Decision = drift.DecisionAlert
 	return f
 }
+
+// handleConflict records the changes of an event whose detail names another
+// account than its envelope (cloudtrail.Record.AccountConflict): a member
+// can put events on the hub's bus, and such an event is a claim about an
+// account that did not send it. Each change is recorded under the sender's
+// account (the envelope's, which no sender can forge), unjudged: no
+// baseline is chosen for either account, no role is assumed in either, and
+// an unjudged finding is an alert, never reverted on its own decision.
+func (d *Detector) handleConflict(ctx context.Context, changes []drift.Change, conflict string) error {
+	for _, c := range changes {
+		f := drift.Unjudged(c, drift.ReasonAccountsDisagree+": "+conflict+"; recorded under the sender's account, not judged, not reverted")
+		f.SeverityReason = "the event's accounts disagree, so it may be forged by the account that sent it"
+		d.Log.WarnContext(ctx, "event's accounts disagree: recorded unjudged under the sender's account", "eventId", c.Event.ID,
+			"account", c.Event.Account, "conflict", conflict)
+		d.Metrics.Add(driftMetric[f.Severity], 1)
+		if err := d.deliver(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}

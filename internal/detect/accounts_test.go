@@ -2,7 +2,9 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +92,86 @@ func TestBaselineIsTheAccounts(t *testing.T) {
 	}
 	if len(out.sent) != 1 || out.sent[0].Decision != drift.DecisionAlert || !strings.Contains(out.sent[0].Reason, "not judged: s3 baseline s3://b/baselines/111122223333.yaml") {
 		t.Errorf("got %+v, want the change unjudged with the account file's error", out.sent)
+	}
+}
+
+// withAccounts rewrites the sample event: the envelope's account (""
+// drops the envelope: a bare record), the record's recipientAccountId and
+// the caller's account.
+func withAccounts(t *testing.T, envelope, recipient, caller string) []byte {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(sample(t, "eks-create-access-entry-undeclared-role.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	detail := ev["detail"].(map[string]any)
+	detail["recipientAccountId"] = recipient
+	detail["userIdentity"].(map[string]any)["accountId"] = caller
+	var out any = ev
+	if envelope == "" {
+		out = detail
+	} else {
+		ev["account"] = envelope
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A member can put events on the hub's bus, and everything in an event's
+// detail is its own word; only the envelope's account is EventBridge's. An
+// event from member A whose record claims member B's cluster must not make
+// the detector judge B's cluster with B's baseline, assume B's role, or
+// record a revertable finding under B.
+func TestEventAccountsMustAgree(t *testing.T) {
+	const a, b, c = "222233334444", "111122223333", "555566667777"
+	entry := &drift.AccessEntry{PrincipalARN: contractor, Type: "STANDARD", KubernetesGroups: []string{"viewers"}}
+	live := states{contractor: {Present: true, Resource: entry, ReadAt: time.Now()}}
+	tests := []struct {
+		name     string
+		event    []byte
+		account  string // the finding's
+		asked    []string
+		decision drift.Decision
+		reason   string
+	}{
+		{name: "the envelope from A, the record about B: recorded under A, unjudged, nothing assumed",
+			event: withAccounts(t, a, b, b), account: a, asked: nil, decision: drift.DecisionAlert,
+			reason: "not judged: " + drift.ReasonAccountsDisagree + ": the event came from account " + a + " but its record says account " + b},
+		{name: "the envelope and the record agree, the caller in another account: judged in the account",
+			event: withAccounts(t, b, b, c), account: b, asked: []string{b}, decision: drift.DecisionRevert},
+		{name: "a bare record (no envelope): its recipientAccountId",
+			event: withAccounts(t, "", b, c), account: b, asked: []string{b}, decision: drift.DecisionRevert},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := &outbox{}
+			d, _ := newDetector(t, states{}, out)
+			var baselines, readers []string
+			base := d.Baseline
+			d.BaselineFor = func(ctx context.Context, account string) (*drift.Index, error) {
+				baselines = append(baselines, account)
+				return base(ctx)
+			}
+			d.Accounts = func(_ context.Context, account string) (Readers, error) {
+				readers = append(readers, account)
+				return Readers{EKS: live, IAM: states{}}, nil
+			}
+			if err := d.Handle(context.Background(), tt.event); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(baselines, tt.asked) || !slices.Equal(readers, tt.asked) {
+				t.Errorf("baselines asked %v, readers asked %v, want %v for both", baselines, readers, tt.asked)
+			}
+			if len(out.sent) != 1 {
+				t.Fatalf("got %d findings, want 1", len(out.sent))
+			}
+			f := out.sent[0]
+			if f.Account != tt.account || f.Decision != tt.decision || !f.Drift || !strings.Contains(f.Reason, tt.reason) {
+				t.Errorf("got account %s, decision %s, reason %q, want %s, %s, saying %q", f.Account, f.Decision, f.Reason, tt.account, tt.decision, tt.reason)
+			}
+		})
 	}
 }

@@ -29,6 +29,12 @@ func (d *Detector) handleBaselineWrite(ctx context.Context, c drift.Change) erro
 			"reason", "not the baseline object", "object", obj.URI)
 		return nil
 	}
+	if d.Home != "" && c.Event.Account != d.Home {
+		// The bucket is the home account's: S3's notifications of it and
+		// CloudTrail's data events on it come from there. Another account's
+		// event about it reads no version and judges nothing.
+		return d.handleConflict(ctx, []drift.Change{c}, fmt.Sprintf("an S3 event about the baseline object %s, which is in account %s, came from account %s", obj.URI, d.Home, c.Event.Account))
+	}
 	var vs drift.BaselineVersions
 	if c.Op != drift.OpRemoved {
 		if d.BaselineVersions == nil {

@@ -144,3 +144,35 @@ func TestBaselineWrites(t *testing.T) {
 		})
 	}
 }
+
+// The baseline bucket is the home account's, and a member can put events
+// on the hub's bus: an S3 notification about the baseline object that
+// came from a member is that member's claim. It must not make the
+// detector read the baseline's versions or report a write (or a deletion)
+// of the baseline as if S3 had said so.
+func TestBaselineWriteFromAnotherAccountIsNotBelieved(t *testing.T) {
+	const home, member = "111122223333", "222233334444"
+	for _, name := range []string{"s3-object-created-baseline.json", "s3-object-deleted-baseline.json"} {
+		t.Run(name, func(t *testing.T) {
+			out := &outbox{}
+			d, _ := newDetector(t, states{}, out)
+			v := &versions{}
+			d.Home, d.BaselineBucket, d.BaselineKey, d.BaselineVersions = home, sampleBucket, sampleKey, v.read
+			event := strings.Replace(string(sample(t, name)), `"account": "`+home+`"`, `"account": "`+member+`"`, 1)
+			if err := d.Handle(context.Background(), []byte(event)); err != nil {
+				t.Fatal(err)
+			}
+			if len(v.asked) != 0 {
+				t.Errorf("versions asked for: got %q, want none", v.asked)
+			}
+			if len(out.sent) != 1 {
+				t.Fatalf("got %d findings, want 1", len(out.sent))
+			}
+			f := out.sent[0]
+			want := "not judged: " + drift.ReasonAccountsDisagree + ": an S3 event about the baseline object s3://" + sampleBucket + "/" + sampleKey + ", which is in account " + home + ", came from account " + member
+			if f.Account != member || f.Decision != drift.DecisionAlert || !strings.Contains(f.Reason, want) {
+				t.Errorf("got account %s decision %s reason %q, want %s, alert, saying %q", f.Account, f.Decision, f.Reason, member, want)
+			}
+		})
+	}
+}

@@ -75,6 +75,11 @@ type Detector struct {
 	// it are judged by BaselineVersions (see baselinewrite.go); writes to
 	// any other object are ignored.
 	BaselineBucket, BaselineKey string
+	// Home is the account eksdrift runs in, where the baseline object is,
+	// when the detector also hears members' events (an organization
+	// deployment): an S3 event about the baseline object from any other
+	// account is forged. "" takes every account's word.
+	Home string
 	// BaselineVersions reads the version a write made (versionID, "" for
 	// the latest) and the one before it.
 	BaselineVersions func(ctx context.Context, versionID string) (BaselineAround, error)
@@ -158,6 +163,13 @@ func (d *Detector) Handle(ctx context.Context, event json.RawMessage) error {
 		if ignored != "" {
 			d.Metrics.Add(metrics.EventsIgnored, 1)
 			d.Log.InfoContext(ctx, "event ignored", "eventId", rec.EventID, "eventName", rec.EventName, "reason", ignored)
+			continue
+		}
+		if conflict := rec.AccountConflict(); conflict != "" {
+			if err := d.handleConflict(ctx, changes, conflict); err != nil {
+				d.Metrics.Add(metrics.Errors, 1)
+				return err
+			}
 			continue
 		}
 		for _, c := range changes {

@@ -124,3 +124,9 @@ func inMember(ie *InvalidBaselineError, shared, member *Baseline) error {
 	return &InvalidBaselineError{Source: member.Source, Field: fmt.Sprintf("%s[%d]%s", list, i-shift, tail),
 		Problem: ie.Problem + " (in the shared baseline " + shared.Source + " too)"}
 }
+
+// ReasonAccountsDisagree starts (after "not judged: ") the reason of a
+// finding whose event named another account than the one it came from: the
+// detector records it under the sender's account, unjudged, and nothing
+// reverts it.
+const ReasonAccountsDisagree = "the event's accounts disagree"

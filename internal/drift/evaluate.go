@@ -142,7 +142,15 @@ func (e *Evaluator) finding(c Change, v verdict) Finding {
 		return f
 	}
 	actor := c.Event.Actor
-	if g, ok := e.ix.BreakGlassFor(actor.ARN, c.Event.Time); ok {
+	// A break-glass entry excuses changes in its principal's own account
+	// only: EKS and IAM calls are made by principals of the account they
+	// change, so another account's break-glass actor in an event is a
+	// claim (a member can put events on the hub's bus), not a fact. The
+	// Kubernetes API is another matter: a role of another account with
+	// access to the cluster may write aws-auth itself.
+	if g, ok := e.ix.BreakGlassFor(actor.ARN, c.Event.Time); ok && c.Kind() != KindAwsAuth && !sameAccount(g.Principal, c.Event.Account) {
+		f.Reason += fmt.Sprintf("; the break-glass entry for %s is in account %s and does not excuse changes in account %s", g.Principal, AccountOf(g.Principal), c.Event.Account)
+	} else if ok {
 		f.Decision = DecisionBreakGlass
 		f.Reason += "; made by break-glass actor " + actor.ARN + breakGlassNote(g)
 		return f
@@ -214,4 +222,10 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// sameAccount reports whether principal is in account; an event that names
+// no account (a bare record without recipientAccountId) cannot differ.
+func sameAccount(principal, account string) bool {
+	return account == "" || AccountOf(principal) == account
 }

@@ -333,3 +333,60 @@ func TestRevertModeNeedsADeclaredClusterAdmin(t *testing.T) {
 		})
 	}
 }
+
+// A shared baseline's break-glass entry names a principal, and a principal
+// lives in one account. In an organization the actor of a member's event
+// is that event's word: a change in account B that claims to be made by
+// account A's break-glass role must not be excused in B, where A's role
+// cannot act (EKS and IAM calls are made by principals of the account they
+// change). Cluster prod is declared in both accounts.
+func TestBreakGlassExcusesOnlyItsOwnAccount(t *testing.T) {
+	const a, b = "111122223333", "222233334444"
+	glass := "arn:aws:iam::" + a + ":role/break-glass"
+	cluster := func(account string) ClusterBaseline {
+		return ClusterBaseline{Name: "prod", Account: account, Region: "us-west-2", Mode: ModeRevert,
+			AccessEntries: []AccessEntryBaseline{{PrincipalARN: "arn:aws:iam::" + account + ":role/admin",
+				AccessPolicies: []AccessPolicyBaseline{{PolicyARN: PolicyClusterAdmin, Scope: AccessScope{Type: ScopeCluster}}}}},
+			AwsAuth: &AwsAuthBaseline{MapRoles: []AwsAuthRole{}, MapUsers: []AwsAuthUser{}, MapAccounts: []string{}}}
+	}
+	ix, err := NewIndex(&Baseline{Version: 1, Mode: ModeAlert,
+		BreakGlass: []BreakGlass{{Principal: glass, Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "on-call"}},
+		Clusters:   []ClusterBaseline{cluster(a), cluster(b)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEvaluator(ix)
+	tests := []struct {
+		name, account, actor string
+		resource             Resource // an access entry when nil
+		want                 Decision
+		reason               string
+	}{
+		{name: "A's break-glass role in A", account: a, actor: glass, want: DecisionBreakGlass, reason: "made by break-glass actor " + glass},
+		{name: "A's break-glass session in A", account: a, actor: "arn:aws:sts::" + a + ":assumed-role/break-glass/bob", want: DecisionBreakGlass},
+		{name: "A's break-glass role claimed in B", account: b, actor: glass, want: DecisionRevert,
+			reason: "the break-glass entry for " + glass + " is in account " + a + " and does not excuse changes in account " + b},
+		{name: "B's role of the same name in B", account: b, actor: "arn:aws:iam::" + b + ":role/break-glass", want: DecisionRevert},
+		{name: "A's break-glass role writing B's aws-auth (Kubernetes lets another account's role in)", account: b, actor: glass,
+			resource: &AwsAuth{MapRoles: []AwsAuthRole{{RoleARN: "arn:aws:iam::" + b + ":role/x", Username: "x", Groups: []string{"viewers"}}}},
+			want:     DecisionBreakGlass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			event := ev(tt.actor)
+			event.Account = tt.account
+			var res Resource = &AccessEntry{PrincipalARN: "arn:aws:iam::" + tt.account + ":role/x", Type: EntryStandard}
+			if tt.resource != nil {
+				res = tt.resource
+			}
+			op := OpAdded
+			if res.Kind() == KindAwsAuth {
+				op = OpModified
+			}
+			f := e.Evaluate(Change{Event: event, Op: op, Cluster: "prod", Resource: res})
+			if f.Decision != tt.want || !strings.Contains(f.Reason, tt.reason) {
+				t.Errorf("got %s (%s), want %s saying %q", f.Decision, f.Reason, tt.want, tt.reason)
+			}
+		})
+	}
+}

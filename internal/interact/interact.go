@@ -97,14 +97,19 @@ type Acceptor interface {
 // Handler answers Slack's interaction requests.
 type Handler struct {
 	// Secret gives the Slack app's signing secret (cached by internal/secrets).
-	Secret    func(ctx context.Context) (string, error)
-	Requests  Requests
-	History   History
-	Baseline  func(ctx context.Context) (*drift.Index, error)
-	Reverter  RevertQueue // nil (no reverter deployed): Revert now is refused
-	Acceptor  Acceptor    // nil: Accept into baseline is refused
-	Groups    Groups      // nil: approvers that are user groups are refused
-	Responder Responder
+	Secret   func(ctx context.Context) (string, error)
+	Requests Requests
+	History  History
+	Baseline func(ctx context.Context) (*drift.Index, error)
+	// BaselineFor, when set, gives the baseline of one account (the shared
+	// file merged with baselines/<account>.yaml: an organization
+	// deployment); a finding's approvers are then those of its own
+	// account's baseline. nil reads every finding's approvers in Baseline.
+	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
+	Reverter    RevertQueue // nil (no reverter deployed): Revert now is refused
+	Acceptor    Acceptor    // nil: Accept into baseline is refused
+	Groups      Groups      // nil: approvers that are user groups are refused
+	Responder   Responder
 	// ResponseOrigin is the only origin a response_url may have: SlackOrigin
 	// when empty. Wiring sets another (a test server on 127.0.0.1) for
 	// tests; a request never can.
@@ -349,9 +354,15 @@ func (h *Handler) approver(ctx context.Context, f drift.Finding, user string) st
 	if f.Cluster == "" {
 		return "this finding has no cluster, so no approvers are declared for it"
 	}
-	ix, err := h.Baseline(ctx)
+	baselineOf := h.Baseline
+	if h.BaselineFor != nil {
+		// The recorded finding's account, never the payload's: the
+		// approvers of one account's cluster prod are not another's.
+		baselineOf = func(ctx context.Context) (*drift.Index, error) { return h.BaselineFor(ctx, f.Account) }
+	}
+	ix, err := baselineOf(ctx)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "slack interaction: baseline not read", "error", err)
+		h.Log.ErrorContext(ctx, "slack interaction: baseline not read", "account", f.Account, "error", err)
 		return "the baseline cannot be read now, so nobody's approval can be checked"
 	}
 	cb, ok := ix.Cluster(f.Account, f.Region, f.Cluster)
@@ -406,6 +417,20 @@ func (h *Handler) revert(ctx context.Context, f drift.Finding, user string, at t
 func (h *Handler) accept(ctx context.Context, f drift.Finding, user string, at time.Time) (what, why string) {
 	if h.Acceptor == nil {
 		return "", "Accept into baseline is not available in this deployment"
+	}
+	if h.BaselineFor != nil {
+		// The acceptor amends the shared file only: a cluster declared in
+		// its account's own file is not there to amend, and declaring it
+		// in the shared file too would make that account's baseline
+		// invalid (declared twice).
+		shared, err := h.Baseline(ctx)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "slack interaction: baseline not read", "error", err)
+			return "", "the baseline cannot be read now; try again"
+		}
+		if _, ok := shared.Cluster(f.Account, f.Region, f.Cluster); !ok {
+			return "", "cluster " + f.Cluster + " of account " + f.Account + " is declared in its account's file, not the shared one, and Accept writes only the shared file: edit that account's file by hand"
+		}
 	}
 	r, err := h.Acceptor.Accept(ctx, f, user, at)
 	switch {

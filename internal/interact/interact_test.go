@@ -365,3 +365,81 @@ func TestGroupsWithoutABotToken(t *testing.T) {
 		t.Errorf("got %+v, want a refusal naming the bot token", posts)
 	}
 }
+
+// Cluster prod in two accounts, each with its own approvers: the shared
+// file declares the fixture's account's, member B's file B's. A press is
+// judged with the approvers of the recorded finding's own account, and
+// what it writes (the snooze, the approval, the revert request) names that
+// finding alone. BaselineFor stands in for wiring.AccountBaselines (its
+// merge is tested in internal/wiring on MiniStack).
+func TestApproversAreThoseOfTheFindingsAccount(t *testing.T) {
+	const b, bApprover = "999900001111", "U0BAPPROVER"
+	w := newWorld(t)
+	ctx := context.Background()
+	fb := w.f
+	fb.Account, fb.EventID = b, "b0b0b0b0-0000-4000-8000-000000000001"
+	if fb.ID() == w.f.ID() || drift.DriftKey(fb) == drift.DriftKey(w.f) {
+		t.Fatalf("the two findings share an ID or a drift key: %s, %s", fb.ID(), drift.DriftKey(fb))
+	}
+	if _, err := w.store.Record(ctx, []drift.Finding{fb}); err != nil {
+		t.Fatal(err)
+	}
+	bix, err := baseline.Index("baselines/"+b+".yaml", []byte(fmt.Sprintf("version: 1\nmode: alert\nclusters:\n  - name: %s\n    account: \"%s\"\n    region: %s\n    approvers: [%s]\n",
+		fb.Cluster, b, fb.Region, bApprover)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := w.h.Baseline
+	w.h.BaselineFor = func(ctx context.Context, account string) (*drift.Index, error) {
+		if account == b {
+			return bix, nil
+		}
+		return shared(ctx)
+	}
+	tests := []struct {
+		name, user, action string
+		f                  drift.Finding
+		outcome, says      string
+	}{
+		{"B's approver snoozes B's finding", bApprover, slack.ActionSnooze1h, fb, drift.InteractionAllowed, "Snoozed until"},
+		{"the shared file's approver of prod, on B's prod", approver, slack.ActionRevert, fb, drift.InteractionRefused, "you are not an approver of cluster " + fb.Cluster},
+		{"B's approver, on the other account's prod", bApprover, slack.ActionRevert, w.f, drift.InteractionRefused, "you are not an approver of cluster " + fb.Cluster},
+		{"B's approver reverts B's finding", bApprover, slack.ActionRevert, fb, drift.InteractionAllowed, "Revert requested"},
+		{"B's approver accepts B's finding, declared in B's file", bApprover, slack.ActionAccept, fb, drift.InteractionRefused, "Accept writes only the shared file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := w.post(payload(tt.user, tt.action, tt.f.ID(), w.respURL()), secret, time.Now()); got != 200 {
+				t.Fatalf("status: got %d, want 200", got)
+			}
+			list := w.interactions()
+			if last := list[len(list)-1]; last.Outcome != tt.outcome || last.FindingID != tt.f.ID() || !strings.Contains(last.Reason, tt.says) {
+				t.Errorf("got %s on %s (%s), want %s on %s saying %q", last.Outcome, last.FindingID, last.Reason, tt.outcome, tt.f.ID(), tt.says)
+			}
+		})
+	}
+	if len(w.acceptor.asked) != 0 {
+		t.Errorf("the acceptor was asked %v, want never: it amends the shared file, where B's prod is not", w.acceptor.asked)
+	}
+	if until, err := w.store.SnoozedUntil(ctx, drift.DriftKey(w.f)); err != nil || !until.IsZero() {
+		t.Errorf("the other account's prod: got snoozed until %v (%v), want not snoozed", until, err)
+	}
+	if until, err := w.store.SnoozedUntil(ctx, drift.DriftKey(fb)); err != nil || until.IsZero() {
+		t.Errorf("B's prod: got snoozed until %v (%v), want snoozed", until, err)
+	}
+	out, err := w.sqsc.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(w.queueURL), MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) != 1 || !strings.Contains(aws.ToString(out.Messages[0].Body), fb.ID()) {
+		t.Fatalf("revert requests: got %d, want one naming %s", len(out.Messages), fb.ID())
+	}
+	var req drift.RevertRequest
+	if err := json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &req); err != nil {
+		t.Fatal(err)
+	}
+	a, ok, err := w.store.ConsumeApproval(ctx, req.ApprovalID, time.Now())
+	if err != nil || !ok || a.FindingID != fb.ID() || a.Approver != bApprover {
+		t.Errorf("the approval: got %+v, %v, %v, want B's finding approved by %s", a, ok, err, bApprover)
+	}
+}

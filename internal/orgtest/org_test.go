@@ -183,9 +183,28 @@ func eventN(t *testing.T, id, prefix string) []byte {
 	return []byte(s)
 }
 
+// forged is the sample as sender would put it on the hub's bus to speak
+// for claimed: its detail (recipientAccountId, ARNs, caller) says claimed,
+// its envelope says sender, as EventBridge sets it.
+func forged(t *testing.T, sender, claimed string) []byte {
+	t.Helper()
+	s := strings.Replace(string(eventN(t, claimed, "f0f0f0f0")), `"account": "`+claimed+`"`, `"account": "`+sender+`"`, 1)
+	if !strings.Contains(s, `"account": "`+sender+`"`) {
+		t.Fatal("the sample's envelope has no account field to forge")
+	}
+	return []byte(s)
+}
+
 func findingOf(t *testing.T, w *stacktest.World, id string) drift.Finding {
 	t.Helper()
-	key := "c92177ec-ccf9-448f-938d-" + id + "#" + string(drift.KindAccessEntry) + "#prod#" + contractor(id)
+	return findingAt(t, w, "c92177ec-ccf9-448f-938d-"+id, id)
+}
+
+// findingAt is the finding of event eventID about the contractor's entry
+// on cluster prod of account id.
+func findingAt(t *testing.T, w *stacktest.World, eventID, id string) drift.Finding {
+	t.Helper()
+	key := eventID + "#" + string(drift.KindAccessEntry) + "#prod#" + contractor(id)
 	f, found, err := w.History.Get(context.Background(), key)
 	must(t, err)
 	if !found {
@@ -248,6 +267,12 @@ func TestOrganization(t *testing.T) {
 	invoke(noRoles)
 	warm := invoke(member2) // a warm function's first event in a new account
 	invoke(outsider)
+	// member1 speaks for member2: the event's record is member2's, its
+	// envelope member1's.
+	invokeForged := detect.Invoke(t, forged(t, member1, member2))
+	if invokeForged.Error != "" {
+		t.Fatalf("forged event: invocation failed: %s", invokeForged.Error)
+	}
 	t.Logf("assume-role cost: first event of %s (cold start, assume, read) %v; next event there (cached credentials, read) %v; first event of %s in the warm function (assume, account file, read) %v",
 		member1, first.Duration, second.Duration, member2, warm.Duration)
 	for _, line := range strings.Split(detect.Logs(), "\n") {
@@ -277,6 +302,13 @@ func TestOrganization(t *testing.T) {
 		}
 		if strings.Contains(detect.Logs(), `"account":"`+outsider+`","role"`) {
 			t.Errorf("the detector tried a role in %s:\n%s", outsider, detect.Logs())
+		}
+	})
+	t.Run("an event a member puts on the bus about another member is recorded under the sender, unjudged", func(t *testing.T) {
+		f := findingAt(t, w, "f0f0f0f0-ccf9-448f-938d-"+member2, member2)
+		if f.Account != member1 || f.Decision != drift.DecisionAlert || f.Live != nil ||
+			!strings.Contains(f.Reason, "not judged: "+drift.ReasonAccountsDisagree+": the event came from account "+member1+" but its record says account "+member2) {
+			t.Errorf("got account %s decision %s live %+v reason %q, want %s, alert, unread, the accounts disagree", f.Account, f.Decision, f.Live, f.Reason, member1)
 		}
 	})
 	t.Run("each member's role is assumed once", func(t *testing.T) {
@@ -314,6 +346,22 @@ func TestOrganization(t *testing.T) {
 		}
 		if _, err := eks1.DescribeAccessEntry(ctx, &awseks.DescribeAccessEntryInput{ClusterName: aws.String("prod"), PrincipalArn: aws.String("arn:aws:iam::" + member1 + ":role/platform-admin")}); err != nil {
 			t.Errorf("the cluster-admin's entry in %s: got %v, want it kept", member1, err)
+		}
+	})
+	t.Run("the forged event's finding reverts nothing in either account", func(t *testing.T) {
+		f := findingAt(t, w, "f0f0f0f0-ccf9-448f-938d-"+member2, member2)
+		body, err := json.Marshal(f)
+		must(t, err)
+		msg, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"messageId": "m-forged", "body": string(body)}}})
+		if r := revert.Invoke(t, msg); r.Error != "" {
+			t.Fatalf("revert of the forged finding: invocation failed: %s", r.Error)
+		}
+		f = findingAt(t, w, "f0f0f0f0-ccf9-448f-938d-"+member2, member2)
+		if f.Outcome == nil || f.Outcome.Result != drift.ResultSkipped {
+			t.Errorf("got outcome %+v, want skipped", f.Outcome)
+		}
+		if strings.Contains(revert.Logs(), `"account":"`+member2+`","role":"`+config.DefaultMemberRevertRole+`"`) {
+			t.Errorf("the reverter tried %s's revert role for the forged finding:\n%s", member2, revert.Logs())
 		}
 	})
 	t.Run("a member without a revert role: failed with the reason, not retried", func(t *testing.T) {

@@ -69,19 +69,22 @@ func Throttled(cfg aws.Config, limiter *rate.Limiter) aws.Config {
 // once per account from configFor: its credentials are checked first, so a
 // member whose role cannot be assumed is reported as such, not as every
 // cluster failing. ekscalls bounds the EKS calls in flight per account.
+// configFor is asked on every call, a built scanner's too, so that an
+// account that has left the organization since (Accounts' membership
+// check, after its TTL) is refused, not swept with the credentials it had.
 func MemberScanners(configFor ConfigFor, eksCalls int) func(ctx context.Context, account string) (*scan.Scanner, error) {
 	var mu sync.Mutex
 	built := map[string]*scan.Scanner{}
 	return func(ctx context.Context, account string) (*scan.Scanner, error) {
+		cfg, err := configFor(ctx, account, "")
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", account, err)
+		}
 		mu.Lock()
 		s, ok := built[account]
 		mu.Unlock()
 		if ok {
 			return s, nil
-		}
-		cfg, err := configFor(ctx, account, "")
-		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", account, err)
 		}
 		if cfg.Credentials != nil {
 			if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
