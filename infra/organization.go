@@ -336,6 +336,7 @@ func NewMembers(scope constructs.Construct, id string, out *Stacks, s Settings) 
 	grantAccountBaselines(out.Detector.Function, out.Stores, s.BaselineKey, true)
 	// The sweep judges each member against its own baseline file.
 	grantAccountBaselines(out.Reconciler.Function, out.Stores, s.BaselineKey, false)
+	grantHomeSweepRegions(out.Reconciler.Function, Scope{Clusters: s.Clusters}, o.Regions)
 	if o.ID != "" && len(o.Accounts) == 0 {
 		grantListOrgTree(out.Reconciler.Function, o)
 	}

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -131,6 +132,23 @@ func NewReconciler(scope constructs.Construct, id string, props ReconcilerProps)
 		})},
 	})
 	return r
+}
+
+// grantHomeSweepRegions lets the fan-out of an organization deployment read
+// the home account's own clusters in every watched region: the sweep reads
+// the home account's targets in each region of EKSDRIFT_REGIONS with the
+// function's own role, as it reads the members' through their read role
+// (grantSpokeRead, on the same regions), while NewReconciler grants the
+// scope's clusters in the stack's region only. Clusters given as ARNs are
+// granted as they are already.
+func grantHomeSweepRegions(f *Function, scope Scope, regions []string) {
+	stack := awscdk.Stack_Of(f.Construct)
+	named := Scope{Clusters: slices.DeleteFunc(slices.Clone(scope.Clusters), func(c string) bool { return strings.HasPrefix(c, "arn:") })}
+	others := slices.DeleteFunc(slices.Clone(regions), func(r string) bool { return stack.Region() != nil && r == *stack.Region() })
+	if len(named.Clusters) == 0 || len(others) == 0 {
+		return
+	}
+	f.Role.AddToPrincipalPolicy(allow(reconcileScanActions, regionalEKSARNs(stack, named, others, true)))
 }
 
 // historyIndexARN is the ARN of one of the history table's indexes.

@@ -120,7 +120,10 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	var accounts *wiring.Accounts
 	if fan.Enabled() || fan.ListsOrganization() {
 		// The sweep fans out over the members, through their read roles,
-		// and so does the catch-up; the events it finds in a member are
+		// and over this account's own targets (r.Account), with the
+		// function's credentials (Accounts gives them for the home account:
+		// no role assumed) and a call budget of its own; so does the
+		// catch-up over the members: the events it finds in a member are
 		// judged in that member (its live state through the read role, a
 		// call on its spoke only if it is admitted).
 		r.Members, r.SweepRegions, r.AccountParallel = fan.Members, fan.Regions, fan.AccountConcurrency

@@ -24,8 +24,9 @@ import (
 // whose clusters take longer to read than an invocation has would
 // otherwise be cut off, and read again from its first cluster, in every
 // invocation, and the round would never end. Targets are read several at a time, each with
-// the scanner of its account (credentials of the member's read role, and
-// the account's own call budget, which the wiring sets); a target that
+// the scanner of its account (credentials of the member's read role, or
+// the function's own for the home account, and the account's own call
+// budget, which the wiring sets); a target that
 // cannot be read is reported (account, region, what, why) and the others
 // go on.
 //
@@ -89,7 +90,8 @@ type SweepRecord struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// memberTargets lists the targets of the members: for each account, a
+// memberTargets lists the targets of the members (the home account
+// among them): for each account, once however often it is given, a
 // target per declared cluster (only in SweepRegions when set), then its
 // roles and users; the accounts taken in turn.
 //
@@ -148,10 +150,17 @@ func (r *Reconciler) memberTargets(ix *drift.Index, members []string, judges map
 // the accounts it had.
 const UnreadOrganization = "organization's accounts"
 
-// members are the accounts this sweep fans out over: Members, and what
-// ListMembers gives (whatever it gave before an error).
+// members are the accounts this sweep fans out over: the home Account
+// (the baseline declares clusters, roles and users there too, and the
+// detector judges its events), Members, and what ListMembers gives
+// (whatever it gave before an error). An account given more than once,
+// the home account listed as a member included, is swept once
+// (memberTargets).
 func (r *Reconciler) members(ctx context.Context) ([]string, error) {
 	members := slices.Clone(r.Members)
+	if r.Account != "" {
+		members = append(members, r.Account)
+	}
 	if r.ListMembers == nil {
 		return members, nil
 	}

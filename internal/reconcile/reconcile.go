@@ -86,8 +86,11 @@ type Reconciler struct {
 	// one merged with the account's own file) for the fan-out's judging
 	// (accountbaselines.go); nil judges every member against Baseline.
 	BaselineFor func(ctx context.Context, account string) (*drift.Index, error)
-	// Account is the account the credentials reach: only its clusters and
-	// roles are swept.
+	// Account is the account the credentials reach (the home account):
+	// without Members, only its clusters, roles and users are swept; with
+	// them, its targets are swept with the members', once, through
+	// ScannerFor(Account), which the wiring answers with the function's
+	// own credentials (no role assumed) and a call budget of its own.
 	Account  string
 	Scanner  *scan.Scanner
 	History  History
@@ -118,7 +121,8 @@ type Reconciler struct {
 	RetryFailedAfter time.Duration
 
 	// Members are the member accounts the sweep fans out over, each read
-	// through ScannerFor; empty, the sweep reads Account with Scanner.
+	// through ScannerFor, as Account is then; empty, the sweep reads
+	// Account with Scanner.
 	// SweepRegions, when set, are the only regions swept. AccountParallel
 	// targets are read at once (0: DefaultAccountParallel). Progress keeps
 	// the round between invocations (nil: every invocation sweeps every
@@ -393,8 +397,9 @@ func (r *Reconciler) known(ctx context.Context, raw json.RawMessage) (eventState
 // resolutions. Clusters, roles and users that cannot be read are left out of this sweep (none of their
 // findings is resolved) and make the sweep fail after the others are done.
 //
-// With Members set, the sweep fans out over the member accounts instead
-// (see SweepMembers); without, it reads the one Account, as it always has.
+// With Members set (or ListMembers), the sweep fans out over the member
+// accounts and Account (see sweepMembers); without, it reads the one
+// Account with Scanner, as it always has.
 func (r *Reconciler) Sweep(ctx context.Context, at time.Time) (SweepReport, error) {
 	r.defaults()
 	var rep SweepReport
