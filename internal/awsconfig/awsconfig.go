@@ -16,7 +16,8 @@ import (
 
 // Load loads the SDK configuration from the environment, shared files
 // and SSO, as the AWS CLI does, with adaptive retries, so that throttling
-// slows eksdrift down rather than failing it. retries, when above zero, is
+// slows eksdrift down rather than failing it, and a client that never
+// sends an answered request again (SendOnce). retries, when above zero, is
 // how many times a call is tried (the SDK's default, 3, otherwise); region,
 // when set, overrides the configured one.
 func Load(ctx context.Context, region string, retries int) (aws.Config, error) {
@@ -31,5 +32,8 @@ func Load(ctx context.Context, region string, retries int) (aws.Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("aws configuration: %w", err)
 	}
+	// Wrapped after loading: the loader adds AWS_CA_BUNDLE's roots only to
+	// its own client type.
+	cfg.HTTPClient = SendOnce(cfg.HTTPClient)
 	return cfg, nil
 }

@@ -34,6 +34,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/eksdrift/eksdrift/internal/awsconfig"
 )
 
 // MiniStackVersion is the emulator version the tests are written against;
@@ -330,7 +332,7 @@ func Config(t testing.TB) aws.Config {
 	}
 	// Wrapped after loading: the loader adds AWS_CA_BUNDLE's roots only to
 	// its own client type.
-	cfg.HTTPClient = bodyDoer{cfg.HTTPClient}
+	cfg.HTTPClient = awsconfig.SendOnce(cfg.HTTPClient)
 	cfg.APIOptions = append(cfg.APIOptions, retries)
 	return cfg
 }

@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // reports is where a connection read after this process closed it is
@@ -90,23 +88,3 @@ func dialWatched(ctx context.Context, network, addr string) (net.Conn, error) {
 	}
 	return &watchedConn{Conn: conn}, nil
 }
-
-// bodyDoer is the SDK's HTTP client with every request body stripped of
-// WriteTo. The SDK closes a request's body as soon as the answer's headers
-// arrive, and smithy-go's body answers a WriteTo after Close with io.EOF as
-// an error; net/http's writeLoop, whose last read of the body (its check
-// for data past Content-Length) may come after that, then takes the EOF for
-// a failed write and closes the connection under the answer. The SDK
-// retries the request the emulator already carried out: a lost answer.
-// Through Read alone, a closed body is a plain end of data.
-type bodyDoer struct{ aws.HTTPClient }
-
-func (d bodyDoer) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = readOnlyBody{r.Body}
-	}
-	return d.HTTPClient.Do(r)
-}
-
-// readOnlyBody hides every method of its body but Read and Close.
-type readOnlyBody struct{ io.ReadCloser }
