@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // SendOnce gives the SDK's HTTP client with every request body stripped of
@@ -19,7 +20,14 @@ import (
 // be reported failed. Through Read alone, a closed body is a plain end of
 // data. (Found on MiniStack, which sends an answer's headers and body in
 // two writes; see docs/ARCHITECTURE.md#testing.)
-func SendOnce(c aws.HTTPClient) aws.HTTPClient { return sendOnce{c} }
+// A nil client (what the loader leaves without a CA bundle or a client of
+// its own) is the SDK's default, as each service client would make it.
+func SendOnce(c aws.HTTPClient) aws.HTTPClient {
+	if c == nil {
+		c = awshttp.NewBuildableClient()
+	}
+	return sendOnce{c}
+}
 
 type sendOnce struct{ aws.HTTPClient }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -47,17 +48,30 @@ func TestFunctionsSendAnAnsweredCallOnce(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 
-	const calls = 40
-	for i := range calls {
-		cfg, err := awsconfig.Load(context.Background(), "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := iam.NewFromConfig(cfg).CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(fmt.Sprintf("u%d", i))}); err != nil {
-			t.Errorf("CreateUser: %v", err)
-		}
-	}
-	if got := requests.Load(); got != calls {
-		t.Errorf("got %d requests for %d calls, want one each", got, calls)
+	// With AWS_CA_BUNDLE the loader makes an HTTP client of its own;
+	// without it (as in Lambda) it leaves none.
+	for _, bundle := range []string{"", "/etc/ssl/certs/ca-certificates.crt"} {
+		t.Run("AWS_CA_BUNDLE="+bundle, func(t *testing.T) {
+			t.Setenv("AWS_CA_BUNDLE", bundle)
+			if bundle == "" {
+				os.Unsetenv("AWS_CA_BUNDLE")
+			} else if _, err := os.Stat(bundle); err != nil {
+				t.Skipf("no CA bundle at %s", bundle)
+			}
+			requests.Store(0)
+			const calls = 40
+			for i := range calls {
+				cfg, err := awsconfig.Load(context.Background(), "", 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := iam.NewFromConfig(cfg).CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(fmt.Sprintf("u%d", i))}); err != nil {
+					t.Errorf("CreateUser: %v", err)
+				}
+			}
+			if got := requests.Load(); got != calls {
+				t.Errorf("got %d requests for %d calls, want one each", got, calls)
+			}
+		})
 	}
 }
