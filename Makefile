@@ -14,6 +14,16 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # their bootstraps with the same tags.
 LAMBDA_TAGS := lambda.norpc,nethttpomithttp2
 LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'
+# One build configuration for the host, the functions' own: make test, make
+# lint (go vet and staticcheck's go list), the CDK app that cdk synth runs
+# (go run ./infra/app) and the host builds of the functions (internal/lambdatest,
+# internal/e2e, make size) all compile with CGO off, -trimpath and the
+# functions' tags, so the build cache holds one host copy of the SDK and the
+# standard library instead of two (tags, -trimpath and CGO_ENABLED each change
+# every package's cache key). docs/ARCHITECTURE.md#ci gives the figures. The
+# GOFLAGS of `go env` (a user's own) are kept.
+export CGO_ENABLED ?= 0
+export GOFLAGS := $(strip $(filter-out -trimpath -tags=%,$(shell $(GO) env GOFLAGS)) -trimpath -tags=$(LAMBDA_TAGS))
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
 MOTO_VERSION := 5.2.5
