@@ -14,6 +14,16 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # their bootstraps with the same tags.
 LAMBDA_TAGS := lambda.norpc,nethttpomithttp2
 LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'
+# One build configuration for the host, the functions' own: make test, make
+# lint (go vet and staticcheck's go list), the CDK app that cdk synth runs
+# (go run ./infra/app) and the host builds of the functions (internal/lambdatest,
+# internal/e2e, make size) all compile with CGO off, -trimpath and the
+# functions' tags, so the build cache holds one host copy of the SDK and the
+# standard library instead of two (tags, -trimpath and CGO_ENABLED each change
+# every package's cache key). docs/ARCHITECTURE.md#ci gives the figures. The
+# GOFLAGS of `go env` (a user's own) are kept.
+export CGO_ENABLED ?= 0
+export GOFLAGS := $(strip $(filter-out -trimpath -tags=%,$(shell $(GO) env GOFLAGS)) -trimpath -tags=$(LAMBDA_TAGS))
 MINISTACK_VERSION := 1.5.33
 CFN_LINT_VERSION := 1.58.0
 MOTO_VERSION := 5.2.5
@@ -67,7 +77,13 @@ e2e-measure: ## make e2e, timing 50 events each way (PutEvents to SNS, to the li
 	$(MAKE) e2e EKSDRIFT_E2E_EVENTS=50
 
 .PHONY: tools
-tools: .venv/bin/ministack .venv/cbor2-$(CBOR2_VERSION) .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack (with cbor2, for CloudWatch), cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
+tools: venv-tools $(TOOLS)/aws-lambda-rie lint-tools ## install the test tools: MiniStack (with cbor2, for CloudWatch), cfn-lint and moto's server (PyPI, into .venv), the Lambda RIE, staticcheck and gocyclo
+
+.PHONY: venv-tools
+venv-tools: .venv/bin/ministack .venv/cbor2-$(CBOR2_VERSION) .venv/cfn-lint-$(CFN_LINT_VERSION) .venv/moto-$(MOTO_VERSION) ## install the PyPI tools only (MiniStack, cbor2, cfn-lint, moto's server) into .venv: no Go build, so .ci/run runs it beside one
+
+.PHONY: cdk-cli
+cdk-cli: $(CDK) ## install the CDK CLI (npm ci into .cdk/)
 
 .PHONY: lint-tools
 lint-tools: $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(TOOLS)/gocyclo-$(GOCYCLO_VERSION) ## install the linters only (staticcheck, gocyclo) into build/tools
@@ -118,11 +134,16 @@ chromium: ## install headless Chromium (Debian's chromium package) for the audit
 build: functions ## build the eksdrift command, and each function as a linux/arm64 bootstrap with its zip
 	$(GO) build -trimpath -o $(BUILD)/eksdrift ./cmd/eksdrift
 
+# One go build for every function: it compiles their packages and links the
+# six binaries in parallel, where a loop of go builds linked one at a time.
+# Each lands in build/arm64/<fn>, and is copied to build/<fn>/bootstrap (the
+# stack's asset folder) only when it differs, so an unchanged build keeps the
+# bootstrap's mtime and gives the same zip.
 .PHONY: functions
 functions: ## build each function as a linux/arm64 bootstrap with its zip (what the stack deploys)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/arm64/ $(addprefix ./functions/,$(FUNCTIONS))
 	@for fn in $(FUNCTIONS); do \
-		echo "building $$fn"; \
-		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/$$fn/bootstrap ./functions/$$fn || exit 1; \
+		mkdir -p $(BUILD)/$$fn && { cmp -s $(BUILD)/arm64/$$fn $(BUILD)/$$fn/bootstrap || cp $(BUILD)/arm64/$$fn $(BUILD)/$$fn/bootstrap; } || exit 1; \
 		(cd $(BUILD)/$$fn && rm -f ../$$fn.zip && zip -q -X ../$$fn.zip bootstrap) || exit 1; \
 	done
 
