@@ -89,7 +89,7 @@ func (r *Reconciler) memberCatchUp(ctx context.Context, to time.Time, rep *Catch
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			read, unread, calls := r.memberLookups(ctx, account, r.memberRegions(b, account), to)
+			read, unread, calls := r.memberLookups(ctx, account, r.memberRegions(r.memberBaseline(ctx, b, account), account), to)
 			out[i] = read
 			mu.Lock()
 			rep.Calls += calls
@@ -156,6 +156,22 @@ func (r *Reconciler) memberCheckpoints(ctx context.Context, members []memberRead
 			r.Log.WarnContext(ctx, "catch-up: member checkpoint not moved", "account", m.account, "error", err)
 		}
 	}
+}
+
+// memberBaseline is the baseline whose clusters say where a member's
+// calls are looked up: its own (BaselineFor: the shared file merged with
+// baselines/<account>.yaml), as the sweep reads it and the detector judges
+// its events, so that a cluster declared only in the account's file is
+// looked up in its region; the shared one b when there is none or it
+// cannot be read (the sweep reports that file unread).
+func (r *Reconciler) memberBaseline(ctx context.Context, b *drift.Baseline, account string) *drift.Baseline {
+	if r.BaselineFor == nil {
+		return b
+	}
+	if ix, err := r.BaselineFor(ctx, account); err == nil && ix != nil {
+		return ix.Baseline
+	}
+	return b
 }
 
 // memberRegions are where a member's EKS and spoke calls are looked up:

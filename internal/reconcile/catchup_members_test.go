@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/eksdrift/eksdrift/internal/baseline"
 	"github.com/eksdrift/eksdrift/internal/cloudtrail"
 	"github.com/eksdrift/eksdrift/internal/drift"
 )
@@ -100,5 +102,37 @@ func TestCatchUpInMembers(t *testing.T) {
 	}
 	if _, ok := f.cp.at[CheckpointName]; !ok {
 		t.Errorf("the home checkpoint did not move")
+	}
+}
+
+// TestCatchUpLooksUpAMemberInItsOwnFilesRegions: without SweepRegions, a
+// member's EKS calls are looked up in the regions of the clusters its own
+// baseline declares (BaselineFor: the shared file merged with its account
+// file), as the sweep reads them; a cluster declared only in the account's
+// file was never looked up, and the events made on it were never caught up.
+func TestCatchUpLooksUpAMemberInItsOwnFilesRegions(t *testing.T) {
+	const a = "444455556666"
+	f := setup(t)
+	own, err := baseline.Index("baselines/"+a+".yaml", []byte("version: 1\nclusters:\n  - name: payments\n    account: \""+a+"\"\n    region: eu-west-1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.r.Members = []string{a}
+	f.r.BaselineFor = func(_ context.Context, account string) (*drift.Index, error) {
+		if account != a {
+			t.Errorf("got BaselineFor(%s), want only %s", account, a)
+		}
+		return own, nil
+	}
+	ta := &trail{}
+	f.r.MemberLookup = func(context.Context, string) (Lookup, error) { return ta.lookup, nil }
+	f.r.FirstLookback = time.Hour
+	if _, err := f.r.CatchUp(context.Background(), time.Date(2026, 10, 30, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range cloudtrail.WatchedEventNames(cloudtrail.SourceEKS) {
+		if !slices.Contains(ta.calls, "eu-west-1/"+name) {
+			t.Errorf("got lookups %q, want %s looked up in eu-west-1 (the region of the cluster %s's own file declares)", ta.calls, name, a)
+		}
 	}
 }
