@@ -144,6 +144,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		r.BaselineFor = wiring.NewAccountBaselines(awsCfg, cfg.BaselineBucket, cfg.BaselineKey, cfg.BaselineRevalidate, cfg.BaselineMaxStale,
 			baselineOf, accounts.Manages, set, log).For
 		det.Admitted = accounts.Admit
+		// The events the catch-up finds in a member are judged against the
+		// same merged baseline as the sweep's, as the detect function's are.
+		det.BaselineFor = r.BaselineFor
 		det.Accounts = wiring.PerAccount(accounts, fan.ReadRole, "read", func(c aws.Config) detect.Readers {
 			return detect.Readers{EKS: eks.NewReader(c), IAM: iam.NewReader(c)}
 		})
@@ -163,7 +166,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 		rep, err := r.Run(ctx, scheduledAt(event, start))
 		set.AddUnit(metrics.ReconcileTime, float64(time.Since(start).Microseconds())/1000, metrics.Milliseconds)
 		if err != nil {
-			log.ErrorContext(ctx, "reconcile incomplete", "error", err)
+			// The answer is the error alone: the report (what was read,
+			// what was not) is in this line.
+			log.ErrorContext(ctx, "reconcile incomplete", "error", err, "report", rep)
 		} else {
 			set.Add(metrics.SweepsCompleted, 1) // the sweep alarm's dead man's switch
 		}

@@ -107,9 +107,15 @@ func trustOf(principal string) string {
 // a session of it, as Lambda gives a function its role's.
 func functionRole(t *testing.T, name string) (arn string, env map[string]string) {
 	t.Helper()
+	return functionRoleWith(t, name)
+}
+
+// functionRoleWith is functionRole, whose role may also call actions.
+func functionRoleWith(t *testing.T, name string, actions ...string) (arn string, env map[string]string) {
+	t.Helper()
 	cfg := account(t, home)
 	self := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + home + `:root"},"Action":"sts:AssumeRole"}]}`
-	arn = role(t, cfg, name, self, policy("s3:*", "dynamodb:*", "sns:*", "sts:AssumeRole", "sts:GetCallerIdentity", "eks:Describe*", "eks:List*"))
+	arn = role(t, cfg, name, self, policy(append([]string{"s3:*", "dynamodb:*", "sns:*", "sts:AssumeRole", "sts:GetCallerIdentity", "eks:Describe*", "eks:List*"}, actions...)...))
 	out, err := awssts.NewFromConfig(cfg).AssumeRole(context.Background(), &awssts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String(name)})
 	must(t, err)
 	c := out.Credentials
