@@ -149,23 +149,33 @@ func recordIn(t *testing.T, id, prefix string) json.RawMessage {
 	return e.Detail
 }
 
+// The reconcile test's members: accounts of their own, since the package's
+// tests share one emulator and TestOrganization made prod in member1 and
+// member2 and their read roles trust the detect function's role.
+const (
+	sweptMember  = "700000000007" // its read role trusts the reconcile function's role
+	unreadMember = "800000000008" // listed, its spoke never deployed
+)
+
 // TestReconcileFansOutOverTheOrganization runs the real reconcile
 // bootstrap in an organization deployment: the home (security) account's
-// function role, member1 with its read role (trusting that role with the
-// external ID), member2 listed but without one. The sweep reads member1's
-// cluster, declared only in member1's own file, through the read role, and
-// the home account's declared cluster with the function's own credentials;
-// member2 is unread and stops nobody. The catch-up looks up member1's
-// CloudTrail with member1's credentials and judges the event it finds
-// against member1's merged baseline (the shared file alone does not
-// declare that cluster).
+// function role, sweptMember with its read role (trusting that role with
+// the external ID), unreadMember listed but without one. The sweep reads
+// sweptMember's cluster, declared only in that account's own file, through
+// the read role, and the home account's declared cluster with the
+// function's own credentials; unreadMember is unread and stops nobody. The
+// catch-up looks up sweptMember's CloudTrail with its assumed-role
+// credentials, in the region its own file declares, and judges the event
+// it finds against its merged baseline (the shared file alone does not
+// declare that cluster: without det.BaselineFor the event was "out of
+// scope").
 func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 	ctx := context.Background()
 	fnRole, fnEnv := functionRoleWith(t, "eksdrift-reconcile", "iam:Get*", "iam:List*", "cloudtrail:LookupEvents")
 	read := policy(append(append(append([]string{}, eks.ScanActions...), iam.ScanActions...), lookup.Actions...)...)
-	role(t, account(t, member1), config.DefaultMemberReadRole, trustOf(fnRole), read)
-	cluster(t, member1) // prod: its cluster-admin, and the contractor's entry
-	cluster(t, member2) // the same, but no read role: its spoke was never deployed
+	role(t, account(t, sweptMember), config.DefaultMemberReadRole, trustOf(fnRole), read)
+	cluster(t, sweptMember)  // prod: its cluster-admin, and the contractor's entry
+	cluster(t, unreadMember) // the same, but no read role: its spoke was never deployed
 	cluster(t, home)
 
 	// The shared file declares the home account's prod only; each member's
@@ -173,7 +183,7 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 	shared := "version: 1\nmode: alert\nclusters:\n" + clusterYAML(home)
 	w := stacktest.New(t, []byte(shared))
 	s3c := awss3.NewFromConfig(w.Config, func(o *awss3.Options) { o.UsePathStyle = true })
-	for _, id := range []string{member1, member2} {
+	for _, id := range []string{sweptMember, unreadMember} {
 		body := "version: 1\nclusters:\n" + clusterYAML(id)
 		_, err := s3c.PutObject(ctx, &awss3.PutObjectInput{Bucket: &w.Bucket, Key: aws.String("baselines/" + id + ".yaml"), Body: strings.NewReader(body)})
 		must(t, err)
@@ -181,11 +191,11 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 	queue := w.Subscribe(t, `{"drift":["true"]}`)
 	allowTopic(t, w, queue)
 
-	// CloudTrail: member1 holds the event of the contractor's entry; the
-	// home account and member2 hold nothing.
-	eventID := "e92177ec-ccf9-448f-938d-" + member1
+	// CloudTrail: sweptMember holds the event of the contractor's entry; the
+	// home account and unreadMember hold nothing.
+	eventID := "e92177ec-ccf9-448f-938d-" + sweptMember
 	trail := &memberTrail{sts: awssts.NewFromConfig(account(t, home)), records: map[string][]json.RawMessage{
-		member1: {recordIn(t, member1, "e92177ec")},
+		sweptMember: {recordIn(t, sweptMember, "e92177ec")},
 	}, owner: map[string]string{}, calls: map[string]int{}, keys: map[string][]string{}}
 	srv := httptest.NewServer(trail)
 	t.Cleanup(srv.Close)
@@ -197,7 +207,7 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 	for k, v := range fnEnv {
 		env[k] = v
 	}
-	env[config.EnvMemberAccounts] = member1 + "," + member2
+	env[config.EnvMemberAccounts] = sweptMember + "," + unreadMember
 	env[config.EnvMemberExternalID] = externalID
 	env["AWS_ENDPOINT_URL_CLOUDTRAIL"] = srv.URL
 	env[config.EnvCatchUpFirstLookback] = "720h"
@@ -215,16 +225,16 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 	rep := reportOf(t, fn)
 	t.Logf("report: %+v; catch-up: %+v", rep.Sweep, rep.CatchUp)
 
-	t.Run("member2 without a read role is unread, in the sweep and the catch-up", func(t *testing.T) {
+	t.Run("unreadMember without a read role is unread, in the sweep and the catch-up", func(t *testing.T) {
 		// The sweep reports the credentials once per target of the
 		// account (its IAM and its cluster), the catch-up once.
 		for _, u := range [][]reconcile.Unread{rep.Sweep.Unread, rep.CatchUp.Unread} {
 			if len(u) == 0 {
-				t.Errorf("got nothing unread, want member2's credentials")
+				t.Errorf("got nothing unread, want unreadMember's credentials")
 			}
 			for _, e := range u {
-				if e.Account != member2 || e.What != "credentials" || !strings.Contains(e.Why, "cannot assume "+config.DefaultMemberReadRole+" in account "+member2) {
-					t.Errorf("got unread %+v, want member2's credentials only, naming %s", e, config.DefaultMemberReadRole)
+				if e.Account != unreadMember || e.What != "credentials" || !strings.Contains(e.Why, "cannot assume "+config.DefaultMemberReadRole+" in account "+unreadMember) {
+					t.Errorf("got unread %+v, want unreadMember's credentials only, naming %s", e, config.DefaultMemberReadRole)
 				}
 			}
 		}
@@ -234,17 +244,17 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 		if found {
 			must(t, json.Unmarshal(doc, &rec))
 		}
-		if len(rec.Unread) == 0 || rec.Unread[0].Account != member2 || len(rec.Done) != rep.Sweep.Targets {
-			t.Errorf("got sweep record %s (found %v), want member2 unread in it and every target done", doc, found)
+		if len(rec.Unread) == 0 || rec.Unread[0].Account != unreadMember || len(rec.Done) != rep.Sweep.Targets {
+			t.Errorf("got sweep record %s (found %v), want unreadMember unread in it and every target done", doc, found)
 		}
 	})
 
-	t.Run("the sweep reads member1 through its read role and the home account with its own credentials", func(t *testing.T) {
+	t.Run("the sweep reads sweptMember through its read role and the home account with its own credentials", func(t *testing.T) {
 		if rep.Sweep.Accounts != 3 || rep.Sweep.Clusters != 2 || rep.Sweep.Recorded != 1 || rep.Sweep.AlreadyOpen != 1 {
-			t.Errorf("got %d accounts and %d clusters read, %d recorded and %d already open, want 3 accounts (home and both members), 2 clusters (home's and member1's), home's drift recorded and member1's open from the catch-up",
+			t.Errorf("got %d accounts and %d clusters read, %d recorded and %d already open, want 3 accounts (home and both members), 2 clusters (home's and sweptMember's), home's drift recorded and sweptMember's open from the catch-up",
 				rep.Sweep.Accounts, rep.Sweep.Clusters, rep.Sweep.Recorded, rep.Sweep.AlreadyOpen)
 		}
-		for _, id := range []string{home, member1} {
+		for _, id := range []string{home, sweptMember} {
 			fs, err := w.History.Query(ctx, drift.HistoryQuery{Principal: contractor(id), Accounts: []string{id}})
 			must(t, err)
 			open := slices.Collect(maps.Values(drift.OpenDrift(fs)))
@@ -252,44 +262,44 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 				t.Errorf("%s: got open drift %+v, want the contractor's entry on its prod", id, open)
 			}
 		}
-		if fs, err := w.History.Query(ctx, drift.HistoryQuery{Accounts: []string{member2}}); err != nil || len(fs) != 0 {
-			t.Errorf("member2: got %d findings (%v), want none: nothing of it was read", len(fs), err)
+		if fs, err := w.History.Query(ctx, drift.HistoryQuery{Accounts: []string{unreadMember}}); err != nil || len(fs) != 0 {
+			t.Errorf("unreadMember: got %d findings (%v), want none: nothing of it was read", len(fs), err)
 		}
 		logs := fn.Logs()
-		if n := strings.Count(logs, `"message":"member role assumed","account":"`+member1+`"`); n != 1 {
-			t.Errorf("got %d assumes of member1's read role, want 1 (the sweep's and the catch-up's share it)", n)
+		if n := strings.Count(logs, `"message":"member role assumed","account":"`+sweptMember+`"`); n != 1 {
+			t.Errorf("got %d assumes of sweptMember's read role, want 1 (the sweep's and the catch-up's share it)", n)
 		}
 		if strings.Contains(logs, `"message":"member role assumed","account":"`+home+`"`) {
 			t.Errorf("a role was assumed in the home account, want its own credentials:\n%s", logs)
 		}
 	})
 
-	t.Run("the catch-up looks up member1 with member1's credentials", func(t *testing.T) {
+	t.Run("the catch-up looks up sweptMember with sweptMember's credentials", func(t *testing.T) {
 		calls, keys, failed := trail.seen()
 		if len(failed) != 0 {
 			t.Errorf("the stand-in refused calls: %q", failed)
 		}
-		if calls[member1] == 0 || calls[home] == 0 {
-			t.Errorf("got lookups by account %v, want member1's and the home account's", calls)
+		if calls[sweptMember] == 0 || calls[home] == 0 {
+			t.Errorf("got lookups by account %v, want sweptMember's and the home account's", calls)
 		}
-		if _, ok := calls[member2]; ok {
-			t.Errorf("got %d lookups signed for member2, want none (it has no read role)", calls[member2])
+		if _, ok := calls[unreadMember]; ok {
+			t.Errorf("got %d lookups signed for unreadMember, want none (it has no read role)", calls[unreadMember])
 		}
-		for _, k := range keys[member1] {
+		for _, k := range keys[sweptMember] {
 			if !strings.HasPrefix(k, "ASIA") {
-				t.Errorf("member1's lookups signed with key %s, want an assumed role's session key", k)
+				t.Errorf("sweptMember's lookups signed with key %s, want an assumed role's session key", k)
 			}
 		}
 		if rep.CatchUp.New != 1 || rep.CatchUp.Events != 1 {
-			t.Errorf("got catch-up %+v, want member1's one event new", rep.CatchUp)
+			t.Errorf("got catch-up %+v, want sweptMember's one event new", rep.CatchUp)
 		}
 	})
 
-	t.Run("the event the catch-up finds is judged against member1's merged baseline", func(t *testing.T) {
-		f := findingAt(t, w, eventID, member1)
-		if !f.Drift || f.Account != member1 || f.Decision != drift.DecisionRevert || f.Live == nil || !f.Live.Present || f.NotifiedAt == nil {
-			t.Errorf("got drift %v account %s decision %s live %+v notified %v reason %q, want drift in %s, revert (member1's file: mode revert), confirmed present through the read role, notified",
-				f.Drift, f.Account, f.Decision, f.Live, f.NotifiedAt, f.Reason, member1)
+	t.Run("the event the catch-up finds is judged against sweptMember's merged baseline", func(t *testing.T) {
+		f := findingAt(t, w, eventID, sweptMember)
+		if !f.Drift || f.Account != sweptMember || f.Decision != drift.DecisionRevert || f.Live == nil || !f.Live.Present || f.NotifiedAt == nil {
+			t.Errorf("got drift %v account %s decision %s live %+v notified %v reason %q, want drift in %s, revert (sweptMember's file: mode revert), confirmed present through the read role, notified",
+				f.Drift, f.Account, f.Decision, f.Live, f.NotifiedAt, f.Reason, sweptMember)
 		}
 	})
 
@@ -301,9 +311,9 @@ func TestReconcileFansOutOverTheOrganization(t *testing.T) {
 			got = append(got, f.Account+" "+string(f.DetectedBy))
 		}
 		slices.Sort(got)
-		want := []string{home + " " + string(drift.DetectedBySweep), member1 + " " + string(drift.DetectedByEvent)}
+		want := []string{home + " " + string(drift.DetectedBySweep), sweptMember + " " + string(drift.DetectedByEvent)}
 		if !slices.Equal(got, want) {
-			t.Errorf("got published %q, want %q (member1's from the catch-up, already open for the sweep; home's from the sweep)", got, want)
+			t.Errorf("got published %q, want %q (sweptMember's from the catch-up, already open for the sweep; home's from the sweep)", got, want)
 		}
 	})
 }
