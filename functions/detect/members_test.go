@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsorg "github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
@@ -26,22 +24,8 @@ import (
 func TestMembersJudgeOrganizationAccountsByTheirFile(t *testing.T) {
 	cfg := awstest.Config(t)
 	ctx := context.Background()
-	api := awsorg.NewFromConfig(cfg)
-	out, err := api.DescribeOrganization(ctx, &awsorg.DescribeOrganizationInput{})
-	if err != nil {
-		if _, err := api.CreateOrganization(ctx, &awsorg.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
-			t.Fatalf("CreateOrganization: %v", err)
-		}
-		if out, err = api.DescribeOrganization(ctx, &awsorg.DescribeOrganizationInput{}); err != nil {
-			t.Fatalf("DescribeOrganization: %v", err)
-		}
-	}
-	n := awstest.Name(t, "member")
-	ca, err := api.CreateAccount(ctx, &awsorg.CreateAccountInput{AccountName: aws.String(n), Email: aws.String(n + "@example.com")})
-	if err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	member, forged := aws.ToString(ca.CreateAccountStatus.AccountId), "123456789012"
+	orgID, accounts := awstest.Organization(t, cfg, "member", 1)
+	member, forged := accounts[0], "123456789012"
 
 	s3c := awss3.NewFromConfig(cfg)
 	bucket, key := awstest.Name(t, "baseline"), "baseline.yaml"
@@ -60,7 +44,7 @@ func TestMembersJudgeOrganizationAccountsByTheirFile(t *testing.T) {
 	put(wiring.AccountKey(key, member), prod(member))
 	put(wiring.AccountKey(key, forged), prod(forged))
 
-	env := map[string]string{config.EnvOrganizationID: aws.ToString(out.Organization.Id), config.EnvMemberExternalID: "xid-1"}
+	env := map[string]string{config.EnvOrganizationID: orgID, config.EnvMemberExternalID: "xid-1"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	shared := config.Shared{BaselineBucket: bucket, BaselineKey: key}
 	d := &detect.Detector{Baseline: wiring.Baseline(wiring.BaselineSource(cfg, bucket, key, 0, 0), nil, log)}

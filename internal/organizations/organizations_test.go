@@ -24,26 +24,11 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 func world(t *testing.T) (cfg aws.Config, org string, accounts []string) {
 	t.Helper()
 	cfg = awstest.Config(t)
-	api := organizations.NewFromConfig(cfg)
-	ctx := context.Background()
-	out, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	if err != nil {
-		if _, err = api.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: types.OrganizationFeatureSetAll}); err != nil {
-			t.Fatalf("CreateOrganization: %v", err)
-		}
-		if out, err = api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err != nil {
-			t.Fatalf("DescribeOrganization: %v", err)
-		}
-	}
 	for _, name := range []string{"team-a", "team-b"} {
-		n := awstest.Name(t, name)
-		ca, err := api.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(n), Email: aws.String(n + "@example.com")})
-		if err != nil {
-			t.Fatalf("CreateAccount %s: %v", n, err)
-		}
-		accounts = append(accounts, aws.ToString(ca.CreateAccountStatus.AccountId))
+		id, created := awstest.Organization(t, cfg, name, 1)
+		org, accounts = id, append(accounts, created...)
 	}
-	return cfg, aws.ToString(out.Organization.Id), accounts
+	return cfg, org, accounts
 }
 
 func TestListAndDescribeOnMiniStack(t *testing.T) {

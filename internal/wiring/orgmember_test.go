@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsorg "github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/eksdrift/eksdrift/internal/awstest"
 	"github.com/eksdrift/eksdrift/internal/config"
@@ -18,27 +17,11 @@ import (
 	"github.com/eksdrift/eksdrift/internal/wiring"
 )
 
-// newOrganization makes (or finds) the organization cfg's account manages
-// on MiniStack, which keeps one per caller account, and one account in it.
+// newOrganization makes (or finds) cfg's organization and one account in it.
 func newOrganization(t *testing.T, cfg aws.Config) (org, account string) {
 	t.Helper()
-	ctx := context.Background()
-	api := awsorg.NewFromConfig(cfg)
-	out, err := api.DescribeOrganization(ctx, &awsorg.DescribeOrganizationInput{})
-	if err != nil {
-		if _, err := api.CreateOrganization(ctx, &awsorg.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
-			t.Fatalf("CreateOrganization: %v", err)
-		}
-		if out, err = api.DescribeOrganization(ctx, &awsorg.DescribeOrganizationInput{}); err != nil {
-			t.Fatalf("DescribeOrganization: %v", err)
-		}
-	}
-	n := awstest.Name(t, "member")
-	ca, err := api.CreateAccount(ctx, &awsorg.CreateAccountInput{AccountName: aws.String(n), Email: aws.String(n + "@example.com")})
-	if err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	return aws.ToString(out.Organization.Id), aws.ToString(ca.CreateAccountStatus.AccountId)
+	org, accounts := awstest.Organization(t, cfg, "member", 1)
+	return org, accounts[0]
 }
 
 // An organization deployment whose members are not listed (the StackSet
