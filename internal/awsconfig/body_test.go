@@ -3,19 +3,14 @@ package awsconfig_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"strconv"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/eksdrift/eksdrift/internal/awsconfig"
+	"github.com/eksdrift/eksdrift/internal/awstest"
 )
 
 // TestFunctionsSendAnAnsweredCallOnce is the SDK's double send, played on a
@@ -27,20 +22,8 @@ import (
 // twice and reported failed. The functions' and the command's
 // configuration (Load) must reach the endpoint once a call.
 func TestFunctionsSendAnAnsweredCallOnce(t *testing.T) {
-	const answer = `<CreateUserResponse><CreateUserResult><User><UserName>u</UserName><Arn>arn:aws:iam::000000000000:user/u</Arn></User></CreateUserResult></CreateUserResponse>`
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		requests.Add(1)
-		w.Header().Set("Content-Type", "text/xml")
-		w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
-		io.WriteString(w, answer[:20])
-		w.(http.Flusher).Flush()
-		time.Sleep(20 * time.Millisecond)
-		io.WriteString(w, answer[20:])
-	}))
-	defer srv.Close()
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	url, requests := awstest.SplitAnswer(t)
+	t.Setenv("AWS_ENDPOINT_URL", url)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_REGION", "us-east-1")

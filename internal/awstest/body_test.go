@@ -3,13 +3,7 @@ package awstest_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -27,20 +21,8 @@ import (
 // connection under the answer, and the SDK sent the create again: with
 // MiniStack, "already exists". Every create must reach the endpoint once.
 func TestAnsweredRequestIsNotSentTwice(t *testing.T) {
-	const answer = `<CreateUserResponse><CreateUserResult><User><UserName>u</UserName><Arn>arn:aws:iam::000000000000:user/u</Arn></User></CreateUserResult></CreateUserResponse>`
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		requests.Add(1)
-		w.Header().Set("Content-Type", "text/xml")
-		w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
-		io.WriteString(w, answer[:20])
-		w.(http.Flusher).Flush()
-		time.Sleep(20 * time.Millisecond)
-		io.WriteString(w, answer[20:])
-	}))
-	defer srv.Close()
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	url, requests := awstest.SplitAnswer(t)
+	t.Setenv("AWS_ENDPOINT_URL", url)
 
 	const calls = 40
 	for i := range calls {
